@@ -1,0 +1,160 @@
+"""The claim object: what a claim commit on the remote carries, and its stored format.
+
+A claim commit's message is one summary line, a blank line, then a JSON object. The JSON
+carries `format`; a reader refuses formats it does not know instead of guessing.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from dataclasses import asdict, dataclass, field, replace
+from typing import Any
+
+from gitcoord.modes import Mode, compatible
+from gitcoord.paths import ClaimPath, overlaps
+from gitcoord.timeutil import from_iso, to_iso
+
+FORMAT_VERSION = 1
+MAX_OBJECT_BYTES = 64 * 1024  # a larger claim object is hostile, not a claim
+
+
+class InvalidClaim(ValueError):
+    """A ref under refs/claims/ that does not hold a claim this version can read."""
+
+
+class UnknownFormat(InvalidClaim):
+    """A claim written by a newer gitcoord."""
+
+
+@dataclass(frozen=True)
+class Holder:
+    agent: str
+    session: str
+
+    def __str__(self) -> str:
+        return self.agent
+
+
+@dataclass(frozen=True)
+class Claim:
+    id: str
+    path: ClaimPath
+    mode: Mode
+    agent: str
+    host: str
+    worktree: str
+    session: str
+    reason: str
+    ttl: int
+    created_at: float
+    expires_at: float
+    priority_at: float  # first attempt of the claim, carried across retries (wait-die)
+    nonce: str = field(default_factory=lambda: secrets.token_hex(8))
+    # Where it was read from (not stored in the object).
+    ref: str = ""
+    oid: str = ""
+
+    @property
+    def holder(self) -> Holder:
+        return Holder(self.agent, self.session)
+
+    def priority(self) -> tuple[float, str, str, str]:
+        """Total order for wait-die: older first; ties broken by holder and nonce."""
+        return (self.priority_at, self.agent, self.session, self.nonce)
+
+    def is_expired(self, at: float, skew: float = 0.0) -> bool:
+        return at > self.expires_at + skew
+
+    def conflicts_with(self, other: Claim) -> bool:
+        """Incompatible modes on overlapping paths, held by different holders."""
+        if self.holder == other.holder:
+            return False
+        return overlaps(self.path, other.path) and not compatible(other.mode, self.mode)
+
+    def renewed(self, at: float, ttl: int | None = None) -> Claim:
+        t = self.ttl if ttl is None else ttl
+        return replace(self, ttl=t, expires_at=at + t, nonce=secrets.token_hex(8), oid="")
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        for gone in ("ref", "oid"):
+            data.pop(gone)
+        data["path"] = str(self.path)
+        data["mode"] = self.mode.value
+        data["created_at"] = to_iso(self.created_at)
+        data["expires_at"] = to_iso(self.expires_at)
+        data["priority_at"] = to_iso(self.priority_at)
+        return {"format": FORMAT_VERSION, **data}
+
+    def public_json(self) -> dict[str, Any]:
+        """The JSON object the CLI prints (`--json`)."""
+        data = self.to_json()
+        del data["nonce"]
+        data["ref"] = self.ref
+        data["oid"] = self.oid
+        return data
+
+    def message(self) -> str:
+        summary = f"claim {self.mode.value} {json.dumps(str(self.path))} by {self.agent}"
+        return summary + "\n\n" + json.dumps(self.to_json(), sort_keys=True, indent=1) + "\n"
+
+
+_STR_FIELDS = ("id", "agent", "host", "worktree", "session", "reason", "nonce")
+
+
+def parse_claim_message(message: str | bytes, *, ref: str = "", oid: str = "") -> Claim:
+    """Parse a claim commit message; raise InvalidClaim (or UnknownFormat) with the cause."""
+    if isinstance(message, bytes):
+        if len(message) > MAX_OBJECT_BYTES:
+            raise InvalidClaim(f"object is {len(message)} bytes, over {MAX_OBJECT_BYTES}")
+        try:
+            message = message.decode("utf-8")
+        except UnicodeDecodeError:
+            raise InvalidClaim("message is not UTF-8") from None
+    if len(message) > MAX_OBJECT_BYTES:
+        raise InvalidClaim(f"object is {len(message)} bytes, over {MAX_OBJECT_BYTES}")
+    _, sep, body = message.partition("\n\n")
+    if not sep:
+        raise InvalidClaim("no claim body in the commit message")
+    try:
+        data = json.loads(body)
+    except ValueError:
+        raise InvalidClaim("claim body is not JSON") from None
+    if not isinstance(data, dict):
+        raise InvalidClaim("claim body is not a JSON object")
+    fmt = data.get("format")
+    if fmt != FORMAT_VERSION:
+        if isinstance(fmt, int) and not isinstance(fmt, bool) and fmt > FORMAT_VERSION:
+            raise UnknownFormat(
+                f"claim format {fmt} is newer than this gitcoord reads ({FORMAT_VERSION})"
+            )
+        raise InvalidClaim(f"unknown claim format {fmt!r}")
+    try:
+        for name in _STR_FIELDS:
+            if not isinstance(data[name], str):
+                raise InvalidClaim(f"field {name!r} is not a string")
+        ttl = data["ttl"]
+        if not isinstance(ttl, int) or isinstance(ttl, bool) or ttl <= 0:
+            raise InvalidClaim("field 'ttl' is not a positive integer")
+        return Claim(
+            id=data["id"],
+            path=ClaimPath.parse_stored(data["path"]),
+            mode=Mode(data["mode"]),
+            agent=data["agent"],
+            host=data["host"],
+            worktree=data["worktree"],
+            session=data["session"],
+            reason=data["reason"],
+            ttl=ttl,
+            created_at=from_iso(data["created_at"]),
+            expires_at=from_iso(data["expires_at"]),
+            priority_at=from_iso(data["priority_at"]),
+            nonce=data["nonce"],
+            ref=ref,
+            oid=oid,
+        )
+    except InvalidClaim:
+        raise
+    except (KeyError, ValueError, TypeError) as exc:
+        raise InvalidClaim(f"malformed claim: {type(exc).__name__}: {exc}") from None

@@ -1,0 +1,69 @@
+"""What every command needs: the repository, its config, who I am, the store, the protocol."""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from gitcoord.config import Config, load_config
+from gitcoord.errors import UsageError
+from gitcoord.paths import ClaimPath, normalize_user_path
+from gitcoord.protocol import Coordinator
+from gitcoord.repo import Identity, Repo
+from gitcoord.store import ClaimStore, Listing
+
+
+@dataclass
+class Context:
+    repo: Repo
+
+    @classmethod
+    def here(cls) -> Context:
+        return cls(Repo.discover())
+
+    @cached_property
+    def config(self) -> Config:
+        return load_config(self.repo.toplevel)
+
+    @cached_property
+    def me(self) -> Identity:
+        return self.repo.identity()
+
+    @cached_property
+    def store(self) -> ClaimStore:
+        return ClaimStore(self.repo, self.config, self.me)
+
+    def coordinator(self, progress: bool = True) -> Coordinator:
+        return Coordinator(self.store, self.config, self.me, progress=_stderr if progress else None)
+
+    def claim_paths(self, args: list[str]) -> list[ClaimPath]:
+        out = []
+        for arg in args:
+            key, trailing = normalize_user_path(
+                arg, cwd=str(self.repo.cwd), toplevel=str(self.repo.toplevel)
+            )
+            is_dir = trailing or not key or (Path(self.repo.toplevel) / key).is_dir()
+            out.append(ClaimPath(key, is_dir))
+        return out
+
+    def warn_invalid(self, listing: Listing) -> None:
+        for bad in listing.invalid:
+            _stderr(f"warning: skipping {bad.ref} ({bad.oid[:12]}): {bad.problem}")
+
+
+def _stderr(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def emit_json(data: Any) -> None:
+    json.dump(data, sys.stdout, indent=2, ensure_ascii=False)
+    sys.stdout.write("\n")
+
+
+def require(condition: bool, message: str, fix: str | None = None) -> None:
+    if not condition:
+        raise UsageError(message, fix=fix)

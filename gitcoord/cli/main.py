@@ -1,0 +1,107 @@
+"""The `gitcoord` and `git-claim` entry points, and the one place errors become exit codes."""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+import traceback
+from collections.abc import Sequence
+
+import typer
+
+from gitcoord import __version__
+from gitcoord.cli.claim_cmd import HELP as CLAIM_HELP
+from gitcoord.cli.claim_cmd import WAIT_FOREVER, claim_command
+from gitcoord.cli.log_cmd import log_command
+from gitcoord.cli.status_cmd import status_command
+from gitcoord.errors import ExitCode, GitcoordError
+
+CONTEXT = {"help_option_names": ["-h", "--help"]}
+
+app = typer.Typer(
+    name="gitcoord",
+    help="A shared git remote as the coordination service for agents and humans.\n\n"
+    "Run `gitcoord COMMAND --help` for examples.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+    context_settings=CONTEXT,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        print(f"gitcoord {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Show the version and exit."
+    ),
+) -> None:
+    pass
+
+
+app.command("claim", help=CLAIM_HELP, context_settings=CONTEXT)(claim_command)
+app.command("status", context_settings=CONTEXT)(status_command)
+app.command("log", context_settings=CONTEXT)(log_command)
+
+claim_app = typer.Typer(
+    add_completion=False, pretty_exceptions_enable=False, rich_markup_mode=None
+)
+claim_app.command(help=CLAIM_HELP, context_settings=CONTEXT)(claim_command)
+
+
+def _normalise_wait(argv: list[str]) -> list[str]:
+    """`--wait` alone means wait forever; `--wait=10m` waits at most ten minutes (git style)."""
+    return [f"--wait={WAIT_FOREVER}" if a == "--wait" else a for a in argv]
+
+
+def run(command: typer.Typer, argv: Sequence[str], prog: str) -> int:
+    try:
+        result = command(
+            args=_normalise_wait(list(argv)), prog_name=prog, standalone_mode=False
+        )
+        return int(result) if isinstance(result, int) else 0
+    except GitcoordError as exc:
+        print(exc.render(), file=sys.stderr)
+        return int(exc.exit_code)
+    except typer.Exit as exc:
+        return int(exc.exit_code)
+    except typer.Abort:
+        print("gitcoord: interrupted", file=sys.stderr)
+        return int(ExitCode.INTERRUPTED)
+    except typer.TyperException as exc:
+        show = getattr(exc, "show", None)
+        if callable(show):
+            show()
+        else:
+            print(f"gitcoord: {exc.format_message()}", file=sys.stderr)
+        return int(ExitCode.USAGE)
+    except KeyboardInterrupt:
+        print("gitcoord: interrupted", file=sys.stderr)
+        return int(ExitCode.INTERRUPTED)
+    except BrokenPipeError:
+        return 0
+    except Exception:
+        fd, path = tempfile.mkstemp(prefix="gitcoord-crash-", suffix=".log")
+        with os.fdopen(fd, "w") as fh:
+            fh.write(f"gitcoord {__version__} {' '.join(argv)}\n")
+            traceback.print_exc(file=fh)
+        print(
+            f"gitcoord: internal error: {sys.exc_info()[1]!r}\n  details: {path}",
+            file=sys.stderr,
+        )
+        return int(ExitCode.INTERNAL)
+
+
+def main() -> None:
+    sys.exit(run(app, sys.argv[1:], "gitcoord"))
+
+
+def git_claim_main() -> None:
+    sys.exit(run(claim_app, sys.argv[1:], "git claim"))

@@ -1,0 +1,56 @@
+"""`gitcoord status`: my claims, others' claims, and mine that expire soon."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from gitcoord import timeutil
+from gitcoord.cli.context import Context, emit_json
+from gitcoord.durations import format_duration
+
+SOON_SECONDS = 600  # "expiring soon": within ten minutes, or within a tenth of the lease
+
+
+def status_command(
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+) -> None:
+    """Show who I am, my claims, others' live claims, and mine that expire soon.
+
+    \b
+    Example:
+      gitcoord status
+    """
+    ctx = Context.here()
+    listing = ctx.store.fetch_listing()
+    ctx.warn_invalid(listing)
+    at = timeutil.now()
+    skew = ctx.config.claims.clock_skew
+    mine = [c for c in listing.claims if c.agent == ctx.me.agent and c.session == ctx.me.session]
+    others = [c for c in listing.live(at, skew) if c not in mine]
+    soon = [c for c in mine if c.expires_at - at < max(SOON_SECONDS, c.ttl / 10)]
+    if as_json:
+        emit_json({
+            "agent": ctx.me.agent,
+            "host": ctx.me.host,
+            "session": ctx.me.session,
+            "remote": ctx.store.remote,
+            "mine": [c.public_json() for c in mine],
+            "others": [c.public_json() for c in others],
+            "expiring_soon": [c.public_json() for c in soon],
+            "invalid": [i.__dict__ for i in listing.invalid],
+        })
+        return
+    print(f"agent {ctx.me.agent} (session {ctx.me.session}) on {ctx.store.remote}")
+    print(f"\nmy claims ({len(mine)}):")
+    for c in sorted(mine, key=lambda c: c.path):
+        print(f"  {c.path}  {c.mode.value}  expires in {format_duration(c.expires_at - at)}")
+    print(f"\nothers' live claims ({len(others)}):")
+    for c in sorted(others, key=lambda c: c.path):
+        print(f"  {c.path}  {c.mode.value}  {c.agent}  expires in "
+              f"{format_duration(c.expires_at - at)}")
+    if soon:
+        print(f"\nexpiring soon ({len(soon)}): renew with `git claim --renew`")
+        for c in sorted(soon, key=lambda c: c.path):
+            print(f"  {c.path}  expires in {format_duration(c.expires_at - at)}")

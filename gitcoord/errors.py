@@ -1,0 +1,62 @@
+"""The exit-code table and the error taxonomy: the one place that maps failures to exit codes."""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+
+class ExitCode(IntEnum):
+    OK = 0
+    REFUSED = 1  # a conflict or a rule said no
+    USAGE = 2  # usage error or bad input
+    CANNOT_VERIFY = 3  # remote unreachable, authentication, server lacks a capability
+    INTERNAL = 4  # unexpected internal error (details logged)
+    INTERRUPTED = 130
+
+
+class GitcoordError(Exception):
+    """Base of every error the CLI reports without a traceback.
+
+    `fix` is the command (or sentence) that resolves it; the CLI prints it last.
+    """
+
+    exit_code: ExitCode = ExitCode.INTERNAL
+
+    def __init__(self, message: str, *, fix: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.fix = fix
+
+    def render(self) -> str:
+        text = f"gitcoord: {self.message}"
+        if self.fix:
+            text += f"\n  fix: {self.fix}"
+        return text
+
+
+class Refused(GitcoordError):
+    """A conflict or a rule refused the operation."""
+
+    exit_code = ExitCode.REFUSED
+
+
+class UsageError(GitcoordError):
+    """The command line, a path or a config value is wrong."""
+
+    exit_code = ExitCode.USAGE
+
+
+class ConfigError(UsageError):
+    """gitcoord.toml is malformed; the message names the key and line."""
+
+
+class CannotVerify(GitcoordError):
+    """The remote could not be reached or lacks a capability, so nothing can be asserted."""
+
+    exit_code = ExitCode.CANNOT_VERIFY
+
+
+class GitFailed(GitcoordError):
+    """A git command failed in a way that is not a refusal or a transport problem."""
+
+    exit_code = ExitCode.INTERNAL

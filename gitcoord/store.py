@@ -1,0 +1,159 @@
+"""The claim store: claim refs on the remote, mirrored locally, read into Claim objects.
+
+Speaks only in refs and objects; the claim protocol (protocol.py) decides what to write.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from gitcoord import refnames, timeutil
+from gitcoord.claim import MAX_OBJECT_BYTES, Claim, InvalidClaim, parse_claim_message
+from gitcoord.config import Config
+from gitcoord.errors import UsageError
+from gitcoord.objects import commit_message, list_refs, read_objects, write_commits
+from gitcoord.repo import Identity, Repo
+from gitcoord.transport import PushResult, RefUpdate, fetch, push
+
+
+@dataclass(frozen=True)
+class InvalidRef:
+    """A ref under refs/claims/ that is not a readable claim: reported, never trusted."""
+
+    ref: str
+    oid: str
+    problem: str
+    newer_format: bool = False
+
+
+@dataclass
+class Listing:
+    claims: list[Claim]
+    invalid: list[InvalidRef]
+    fetched_at: float
+    log_tip: str | None = None
+    by_ref: dict[str, Claim | InvalidRef] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not self.by_ref:
+            self.by_ref = {c.ref: c for c in self.claims}
+            self.by_ref.update({i.ref: i for i in self.invalid})
+
+    def live(self, at: float, skew: float) -> list[Claim]:
+        return [c for c in self.claims if not c.is_expired(at, skew)]
+
+
+class ClaimStore:
+    def __init__(self, repo: Repo, config: Config, me: Identity) -> None:
+        self.repo = repo
+        self.config = config
+        self.me = me
+        self.cwd = str(repo.toplevel)
+        if config.remote.url:
+            self.remote = config.remote.url
+            self.remote_key = "url-" + hashlib.sha256(self.remote.encode()).hexdigest()[:12]
+        else:
+            self.remote = config.remote.name
+            self.remote_key = config.remote.name
+            if f"remote.{self.remote.lower()}.url" not in repo.git_config:
+                raise UsageError(
+                    f"no git remote named {self.remote!r} in this repository",
+                    fix=f"git remote add {self.remote} URL   (or set [remote] url in gitcoord.toml)",
+                )
+        self.mirror = refnames.mirror_prefix(self.remote_key)
+        self.my_log_ref = refnames.log_ref(me.agent)
+
+    # -- reading -------------------------------------------------------------------------
+
+    def _refspecs(self, all_logs: bool = False) -> list[str]:
+        claims = f"+{refnames.CLAIMS}*:{refnames.to_mirror(refnames.CLAIMS, self.remote_key)}*"
+        log = self.my_log_ref if not all_logs else refnames.LOG
+        return [claims, f"+{log}*:{refnames.to_mirror(log, self.remote_key)}*"]
+
+    def fetch_listing(self) -> Listing:
+        """A fresh listing: fetch refs/claims/* (and my log tip), then read it."""
+        fetch(self.cwd, self.remote, self._refspecs())
+        listing = self.read_listing()
+        self._write_snapshot(listing)
+        return listing
+
+    def fetch_logs(self) -> None:
+        fetch(self.cwd, self.remote, self._refspecs(all_logs=True))
+
+    def read_listing(self, fetched_at: float | None = None) -> Listing:
+        """The claims in the local mirror, as last fetched; no network."""
+        entries = list_refs(self.cwd, self.mirror + "claims/")
+        log_entries = list_refs(self.cwd, refnames.to_mirror(self.my_log_ref, self.remote_key))
+        readable = [e for e in entries if e.type == "commit" and e.size <= MAX_OBJECT_BYTES]
+        raw = read_objects(self.cwd, (e.oid for e in readable))
+        claims: list[Claim] = []
+        invalid: list[InvalidRef] = []
+        for e in entries:
+            remote_ref = refnames.from_mirror(e.ref, self.remote_key)
+            if e.type != "commit":
+                invalid.append(InvalidRef(remote_ref, e.oid, f"points to a {e.type}, not a commit"))
+                continue
+            if e.size > MAX_OBJECT_BYTES:
+                invalid.append(
+                    InvalidRef(remote_ref, e.oid, f"object is {e.size} bytes, over the limit")
+                )
+                continue
+            try:
+                claim = parse_claim_message(
+                    commit_message(raw.get(e.oid, b"")), ref=remote_ref, oid=e.oid
+                )
+            except InvalidClaim as exc:
+                newer = type(exc).__name__ == "UnknownFormat"
+                invalid.append(InvalidRef(remote_ref, e.oid, str(exc), newer))
+                continue
+            expected = refnames.claim_ref(claim.path.key, claim.mode, claim.agent, claim.session)
+            if expected != remote_ref:
+                invalid.append(
+                    InvalidRef(remote_ref, e.oid, f"claim for {claim.path} sits at the wrong ref")
+                )
+                continue
+            claims.append(claim)
+        return Listing(
+            claims=claims,
+            invalid=invalid,
+            fetched_at=fetched_at if fetched_at is not None else timeutil.now(),
+            log_tip=log_entries[0].oid if log_entries else None,
+        )
+
+    # -- writing -------------------------------------------------------------------------
+
+    def write_claim_commits(self, claims: Sequence[Claim]) -> list[str]:
+        return write_commits(self.repo.common_dir, [c.message() for c in claims])
+
+    def write_log_entry(self, message: str, parent: str | None) -> str:
+        return write_commits(self.repo.common_dir, [message], chain_parent=parent, chain=True)[0]
+
+    def push(self, updates: Sequence[RefUpdate]) -> PushResult:
+        return push(self.cwd, self.remote, updates)
+
+    # -- the snapshot cache read by hooks --------------------------------------------------
+
+    @property
+    def snapshot_path(self) -> Path:
+        return self.repo.state_dir / f"snapshot-{self.remote_key}.json"
+
+    def _write_snapshot(self, listing: Listing) -> None:
+        data: dict[str, Any] = {
+            "format": 1,
+            "remote": self.remote,
+            "fetched_at": timeutil.to_iso(listing.fetched_at),
+            "claims": [c.public_json() for c in listing.claims],
+            "invalid": [i.__dict__ for i in listing.invalid],
+        }
+        self.repo.state_dir.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=self.repo.state_dir, prefix=".snapshot-")
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(data, fh, separators=(",", ":"))
+        os.replace(tmp, self.snapshot_path)

@@ -1,0 +1,136 @@
+"""Talking to the remote: atomic leased pushes and prefix fetches, through the git CLI.
+
+libgit2 has no atomic push and no force-with-lease, and ignores the user's ssh config and
+credential helpers, so everything that crosses the network is a git process whose
+`--porcelain` output is parsed here.
+
+Porcelain push output (git-push(1), OUTPUT): a `To <url>` line, then one line per ref,
+`<flag> TAB <from>:<to> TAB <summary>`, where flag `!` means rejected and ` `, `+`, `-`,
+`*`, `=` mean it landed; then `Done`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from gitcoord.errors import CannotVerify
+from gitcoord.gitcmd import GitResult, run_git
+
+# Messages by which git says it never reached, or was not let into, the remote.
+_UNREACHABLE = re.compile(
+    r"Could not read from remote repository|unable to access|Connection refused|"
+    r"unable to connect|Could not resolve host|Authentication failed|Permission denied|"
+    r"does not appear to be a git repository|remote end hung up|Connection timed out|"
+    r"No route to host|Network is unreachable|early EOF|protocol error|"
+    r"Connection reset|Broken pipe|timed out",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class RefUpdate:
+    """Set `ref` to `new` (None deletes it) only if it is still `expect` (None: must not exist)."""
+
+    ref: str
+    new: str | None
+    expect: str | None
+
+    def refspec(self) -> str:
+        return f"{self.new}:{self.ref}" if self.new else f":{self.ref}"
+
+    def lease(self) -> str:
+        return f"--force-with-lease={self.ref}:{self.expect or ''}"
+
+
+@dataclass(frozen=True)
+class RefStatus:
+    ref: str
+    ok: bool
+    summary: str
+
+
+@dataclass(frozen=True)
+class PushResult:
+    """`statuses` is empty when git never reported per-ref results (a transport failure)."""
+
+    statuses: dict[str, RefStatus]
+    result: GitResult
+
+    @property
+    def landed(self) -> bool:
+        return bool(self.statuses) and all(s.ok for s in self.statuses.values())
+
+    @property
+    def answered(self) -> bool:
+        return bool(self.statuses)
+
+    def culprits(self) -> list[RefStatus]:
+        """Refs that caused an atomic rejection (not the ones rejected only for company)."""
+        return [
+            s for s in self.statuses.values() if not s.ok and "atomic push failed" not in s.summary
+        ]
+
+
+def parse_porcelain(stdout: str) -> dict[str, RefStatus]:
+    statuses: dict[str, RefStatus] = {}
+    for line in stdout.splitlines():
+        fields = line.split("\t")
+        if len(fields) < 3 or len(fields[0]) != 1:
+            continue
+        flag, spec, summary = fields[0], fields[1], "\t".join(fields[2:])
+        ref = spec.rsplit(":", 1)[-1]
+        statuses[ref] = RefStatus(ref=ref, ok=flag != "!", summary=summary.strip())
+    return statuses
+
+
+def unreachable(result: GitResult, remote: str) -> CannotVerify:
+    tail = [ln for ln in result.err.strip().splitlines() if ln.strip()]
+    cause = " / ".join(tail[-3:]) if tail else f"git exited with {result.returncode}"
+    return CannotVerify(
+        f"cannot reach remote {remote!r}: {cause}",
+        fix=f"check the network and your credentials (`git ls-remote {remote}`), then retry",
+    )
+
+
+def push(cwd: str, remote: str, updates: Sequence[RefUpdate]) -> PushResult:
+    """One atomic push with an explicit lease per ref. Never raises for a rejection."""
+    args = ["push", "--porcelain", "--atomic", "--no-verify"]
+    args += [u.lease() for u in updates]
+    args += [remote, *(u.refspec() for u in updates)]
+    res = run_git(args, cwd=cwd, check=False)
+    if "does not support --atomic" in res.err:
+        raise CannotVerify(
+            f"remote {remote!r} does not support atomic push (capability 'atomic'); "
+            "gitcoord never falls back to a non-atomic claim",
+            fix="use a host that advertises atomic push, or a separate coordination remote: "
+            "[remote] url = ... in gitcoord.toml",
+        )
+    wanted = {u.ref for u in updates}
+    statuses = {ref: st for ref, st in parse_porcelain(res.out).items() if ref in wanted}
+    if res.returncode == 0 and len(statuses) != len(wanted):
+        # git says it pushed but did not report every ref: treat as unknown, re-read.
+        statuses = {}
+    return PushResult(statuses=statuses, result=res)
+
+
+def fetch(cwd: str, remote: str, refspecs: Sequence[str]) -> None:
+    """A prefix fetch (protocol v2 sends ref-prefixes); raises CannotVerify when unreachable."""
+    args = [
+        "-c",
+        "protocol.version=2",
+        "fetch",
+        "--no-tags",
+        "--prune",
+        "--quiet",
+        "--no-write-fetch-head",
+        "--no-auto-maintenance",
+        "--no-recurse-submodules",
+        "--no-show-forced-updates",
+        remote,
+        *refspecs,
+    ]
+    res = run_git(args, cwd=cwd, check=False)
+    if res.returncode != 0:
+        raise unreachable(res, remote)
