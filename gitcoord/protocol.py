@@ -12,6 +12,7 @@ requires an empty conflict set in a listing taken after my own write.
 from __future__ import annotations
 
 import random
+import re
 import secrets
 import time
 from collections.abc import Callable, Sequence
@@ -28,6 +29,11 @@ from gitcoord.paths import ClaimPath
 from gitcoord.repo import Identity
 from gitcoord.store import ClaimStore, InvalidRef, Listing
 from gitcoord.transport import PushResult, RefUpdate
+
+# The server's compare-and-swap lost a race (a ref changed after the advertisement): this is
+# a stale lease, answered by a fresh listing, not a refusal by a server hook.
+_LOST_RACE = re.compile(r"atomic transaction failed|failed to lock|cannot lock ref|stale info")
+MAX_STALE_RETRIES = 12
 
 CONTEND_SECONDS = 3.0  # without --wait: how long an older contender waits for younger ones
 MAX_TRANSPORT_RETRIES = 3
@@ -99,7 +105,11 @@ class Coordinator:
 
     def _remote_refusal(self, result: PushResult) -> Refused | None:
         """A server-side hook said no: pass its words on."""
-        culprits = [s for s in result.culprits() if "remote rejected" in s.summary]
+        culprits = [
+            s
+            for s in result.culprits()
+            if "remote rejected" in s.summary and not _LOST_RACE.search(s.summary)
+        ]
         if not culprits:
             return None
         said = [ln[7:].strip() for ln in result.result.err.splitlines() if ln.startswith("remote:")]
@@ -139,6 +149,7 @@ class Coordinator:
         fresh = False
         attempts = 0
         transport_failures = 0
+        stale = 0
         while True:
             attempts += 1
             at = self.clock()
@@ -161,6 +172,13 @@ class Coordinator:
             updates.append(self._log_update(listing, message))
             result = self._push_checked(updates)
             if result.answered and not result.landed:
+                stale += 1
+                if stale > MAX_STALE_RETRIES:
+                    raise CannotVerify(
+                        "the remote kept rejecting the claim push: "
+                        + "; ".join(s.summary for s in result.culprits()),
+                        fix="retry; if it persists, check the server's hooks and logs",
+                    )
                 listing, fresh = self.store.fetch_listing(), True
                 continue  # stale lease: replan from the fresh listing
             if not result.answered:
