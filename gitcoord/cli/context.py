@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from dataclasses import dataclass
 from functools import cached_property
@@ -46,7 +47,7 @@ class Context:
             key, trailing = normalize_user_path(
                 arg, cwd=str(self.repo.cwd), toplevel=str(self.repo.toplevel)
             )
-            is_dir = trailing or not key or (Path(self.repo.toplevel) / key).is_dir()
+            is_dir = trailing or not key or os.path.isdir(os.path.join(self.repo.toplevel, key))
             out.append(ClaimPath(key, is_dir))
         return out
 

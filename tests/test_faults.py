@@ -1,0 +1,101 @@
+"""A push that landed although the client saw an error is recognised; nothing is half-done."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+from tests.gitenv import Agent
+
+
+def _served_repo(agent: Agent) -> Path:
+    url = agent.git("remote", "get-url", "origin").strip()
+    assert url.startswith("file://"), "this test drives server hooks through a local remote"
+    return Path(url[len("file://") :])
+
+
+def _hook(repo: Path, name: str, body: str) -> None:
+    hook = repo / "hooks" / name
+    hook.parent.mkdir(exist_ok=True)
+    hook.write_text("#!/bin/sh\n" + body)
+    hook.chmod(0o755)
+
+
+def test_client_killed_after_server_committed_then_retry_converges(
+    alice: Agent, bob: Agent, remote_url: str
+) -> None:
+    if not remote_url.startswith("file://"):
+        return  # the hook trick needs a local remote; covered over file://
+    repo = _served_repo(alice)
+    marker = repo / "landed"
+    # post-receive runs after the refs are committed; the client waits for it.
+    _hook(repo, "post-receive", f"touch {marker}\nsleep 30\n")
+    proc = subprocess.Popen(
+        ["git", "claim", "src/api.py", "src/db.py"],
+        cwd=alice.path,
+        env=alice.environ(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 30
+    while not marker.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert marker.exists()
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    (repo / "hooks" / "post-receive").unlink()
+
+    listing = bob.claim("--json").json()["claims"]
+    assert sorted((c["agent"], c["path"]) for c in listing) == [
+        ("alice", "src/api.py"),
+        ("alice", "src/db.py"),
+    ]
+    assert bob.claim("src/db.py").rc == 1
+    retry = alice.claim("src/api.py", "src/db.py", "--json")
+    assert retry.rc == 0, retry.err
+    after = bob.claim("--json").json()["claims"]
+    assert len(after) == 2
+    ids_before = {c["path"]: c["id"] for c in listing}
+    assert {c["path"]: c["id"] for c in after} == ids_before  # the same claims, renewed
+
+
+def test_transport_error_after_commit_is_success_not_failure(
+    alice: Agent, bob: Agent, remote_url: str
+) -> None:
+    if not remote_url.startswith("file://"):
+        return
+    repo = _served_repo(alice)
+    # Kill receive-pack after the refs are committed: the client sees a hung-up remote.
+    _hook(repo, "post-receive", "kill -9 $PPID\n")
+    res = alice.claim("src/api.py")
+    (repo / "hooks" / "post-receive").unlink()
+    assert res.rc == 0, res.err
+    assert res.out.startswith("claimed src/api.py")
+    assert [c["agent"] for c in bob.claim("--json").json()["claims"]] == ["alice"]
+
+
+def test_push_rejected_by_server_hook_is_reported_and_nothing_lands(
+    alice: Agent, bob: Agent, remote_url: str
+) -> None:
+    if not remote_url.startswith("file://"):
+        return
+    repo = _served_repo(alice)
+    _hook(repo, "pre-receive", "echo 'claims are frozen for the release' >&2\nexit 1\n")
+    res = alice.claim("src/api.py", "docs/")
+    assert res.rc == 1
+    assert "the remote refused the push" in res.err
+    assert "claims are frozen for the release" in res.err
+    (repo / "hooks" / "pre-receive").unlink()
+    assert bob.claim("--json").json()["claims"] == []
+
+
+def test_unreachable_remote_exits_3(alice: Agent) -> None:
+    alice.git("remote", "set-url", "origin", str(alice.path.parent / "gone.git"))
+    res = alice.claim("src/api.py")
+    assert res.rc == 3
+    assert "cannot reach remote 'origin'" in res.err and "Traceback" not in res.err
+    assert alice.claim().rc == 3
