@@ -22,6 +22,16 @@ class ServerUnavailable(RuntimeError):
     """A binary or capability a server needs is missing on this machine."""
 
 
+class CommandError(subprocess.CalledProcessError):
+    """A CalledProcessError whose message carries the command's output."""
+
+    def __str__(self) -> str:
+        return (
+            f"{' '.join(map(str, self.cmd))} exited with {self.returncode}\n"
+            f"stdout: {self.stdout}\nstderr: {self.stderr}"
+        )
+
+
 class ServerStartError(RuntimeError):
     """A server process did not come up (the message carries its log tail)."""
 
@@ -184,5 +194,5 @@ def run(
         check=False,
     )
     if check and res.returncode != 0:
-        raise subprocess.CalledProcessError(res.returncode, res.args, res.stdout, res.stderr)
+        raise CommandError(res.returncode, res.args, res.stdout, res.stderr)
     return res
