@@ -156,10 +156,8 @@ def kill_tree(proc: subprocess.Popen[bytes] | None, timeout: float = 5.0) -> Non
     for pid in pids:
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.kill(pid, signal.SIGKILL)
-    try:
+    with contextlib.suppress(subprocess.TimeoutExpired):  # a D-state process
         proc.wait(timeout=timeout)
-    except subprocess.TimeoutExpired:  # pragma: no cover - a D-state process
-        pass
     _LIVE.pop(proc.pid, None)
 
 

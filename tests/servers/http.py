@@ -31,7 +31,10 @@ from ._proc import (
 )
 from .base import BaseServer
 
-HTTP_BACKEND_CANDIDATES = ("/usr/lib/git-core/git-http-backend", "/usr/libexec/git-core/git-http-backend")
+HTTP_BACKEND_CANDIDATES = (
+    "/usr/lib/git-core/git-http-backend",
+    "/usr/libexec/git-core/git-http-backend",
+)
 
 
 class HttpServer(BaseServer):
