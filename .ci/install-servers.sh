@@ -74,4 +74,4 @@ fi
 usermod -p '*' "$GL_HOSTING_USER"
 
 echo "install-servers.sh: ok ($(sshd -V 2>&1 | head -n1 || true); $(nginx -v 2>&1);" \
-    "gitolite $(gitolite version 2>/dev/null || echo '?'))"
+    "gitolite3 $(dpkg-query -W -f='${Version}' gitolite3))"

@@ -37,8 +37,19 @@ def ensure_hosting_user(user: str = GITOLITE_USER) -> pwd.struct_passwd:
         pass
     need_root("creating the gitolite hosting user")
     run(
-        ["useradd", "--system", "--user-group", "--home-dir", f"/var/lib/{user}",
-         "--create-home", "--shell", "/bin/sh", "--comment", "gitcoord test gitolite", user],
+        [
+            "useradd",
+            "--system",
+            "--user-group",
+            "--home-dir",
+            f"/var/lib/{user}",
+            "--create-home",
+            "--shell",
+            "/bin/sh",
+            "--comment",
+            "gitcoord test gitolite",
+            user,
+        ],
         check=False,
     )
     # key logins are refused for a locked ('!') password when UsePAM is off
@@ -96,9 +107,20 @@ class GitoliteServer(SshdServer):
     def gitolite(self, *args: str) -> str:
         """Run a gitolite command as the hosting user in this fixture's gitolite HOME."""
         res = run(
-            ["runuser", "-u", GITOLITE_USER, "--", "env", "-i",
-             f"HOME={self.gl_home}", "GIT_CONFIG_NOSYSTEM=1", "LANG=C.UTF-8",
-             "PATH=/usr/local/bin:/usr/bin:/bin", "gitolite", *args],
+            [
+                "runuser",
+                "-u",
+                GITOLITE_USER,
+                "--",
+                "env",
+                "-i",
+                f"HOME={self.gl_home}",
+                "GIT_CONFIG_NOSYSTEM=1",
+                "LANG=C.UTF-8",
+                "PATH=/usr/local/bin:/usr/bin:/bin",
+                "gitolite",
+                *args,
+            ],
             cwd=self.gl_home,
         )
         return res.stdout

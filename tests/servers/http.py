@@ -148,15 +148,30 @@ class HttpServer(BaseServer):
         self.socket.unlink(missing_ok=True)
         env = {"PATH": "/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin", "LANG": "C.UTF-8"}
         self.fcgiwrap = spawn(
-            [self.fcgiwrap_bin, "-f", "-c", str(self.workers), "-p", self.backend,
-             "-s", f"unix:{self.socket}"],
+            [
+                self.fcgiwrap_bin,
+                "-f",
+                "-c",
+                str(self.workers),
+                "-p",
+                self.backend,
+                "-s",
+                f"unix:{self.socket}",
+            ],
             self.fcgi_log,
             env=env,
         )
         wait_until(self.socket.exists, self.fcgiwrap, "fcgiwrap", self.fcgi_log)
         self.nginx = spawn(
-            [self.nginx_bin, "-p", str(self.run_dir), "-c", str(self.nginx_conf),
-             "-e", str(self.nginx_log)],
+            [
+                self.nginx_bin,
+                "-p",
+                str(self.run_dir),
+                "-c",
+                str(self.nginx_conf),
+                "-e",
+                str(self.nginx_log),
+            ],
             self.nginx_log,
             env=env,
         )

@@ -29,7 +29,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Self
 
-from ._proc import need_binary, need_root, run
+from ._proc import CommandError, ServerUnavailable, need_binary, need_root, run
 from .git_daemon import GitDaemonServer
 from .ssh import SshServer
 
@@ -91,7 +91,10 @@ class NetnsLab:
         need_binary("ip")
         sweep_stale_namespaces()
         try:
-            self._add_ns(self.server_ns)
+            try:
+                self._add_ns(self.server_ns)
+            except CommandError as exc:
+                raise ServerUnavailable(f"cannot create a network namespace: {exc}") from exc
             s = self.server_ns
             _ip("-n", s, "link", "set", "lo", "up")
             _ip("-n", s, "link", "add", "br0", "type", "bridge")
@@ -134,8 +137,7 @@ class NetnsLab:
         self._add_ns(ns)
         self.agents.append(agent)
         s = self.server_ns
-        _ip("-n", s, "link", "add", f"veth{i}", "type", "veth", "peer", "name", "eth0",
-            "netns", ns)
+        _ip("-n", s, "link", "add", f"veth{i}", "type", "veth", "peer", "name", "eth0", "netns", ns)
         _ip("-n", s, "link", "set", f"veth{i}", "master", "br0")
         _ip("-n", s, "link", "set", f"veth{i}", "up")
         _ip("-n", ns, "link", "set", "lo", "up")
@@ -169,8 +171,7 @@ class NetnsLab:
         check: bool = False,
     ) -> subprocess.CompletedProcess[str]:
         """Run argv on the agent's host (None: the server host), capturing text output."""
-        return run([*self.prefix(agent), *argv], env=env, cwd=cwd, timeout=timeout,
-                   check=check)
+        return run([*self.prefix(agent), *argv], env=env, cwd=cwd, timeout=timeout, check=check)
 
     # partitions -------------------------------------------------------------------------------
 

@@ -31,8 +31,18 @@ def keygen(path: Path, comment: str) -> str:
     """Generate an ed25519 key pair at path (no passphrase); return the public key line."""
     if not path.exists():
         run(
-            [need_binary("ssh-keygen"), "-q", "-t", "ed25519", "-N", "", "-C", comment,
-             "-f", str(path)],
+            [
+                need_binary("ssh-keygen"),
+                "-q",
+                "-t",
+                "ed25519",
+                "-N",
+                "",
+                "-C",
+                comment,
+                "-f",
+                str(path),
+            ],
         )
     return path.with_suffix(".pub").read_text().strip()
 

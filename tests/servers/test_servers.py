@@ -38,9 +38,9 @@ class Agent:
         self.env = server.env(name)
         self.prefix = list(prefix)
 
-    def git(self, *args: str, check: bool = True, timeout: float = 60) -> (
-        subprocess.CompletedProcess[str]
-    ):
+    def git(
+        self, *args: str, check: bool = True, timeout: float = 60
+    ) -> subprocess.CompletedProcess[str]:
         res = subprocess.run(
             [*self.prefix, "git", *args],
             cwd=self.dir if self.dir.exists() else None,
@@ -64,16 +64,26 @@ class Agent:
     def claim(self, ref: str, oid: str, lease: str = "") -> subprocess.CompletedProcess[str]:
         """The CAS push gitcoord makes: atomic, porcelain, leased."""
         return self.git(
-            "push", "--atomic", "--porcelain", f"--force-with-lease={ref}:{lease}",
-            "origin", f"{oid}:{ref}", check=False,
+            "push",
+            "--atomic",
+            "--porcelain",
+            f"--force-with-lease={ref}:{lease}",
+            "origin",
+            f"{oid}:{ref}",
+            check=False,
         )
 
-    def fetch_claims(self, check: bool = True, timeout: float = 60) -> (
-        subprocess.CompletedProcess[str]
-    ):
+    def fetch_claims(
+        self, check: bool = True, timeout: float = 60
+    ) -> subprocess.CompletedProcess[str]:
         return self.git(
-            "fetch", "--no-tags", "--prune", "origin", "+refs/claims/*:refs/remotes/c/*",
-            check=check, timeout=timeout,
+            "fetch",
+            "--no-tags",
+            "--prune",
+            "origin",
+            "+refs/claims/*:refs/remotes/c/*",
+            check=check,
+            timeout=timeout,
         )
 
     def fetched(self) -> dict[str, str]:
@@ -87,7 +97,9 @@ class Agent:
 def server_ref(server: BaseServer, name: str, ref: str) -> str | None:
     res = subprocess.run(
         ["git", "--git-dir", str(server.repo_path(name)), "rev-parse", "--verify", "-q", ref],
-        capture_output=True, text=True, env={**os.environ, "GIT_CONFIG_NOSYSTEM": "1"},
+        capture_output=True,
+        text=True,
+        env={**os.environ, "GIT_CONFIG_NOSYSTEM": "1"},
         check=False,
     )
     return res.stdout.strip() or None
@@ -151,9 +163,15 @@ def test_claim_roundtrip_per_agent(server: BaseServer, tmp_path: Path) -> None:
 
     # a leased delete, then --prune drops it from every fetcher
     alice = agents[0]
-    res = alice.git("push", "--atomic", "--porcelain",
-                    f"--force-with-lease=refs/claims/x-alice:{landed['x-alice']}",
-                    "origin", ":refs/claims/x-alice", check=False)
+    res = alice.git(
+        "push",
+        "--atomic",
+        "--porcelain",
+        f"--force-with-lease=refs/claims/x-alice:{landed['x-alice']}",
+        "origin",
+        ":refs/claims/x-alice",
+        check=False,
+    )
     assert res.returncode == 0, res.stderr
     del landed["x-alice"]
     bob.fetch_claims()
@@ -169,9 +187,15 @@ def test_atomic_push_is_all_or_nothing(server: BaseServer, tmp_path: Path) -> No
     assert alice.claim("refs/claims/b", held).returncode == 0
     mine = bob.commit("bob wants a and b")
     res = bob.git(
-        "push", "--atomic", "--porcelain",
-        "--force-with-lease=refs/claims/a:", "--force-with-lease=refs/claims/b:",
-        "origin", f"{mine}:refs/claims/a", f"{mine}:refs/claims/b", check=False,
+        "push",
+        "--atomic",
+        "--porcelain",
+        "--force-with-lease=refs/claims/a:",
+        "--force-with-lease=refs/claims/b:",
+        "origin",
+        f"{mine}:refs/claims/a",
+        f"{mine}:refs/claims/b",
+        check=False,
     )
     assert res.returncode != 0
     assert server_ref(server, "atomic", "refs/claims/a") is None
@@ -188,7 +212,8 @@ def test_server_advertises_atomic_push(server: BaseServer, tmp_path: Path) -> No
     # the first advertised ref carries the capabilities after a NUL (traced as "\\0"); the
     # trace names the packet "push<" (git://, ssh, file) or "git<" (smart HTTP)
     first = next(
-        line for line in res.stderr.splitlines()
+        line
+        for line in res.stderr.splitlines()
         if ("push<" in line or "git<" in line) and "\\0report-status" in line
     )
     caps = first.split("\\0", 1)[1].split()
@@ -247,17 +272,22 @@ def test_http_requires_credentials(http_server: BaseServer, tmp_path: Path) -> N
     assert isinstance(http_server, HttpServer)
     url = http_server.create_repo("private")
     env = {**http_server.env("alice"), "HOME": str(tmp_path)}  # a HOME without credentials
-    res = subprocess.run(["git", "ls-remote", url], env=env, capture_output=True, text=True,
-                         check=False)
+    res = subprocess.run(
+        ["git", "ls-remote", url], env=env, capture_output=True, text=True, check=False
+    )
     assert res.returncode != 0
     assert "401" in Path(http_server.run_dir, "access.log").read_text()
 
 
 def test_gitolite_refuses_unknown_repo(gitolite_server: BaseServer, tmp_path: Path) -> None:
     assert isinstance(gitolite_server, GitoliteServer)
-    res = subprocess.run(["git", "ls-remote", gitolite_server.url("nope")],
-                         env=gitolite_server.env("alice"), capture_output=True, text=True,
-                         check=False)
+    res = subprocess.run(
+        ["git", "ls-remote", gitolite_server.url("nope")],
+        env=gitolite_server.env("alice"),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert res.returncode != 0
     assert "DENIED" in res.stderr
 
@@ -267,14 +297,25 @@ def test_ssh_url_forms_use_the_host_alias(ssh_server: BaseServer, tmp_path: Path
     ssh_server.create_repo("alias")
     assert ssh_server.url("alias").startswith("ssh://gitcoord-ssh/")
     for url in (ssh_server.url("alias"), ssh_server.scp_url("alias")):
-        res = subprocess.run(["git", "ls-remote", url], env=ssh_server.env("bob"),
-                             capture_output=True, text=True, check=False)
+        res = subprocess.run(
+            ["git", "ls-remote", url],
+            env=ssh_server.env("bob"),
+            capture_output=True,
+            text=True,
+            check=False,
+        )
         assert res.returncode == 0, res.stderr
     # without the agent's configuration the alias means nothing
     env = {k: v for k, v in ssh_server.env("bob").items() if k != "HOME"}
     env["HOME"] = str(tmp_path)
-    res = subprocess.run(["git", "ls-remote", ssh_server.url("alias")], env=env,
-                         capture_output=True, text=True, check=False, timeout=30)
+    res = subprocess.run(
+        ["git", "ls-remote", ssh_server.url("alias")],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=30,
+    )
     assert res.returncode != 0
 
 
@@ -376,6 +417,7 @@ def test_netns_cleans_up(tmp_path: Path) -> None:
             names = [lab.server_ns, lab.agent_ns("a1")]
     except ServerUnavailable as exc:
         unavailable(exc)
-    listed = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True,
-                            check=True).stdout
+    listed = subprocess.run(
+        ["ip", "netns", "list"], capture_output=True, text=True, check=True
+    ).stdout
     assert not [n for n in names if n in listed]
