@@ -137,7 +137,7 @@ def _duration(v: Any) -> int:
     if isinstance(v, int) and not isinstance(v, bool) and v > 0:
         return v
     if not isinstance(v, str):
-        raise ValueError(f"expected a duration such as \"30m\", got {v!r}")
+        raise ValueError(f'expected a duration such as "30m", got {v!r}')
     from gitcoord.errors import UsageError
 
     try:

@@ -29,7 +29,7 @@ def parse_duration(text: str, *, what: str = "duration") -> int:
 
 def format_duration(seconds: float) -> str:
     """Short human form: 45s, 12m, 3h5m, 2d."""
-    s = int(round(seconds))
+    s = round(seconds)
     if s < 0:
         return "-" + format_duration(-s)
     if s < 60:

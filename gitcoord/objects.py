@@ -71,7 +71,9 @@ def read_objects(cwd: str, oids: Iterable[str]) -> dict[str, bytes]:
     wanted = list(dict.fromkeys(oids))
     if not wanted:
         return {}
-    res = run_git(["cat-file", "--batch"], cwd=cwd, input="".join(o + "\n" for o in wanted).encode())
+    res = run_git(
+        ["cat-file", "--batch"], cwd=cwd, input="".join(o + "\n" for o in wanted).encode()
+    )
     out = res.stdout
     objects: dict[str, bytes] = {}
     pos = 0

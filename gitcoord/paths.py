@@ -71,7 +71,9 @@ def normalize_user_path(arg: str, *, cwd: str, toplevel: str) -> tuple[str, bool
     try:
         arg.encode("utf-8")
     except UnicodeEncodeError:
-        raise UsageError(f"path {arg!r} is not valid UTF-8; gitcoord stores paths as UTF-8") from None
+        raise UsageError(
+            f"path {arg!r} is not valid UTF-8; gitcoord stores paths as UTF-8"
+        ) from None
     trailing = arg.endswith("/") or arg.endswith(os.sep) or arg in (".", "..")
     absolute = arg if os.path.isabs(arg) else os.path.join(cwd, arg)
     absolute = os.path.normpath(absolute)

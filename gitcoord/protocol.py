@@ -460,7 +460,9 @@ class Coordinator:
             fresh = [c.renewed(at, ttl) for c in targets]
             oids = self.store.write_claim_commits(fresh)
             fresh = [replace(c, oid=o) for c, o in zip(fresh, oids, strict=True)]
-            updates = [RefUpdate(c.ref, c.oid, old.oid) for c, old in zip(fresh, targets, strict=True)]
+            updates = [
+                RefUpdate(c.ref, c.oid, old.oid) for c, old in zip(fresh, targets, strict=True)
+            ]
             updates.append(self._log_update(listing, entry_message("renew", self.me, fresh, at=at)))
             return updates, fresh
 

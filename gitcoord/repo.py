@@ -43,7 +43,7 @@ class Repo:
                 f"{here} is not inside a git working tree",
                 fix="cd into your clone, or run `git clone URL` first",
             )
-        top, common, prefix = (res.out.split("\n") + ["", "", ""])[:3]
+        top, common, prefix = ([*res.out.split("\n"), "", "", ""])[:3]
         toplevel = Path(top).resolve()
         common_dir = Path(common)
         if not common_dir.is_absolute():
@@ -81,7 +81,8 @@ class Repo:
             raise UsageError(f"agent identity {agent!r} is not a single short line")
         host = socket.gethostname()
         worktree = str(self.toplevel)
-        session = os.environ.get("GITCOORD_SESSION") or hashlib.sha256(
-            f"{host}\0{worktree}".encode()
-        ).hexdigest()[:12]
+        session = (
+            os.environ.get("GITCOORD_SESSION")
+            or hashlib.sha256(f"{host}\0{worktree}".encode()).hexdigest()[:12]
+        )
         return Identity(agent=agent, host=host, worktree=worktree, session=session)

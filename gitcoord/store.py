@@ -65,7 +65,7 @@ class ClaimStore:
             if f"remote.{self.remote.lower()}.url" not in repo.git_config:
                 raise UsageError(
                     f"no git remote named {self.remote!r} in this repository",
-                    fix=f"git remote add {self.remote} URL   (or set [remote] url in gitcoord.toml)",
+                    fix=f"git remote add {self.remote} URL  (or set [remote] url in gitcoord.toml)",
                 )
         self.mirror = refnames.mirror_prefix(self.remote_key)
         self.my_log_ref = refnames.log_ref(me.agent)

@@ -19,7 +19,9 @@ def env(tmp_path: Path) -> dict[str, str]:
 
 
 @pytest.fixture(params=TRANSPORTS)
-def remote_url(request: pytest.FixtureRequest, tmp_path: Path, env: dict[str, str]) -> Iterator[str]:
+def remote_url(
+    request: pytest.FixtureRequest, tmp_path: Path, env: dict[str, str]
+) -> Iterator[str]:
     """A bare repository with a seeded main branch, reached over each transport."""
     served = tmp_path / "served"
     served.mkdir()

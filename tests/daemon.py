@@ -24,8 +24,15 @@ def git_daemon(base: Path, env: dict[str, str]) -> Iterator[str]:
     port = free_port()
     proc = subprocess.Popen(
         [
-            "git", "daemon", "--reuseaddr", "--export-all", "--enable=receive-pack",
-            f"--base-path={base}", "--listen=127.0.0.1", f"--port={port}", str(base),
+            "git",
+            "daemon",
+            "--reuseaddr",
+            "--export-all",
+            "--enable=receive-pack",
+            f"--base-path={base}",
+            "--listen=127.0.0.1",
+            f"--port={port}",
+            str(base),
         ],
         env=env,
         stdout=subprocess.DEVNULL,

@@ -32,7 +32,7 @@ def base_env(home: Path) -> dict[str, str]:
     if not gitconfig.exists():
         gitconfig.write_text(
             "[init]\n\tdefaultBranch = main\n[advice]\n\tdetachedHead = false\n"
-            "[protocol \"file\"]\n\tallow = always\n"
+            '[protocol "file"]\n\tallow = always\n'
         )
     return env
 
@@ -94,8 +94,7 @@ def make_bare(path: Path, env: dict[str, str]) -> Path:
 
 
 def clone(url: str, dest: Path, name: str, env: dict[str, str]) -> Agent:
-    subprocess.run(["git", "clone", "-q", url, str(dest)], env=env, check=True,
-                   capture_output=True)
+    subprocess.run(["git", "clone", "-q", url, str(dest)], env=env, check=True, capture_output=True)
     for key, value in (("user.name", name), ("user.email", f"{name}@example.com")):
         subprocess.run(["git", "-C", str(dest), "config", key, value], env=env, check=True)
     return Agent(name=name, path=dest, env=env)

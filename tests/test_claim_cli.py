@@ -36,7 +36,7 @@ def test_json_listing_has_contract_fields(alice: Agent, bob: Agent) -> None:
     by_path = {c["path"]: c for c in data["claims"]}
     assert set(by_path) == {"src/", "docs/guide.md"}
     for claim in data["claims"]:
-        assert CONTRACT_FIELDS <= set(claim)
+        assert set(claim) >= CONTRACT_FIELDS
         assert claim["created_at"].endswith("Z") and claim["expires_at"].endswith("Z")
     assert by_path["src/"]["mine"] is False and by_path["src/"]["agent"] == "alice"
     assert by_path["docs/guide.md"]["mine"] is True

@@ -64,7 +64,7 @@ def test_same_path_race_one_winner_every_round(
         assert len(won) == 1, verdicts
         listing = agents[0].claim("--json").json()["claims"]
         assert [(c["agent"], c["path"]) for c in listing] == [(agents[won[0]].name, "src/api.py")]
-        for i, (v, detail) in enumerate(verdicts):
+        for _i, (v, detail) in enumerate(verdicts):
             if v == "refused":
                 assert f"claimed by {agents[won[0]].name}" in detail, detail
         pool.release(won)

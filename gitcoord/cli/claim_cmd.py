@@ -14,7 +14,7 @@ from gitcoord.durations import format_duration, parse_duration
 from gitcoord.errors import UsageError
 from gitcoord.gitcmd import run_git
 from gitcoord.modes import parse_mode
-from gitcoord.protocol import Request, describe
+from gitcoord.protocol import Request
 
 HELP = """List, claim, release, renew or break claims on paths.
 
@@ -39,16 +39,25 @@ WAIT_FOREVER = "forever"
 
 
 def claim_command(
-    paths: Annotated[list[str] | None, typer.Argument(help="Paths to claim or act on.", metavar="PATH...")] = None,
+    paths: Annotated[
+        list[str] | None, typer.Argument(help="Paths to claim or act on.", metavar="PATH...")
+    ] = None,
     mode: Annotated[
         str, typer.Option("--mode", "-m", help="write, read or intent.", metavar="MODE")
     ] = "write",
     ttl: Annotated[
         str | None,
-        typer.Option("--ttl", help="Lease length: 90s, 30m, 2h, 1d (default from config).", metavar="DURATION"),
+        typer.Option(
+            "--ttl",
+            help="Lease length: 90s, 30m, 2h, 1d (default from config).",
+            metavar="DURATION",
+        ),
     ] = None,
     reason: Annotated[
-        str, typer.Option("--reason", "-r", help="Why (shown to others; required by --break).", metavar="TEXT")
+        str,
+        typer.Option(
+            "--reason", "-r", help="Why (shown to others; required by --break).", metavar="TEXT"
+        ),
     ] = "",
     wait: Annotated[
         str | None,
@@ -61,7 +70,8 @@ def claim_command(
     delete: Annotated[bool, typer.Option("--delete", "-d", help="Release my claims.")] = False,
     all_: Annotated[bool, typer.Option("--all", help="With -d or --renew: all of mine.")] = False,
     commit: Annotated[
-        str | None, typer.Option("--commit", help="With -d: the commit that landed the work.", metavar="SHA")
+        str | None,
+        typer.Option("--commit", help="With -d: the commit that landed the work.", metavar="SHA"),
     ] = None,
     renew: Annotated[bool, typer.Option("--renew", help="Extend my claims.")] = False,
     break_: Annotated[
@@ -84,28 +94,52 @@ def claim_command(
     elif action == "claim":
         _claim(ctx, args, mode, ttl, reason, wait, as_json)
     elif action == "-d":
-        require(bool(args) or all_, "-d needs paths or --all", "git claim -d PATH  or  git claim -d --all")
+        require(
+            bool(args) or all_,
+            "-d needs paths or --all",
+            "git claim -d PATH  or  git claim -d --all",
+        )
         sha = _resolve_commit(ctx, commit) if commit else None
         released = ctx.coordinator().release(ctx.claim_paths(args) if args else None, sha)
-        _report(as_json, "released", released, lambda c: f"released {c.path} ({c.mode.value})"
-                + (f" at {sha[:12]}" if sha else ""))
+        _report(
+            as_json,
+            "released",
+            released,
+            lambda c: f"released {c.path} ({c.mode.value})" + (f" at {sha[:12]}" if sha else ""),
+        )
     elif action == "--renew":
         seconds = parse_duration(ttl, what="--ttl") if ttl else None
         renewed = ctx.coordinator().renew(ctx.claim_paths(args) if args else None, seconds)
-        _report(as_json, "renewed", renewed, lambda c: f"renewed {c.path} ({c.mode.value}) until "
-                f"{timeutil.to_iso(c.expires_at)}")
+        _report(
+            as_json,
+            "renewed",
+            renewed,
+            lambda c: f"renewed {c.path} ({c.mode.value}) until {timeutil.to_iso(c.expires_at)}",
+        )
     else:
         require(len(args) == 1, "--break takes exactly one path")
-        require(bool(reason.strip()), "--break needs a reason: -r TEXT",
-                "git claim --break PATH -r \"why it is safe to break\"")
+        require(
+            bool(reason.strip()),
+            "--break needs a reason: -r TEXT",
+            'git claim --break PATH -r "why it is safe to break"',
+        )
         broken = ctx.coordinator().break_claims(ctx.claim_paths(args)[0], reason)
-        _report(as_json, "broken", broken, lambda c: f"broke {c.agent}'s {c.mode.value} claim "
-                f"on {c.path} (recorded in the audit log)")
+        _report(
+            as_json,
+            "broken",
+            broken,
+            lambda c: (
+                f"broke {c.agent}'s {c.mode.value} claim on {c.path} (recorded in the audit log)"
+            ),
+        )
 
 
 def _resolve_commit(ctx: Context, commit: str) -> str:
-    res = run_git(["rev-parse", "--verify", "--quiet", f"{commit}^{{commit}}"],
-                  cwd=ctx.repo.toplevel, check=False)
+    res = run_git(
+        ["rev-parse", "--verify", "--quiet", f"{commit}^{{commit}}"],
+        cwd=ctx.repo.toplevel,
+        check=False,
+    )
     if res.returncode != 0:
         raise UsageError(f"--commit {commit!r} is not a commit in this repository")
     return res.out.strip()
@@ -134,23 +168,29 @@ def _claim(
     ttl = parse_duration(ttl_text, what="--ttl") if ttl_text else ctx.config.claims.ttl
     wait: float | None = None
     if wait_text is not None:
-        wait = math.inf if wait_text == WAIT_FOREVER else float(
-            parse_duration(wait_text, what="--wait")
+        wait = (
+            math.inf
+            if wait_text == WAIT_FOREVER
+            else float(parse_duration(wait_text, what="--wait"))
         )
     require(len(reason) <= 2000, "--reason is longer than 2000 characters")
     requests = [Request(p, mode) for p in ctx.claim_paths(args)]
     outcome = ctx.coordinator().claim(requests, ttl=ttl, reason=reason, wait=wait)
     if as_json:
-        emit_json({
-            "claimed": [c.public_json() for c in outcome.held],
-            "taken_from": [c.public_json() for c in outcome.taken_from],
-            "waited_seconds": round(outcome.waited, 3),
-        })
+        emit_json(
+            {
+                "claimed": [c.public_json() for c in outcome.held],
+                "taken_from": [c.public_json() for c in outcome.taken_from],
+                "waited_seconds": round(outcome.waited, 3),
+            }
+        )
         return
     at = timeutil.now()
     for prev in outcome.taken_from:
-        print(f"took over {prev.path} from {prev.agent} (its claim expired "
-              f"{format_duration(at - prev.expires_at)} ago)")
+        print(
+            f"took over {prev.path} from {prev.agent} (its claim expired "
+            f"{format_duration(at - prev.expires_at)} ago)"
+        )
     for c in outcome.held:
         print(f"claimed {c.path} ({c.mode.value}, expires in {format_duration(c.expires_at - at)})")
 
@@ -163,14 +203,16 @@ def _list(ctx: Context, as_json: bool) -> None:
     claims = sorted(listing.claims, key=lambda c: (c.path, c.mode.value, c.agent))
     mine = {c.ref for c in claims if c.agent == ctx.me.agent and c.session == ctx.me.session}
     if as_json:
-        emit_json({
-            "agent": ctx.me.agent,
-            "claims": [
-                {**c.public_json(), "mine": c.ref in mine, "expired": c.is_expired(at, skew)}
-                for c in claims
-            ],
-            "invalid": [i.__dict__ for i in listing.invalid],
-        })
+        emit_json(
+            {
+                "agent": ctx.me.agent,
+                "claims": [
+                    {**c.public_json(), "mine": c.ref in mine, "expired": c.is_expired(at, skew)}
+                    for c in claims
+                ],
+                "invalid": [i.__dict__ for i in listing.invalid],
+            }
+        )
         return
     if not claims:
         print("no live claims")
@@ -180,7 +222,10 @@ def _list(ctx: Context, as_json: bool) -> None:
     for c in claims:
         mark = "*" if c.ref in mine else " "
         left = c.expires_at - at
-        when = f"expires in {format_duration(left)}" if left > 0 else (
-            "expired" + ("" if c.is_expired(at, skew) else " (within skew)"))
+        when = (
+            f"expires in {format_duration(left)}"
+            if left > 0
+            else ("expired" + ("" if c.is_expired(at, skew) else " (within skew)"))
+        )
         why = f'  "{c.reason}"' if c.reason else ""
-        print(f"{mark} {str(c.path):<{width}}  {c.mode.value:<6}  {c.agent:<{awidth}}  {when}{why}")
+        print(f"{mark} {c.path!s:<{width}}  {c.mode.value:<6}  {c.agent:<{awidth}}  {when}{why}")

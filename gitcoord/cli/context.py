@@ -7,7 +7,6 @@ import os
 import sys
 from dataclasses import dataclass
 from functools import cached_property
-from pathlib import Path
 from typing import Any
 
 from gitcoord.config import Config, load_config

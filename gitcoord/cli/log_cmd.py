@@ -28,7 +28,7 @@ def log_command(
     ctx = Context.here()
     target = ctx.claim_paths([path])[0] if path else None
     ctx.store.fetch_logs()
-    prefix = refnames.mirror_prefix(ctx.store.remote_key) + refnames.LOG[len("refs/"):]
+    prefix = refnames.mirror_prefix(ctx.store.remote_key) + refnames.LOG[len("refs/") :]
     entries = read_log(str(ctx.repo.toplevel), prefix)
     if target is not None:
         entries = [e for e in entries if e.touches(target)]

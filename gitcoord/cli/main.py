@@ -50,9 +50,7 @@ app.command("claim", help=CLAIM_HELP, context_settings=CONTEXT)(claim_command)
 app.command("status", context_settings=CONTEXT)(status_command)
 app.command("log", context_settings=CONTEXT)(log_command)
 
-claim_app = typer.Typer(
-    add_completion=False, pretty_exceptions_enable=False, rich_markup_mode=None
-)
+claim_app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, rich_markup_mode=None)
 claim_app.command(help=CLAIM_HELP, context_settings=CONTEXT)(claim_command)
 
 
@@ -63,9 +61,7 @@ def _normalise_wait(argv: list[str]) -> list[str]:
 
 def run(command: typer.Typer, argv: Sequence[str], prog: str) -> int:
     try:
-        result = command(
-            args=_normalise_wait(list(argv)), prog_name=prog, standalone_mode=False
-        )
+        result = command(args=_normalise_wait(list(argv)), prog_name=prog, standalone_mode=False)
         return int(result) if isinstance(result, int) else 0
     except GitcoordError as exc:
         print(exc.render(), file=sys.stderr)

@@ -31,16 +31,18 @@ def status_command(
     others = [c for c in listing.live(at, skew) if c not in mine]
     soon = [c for c in mine if c.expires_at - at < max(SOON_SECONDS, c.ttl / 10)]
     if as_json:
-        emit_json({
-            "agent": ctx.me.agent,
-            "host": ctx.me.host,
-            "session": ctx.me.session,
-            "remote": ctx.store.remote,
-            "mine": [c.public_json() for c in mine],
-            "others": [c.public_json() for c in others],
-            "expiring_soon": [c.public_json() for c in soon],
-            "invalid": [i.__dict__ for i in listing.invalid],
-        })
+        emit_json(
+            {
+                "agent": ctx.me.agent,
+                "host": ctx.me.host,
+                "session": ctx.me.session,
+                "remote": ctx.store.remote,
+                "mine": [c.public_json() for c in mine],
+                "others": [c.public_json() for c in others],
+                "expiring_soon": [c.public_json() for c in soon],
+                "invalid": [i.__dict__ for i in listing.invalid],
+            }
+        )
         return
     print(f"agent {ctx.me.agent} (session {ctx.me.session}) on {ctx.store.remote}")
     print(f"\nmy claims ({len(mine)}):")
@@ -48,8 +50,10 @@ def status_command(
         print(f"  {c.path}  {c.mode.value}  expires in {format_duration(c.expires_at - at)}")
     print(f"\nothers' live claims ({len(others)}):")
     for c in sorted(others, key=lambda c: c.path):
-        print(f"  {c.path}  {c.mode.value}  {c.agent}  expires in "
-              f"{format_duration(c.expires_at - at)}")
+        print(
+            f"  {c.path}  {c.mode.value}  {c.agent}  expires in "
+            f"{format_duration(c.expires_at - at)}"
+        )
     if soon:
         print(f"\nexpiring soon ({len(soon)}): renew with `git claim --renew`")
         for c in sorted(soon, key=lambda c: c.path):
