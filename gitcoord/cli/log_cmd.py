@@ -44,9 +44,10 @@ def log_command(
         if len(items) > 3:
             paths += f", +{len(items) - 3} more"
         extra = ""
-        if e.event == "break" and e.previous:
+        if e.previous:
             holders = sorted({str(c.get("agent")) for c in e.previous})
-            extra += f"  from {', '.join(holders)}"
+            verb = "from" if e.event == "break" else "took over from"
+            extra += f"  {verb} {', '.join(holders)}"
         if e.commit:
             extra += f"  commit {e.commit[:12]}"
         if e.reason:

@@ -1,0 +1,125 @@
+"""`make demo`: three agents and a shared bare remote, narrated, using the real CLI.
+
+Everything here is real git: a bare repository on disk is the team's remote, and each
+agent is a clone with its own identity. Nothing is mocked; the output is what you get.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+BOLD, DIM, RESET = ("\033[1m", "\033[2m", "\033[0m") if sys.stdout.isatty() else ("", "", "")
+
+
+def say(text: str) -> None:
+    print(f"\n{BOLD}# {text}{RESET}", flush=True)
+
+
+class Agent:
+    def __init__(self, name: str, root: Path, remote: Path, env: dict[str, str]) -> None:
+        self.name = name
+        self.path = root / name
+        self.env = {**env, "GITCOORD_AGENT": name}
+        subprocess.run(["git", "clone", "-q", str(remote), str(self.path)], env=env, check=True,
+                       capture_output=True)
+        for key, value in (("user.name", name), ("user.email", f"{name}@example.com")):
+            subprocess.run(["git", "-C", str(self.path), "config", key, value], check=True)
+
+    def run(self, *args: str, show: bool = True) -> int:
+        if show:
+            print(f"{DIM}{self.name}${RESET} {shlex.join(args)}", flush=True)
+        proc = subprocess.run(args, cwd=self.path, env=self.env, capture_output=True, text=True)
+        for stream in (proc.stdout, proc.stderr):
+            for line in stream.rstrip("\n").splitlines():
+                print(f"    {line}", flush=True)
+        if show and proc.returncode:
+            print(f"    {DIM}(exit {proc.returncode}){RESET}", flush=True)
+        return proc.returncode
+
+    def spawn(self, *args: str) -> subprocess.Popen[str]:
+        return subprocess.Popen(args, cwd=self.path, env=self.env, text=True,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+
+def main() -> int:
+    root = Path(tempfile.mkdtemp(prefix="gitcoord-demo-"))
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GIT_", "GITCOORD_"))}
+    env.update(GIT_CONFIG_NOSYSTEM="1", HOME=str(root / "home"))
+    (root / "home").mkdir()
+    (root / "home" / ".gitconfig").write_text("[init]\n\tdefaultBranch = main\n")
+    remote = root / "team.git"
+    subprocess.run(["git", "init", "-q", "--bare", str(remote)], env=env, check=True)
+
+    say(f"A bare repository is the team's shared remote: {remote}")
+    alice, bob, carol = (Agent(n, root, remote, env) for n in ("alice", "bob", "carol"))
+    for rel in ("src/api.py", "src/db.py", "docs/guide.md"):
+        (alice.path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (alice.path / rel).write_text(f"# {rel}\n")
+    alice.run("git", "add", "-A", show=False)
+    alice.run("git", "commit", "-q", "-m", "seed", show=False)
+    alice.run("git", "push", "-q", "origin", "HEAD:main", show=False)
+    for agent in (bob, carol):
+        agent.run("git", "pull", "-q", "origin", "main", show=False)
+    print("alice, bob and carol each have a clone (three agents, three working trees).")
+
+    say("alice claims src/api.py before changing it: one atomic push creates the claim ref")
+    alice.run("git", "claim", "src/api.py", "-r", "fix auth bug")
+
+    say("bob wants the same file: the push is refused, and the refusal names the holder")
+    bob.run("git", "claim", "src/api.py")
+
+    say("carol claims the whole docs/ directory; a claim on a file inside it is refused")
+    carol.run("git", "claim", "docs/", "-r", "restructure docs")
+    bob.run("git", "claim", "docs/guide.md")
+
+    say("reading is shared: bob and alice may both hold read claims on src/db.py")
+    bob.run("git", "claim", "-m", "read", "src/db.py")
+    alice.run("git", "claim", "-m", "read", "src/db.py")
+    carol.run("git", "claim", "src/db.py")
+
+    say("everyone sees the same live claims (* marks mine)")
+    bob.run("git", "claim")
+
+    say("a race: five agents claim src/hot.py at the same instant; the remote picks one")
+    racers = [Agent(f"racer-{i}", root, remote, env) for i in range(5)]
+    procs = [(r, r.spawn("git", "claim", "src/hot.py")) for r in racers]
+    winners = []
+    for racer, proc in procs:
+        out, err = proc.communicate()
+        verdict = "won" if proc.returncode == 0 else f"refused (exit {proc.returncode})"
+        if proc.returncode == 0:
+            winners.append(racer.name)
+        print(f"    {racer.name}: {verdict}")
+    print(f"    winners: {len(winners)} ({', '.join(winners)})")
+
+    say("alice commits her fix, pushes, and releases the claim recording the commit")
+    (alice.path / "src/api.py").write_text("# src/api.py\n# auth fixed\n")
+    alice.run("git", "commit", "-q", "-am", "Fix auth bug")
+    alice.run("git", "push", "-q", "origin", "HEAD:main")
+    alice.run("git", "claim", "-d", "src/api.py", "--commit", "HEAD")
+    bob.run("git", "claim", "src/api.py", "-r", "add rate limiting")
+
+    say("leases expire: carol's 2-second claim on src/cache.py lapses (plus clock skew)")
+    for agent in (carol, bob):
+        (agent.path / "gitcoord.toml").write_text('[claims]\nclock_skew = "1s"\n')
+    carol.run("git", "claim", "src/cache.py", "--ttl", "2s")
+    time.sleep(3.5)
+    bob.run("git", "claim", "src/cache.py", "-r", "carol went quiet")
+    say("carol's next renewal tells her the claim was lost, and to whom")
+    carol.run("git", "claim", "--renew", "src/cache.py")
+
+    say("the audit trail on the remote records every claim, release, retraction and takeover")
+    bob.run("gitcoord", "log", "-n", "14")
+
+    print(f"\n{BOLD}Done.{RESET} The remote and the clones are in {root} (delete it when done).")
+    return 0 if len(winners) == 1 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
