@@ -91,7 +91,7 @@ def main() -> int:
     procs = [(r, r.spawn("git", "claim", "src/hot.py")) for r in racers]
     winners = []
     for racer, proc in procs:
-        out, err = proc.communicate()
+        proc.communicate()
         verdict = "won" if proc.returncode == 0 else f"refused (exit {proc.returncode})"
         if proc.returncode == 0:
             winners.append(racer.name)
