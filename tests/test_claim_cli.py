@@ -12,6 +12,12 @@ def test_refusal_names_holder_and_release_frees(alice: Agent, bob: Agent) -> Non
     assert ok.rc == 0, ok.err
     assert ok.out.startswith("claimed src/api.py (write, expires in ")
 
+    as_json = bob.claim("src/api.py", "--json")
+    assert as_json.rc == 1
+    error = as_json.json()["error"]
+    assert error["exit_code"] == 1 and "claimed by alice" in error["message"]
+    assert "git claim --wait src/api.py" in error["fix"]
+
     refused = bob.claim("src/api.py")
     assert refused.rc == 1
     assert "src/api.py is claimed by alice (write, expires in" in refused.err

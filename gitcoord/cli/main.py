@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 import tempfile
@@ -65,6 +66,10 @@ def run(command: typer.Typer, argv: Sequence[str], prog: str) -> int:
         return int(result) if isinstance(result, int) else 0
     except GitcoordError as exc:
         print(exc.render(), file=sys.stderr)
+        if "--json" in argv:
+            # Agents parse stdout: give them the refusal as data too.
+            error = {"message": exc.message, "fix": exc.fix, "exit_code": int(exc.exit_code)}
+            print(json.dumps({"error": error}, ensure_ascii=False))
         return int(exc.exit_code)
     except typer.Exit as exc:
         return int(exc.exit_code)
