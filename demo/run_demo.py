@@ -26,8 +26,12 @@ class Agent:
         self.name = name
         self.path = root / name
         self.env = {**env, "GITCOORD_AGENT": name}
-        subprocess.run(["git", "clone", "-q", str(remote), str(self.path)], env=env, check=True,
-                       capture_output=True)
+        subprocess.run(
+            ["git", "clone", "-q", str(remote), str(self.path)],
+            env=env,
+            check=True,
+            capture_output=True,
+        )
         for key, value in (("user.name", name), ("user.email", f"{name}@example.com")):
             subprocess.run(["git", "-C", str(self.path), "config", key, value], check=True)
 
@@ -43,8 +47,14 @@ class Agent:
         return proc.returncode
 
     def spawn(self, *args: str) -> subprocess.Popen[str]:
-        return subprocess.Popen(args, cwd=self.path, env=self.env, text=True,
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        return subprocess.Popen(
+            args,
+            cwd=self.path,
+            env=self.env,
+            text=True,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
 
 
 def main() -> int:
