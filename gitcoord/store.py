@@ -50,18 +50,26 @@ class Listing:
         return [c for c in self.claims if not c.is_expired(at, skew)]
 
 
+def coordination_remote(config: Config) -> tuple[str, str]:
+    """The remote claims live on (a name or URL), and the key naming its mirror and snapshot."""
+    url = config.remote.url
+    if url:
+        return url, "url-" + hashlib.sha256(url.encode()).hexdigest()[:12]
+    return config.remote.name, config.remote.name
+
+
+def snapshot_file(state_dir: Path, remote_key: str) -> Path:
+    return state_dir / f"snapshot-{remote_key}.json"
+
+
 class ClaimStore:
     def __init__(self, repo: Repo, config: Config, me: Identity) -> None:
         self.repo = repo
         self.config = config
         self.me = me
         self.cwd = str(repo.toplevel)
-        if config.remote.url:
-            self.remote = config.remote.url
-            self.remote_key = "url-" + hashlib.sha256(self.remote.encode()).hexdigest()[:12]
-        else:
-            self.remote = config.remote.name
-            self.remote_key = config.remote.name
+        self.remote, self.remote_key = coordination_remote(config)
+        if not config.remote.url:  # noqa: SIM102
             if f"remote.{self.remote.lower()}.url" not in repo.git_config:
                 raise UsageError(
                     f"no git remote named {self.remote!r} in this repository",
@@ -142,7 +150,7 @@ class ClaimStore:
 
     @property
     def snapshot_path(self) -> Path:
-        return self.repo.state_dir / f"snapshot-{self.remote_key}.json"
+        return snapshot_file(self.repo.state_dir, self.remote_key)
 
     def _write_snapshot(self, listing: Listing) -> None:
         data: dict[str, Any] = {

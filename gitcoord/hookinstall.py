@@ -1,0 +1,126 @@
+"""Installing gitcoord's native git hooks: small shell shims that exec the lean hook entry.
+
+A shim is recognised by its MARKER line. An existing hook that is not ours is kept as
+`<hook>.local` and run first (with the same arguments and, for pre-push, the same stdin);
+`uninstall` puts it back. The hooks directory honours `core.hooksPath`.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from gitcoord.errors import UsageError
+from gitcoord.gitcmd import run_git
+
+MARKER = "# gitcoord-hook-shim v1"
+HOOKS = ("pre-commit", "pre-push", "commit-msg")
+
+_TEMPLATE = """#!/bin/sh
+{marker} (written by `gitcoord hooks install`; `gitcoord hooks uninstall` removes it)
+{chain}exec {python} -m gitcoord.hook_entry {hook} "$@"
+"""
+
+_CHAIN_ARGS = """if [ -x "$0.local" ]; then
+    "$0.local" "$@" || exit $?
+fi
+"""
+
+# pre-push reads the ref list on stdin: both hooks need it.
+_CHAIN_STDIN = """if [ -x "$0.local" ]; then
+    input=$(cat)
+    printf '%s\\n' "$input" | "$0.local" "$@" || exit $?
+    printf '%s\\n' "$input" | {python} -m gitcoord.hook_entry {hook} "$@"
+    exit $?
+fi
+"""
+
+
+def hooks_dir(toplevel: Path) -> Path:
+    """`git rev-parse --git-path hooks` honours core.hooksPath and worktrees."""
+    out = run_git(["rev-parse", "--git-path", "hooks"], cwd=toplevel).out.strip()
+    path = Path(out)
+    return path if path.is_absolute() else (toplevel / path)
+
+
+def tracked_hooks_dir(toplevel: Path, hooks_path: str | None) -> list[str]:
+    """core.hooksPath inside the working tree is tracked content: guard it like our config."""
+    if not hooks_path:
+        return []
+    target = (toplevel / os.path.expanduser(hooks_path)).resolve()
+    try:
+        rel = target.relative_to(toplevel.resolve()).as_posix()
+    except ValueError:
+        return []
+    return [] if rel == "." else ["/" + rel + "/"]
+
+
+def shim(hook: str, python: str | None = None) -> str:
+    py = shlex.quote(python or sys.executable)
+    chain = (_CHAIN_STDIN if hook == "pre-push" else _CHAIN_ARGS).format(python=py, hook=hook)
+    return _TEMPLATE.format(marker=MARKER, chain=chain, python=py, hook=hook)
+
+
+def is_ours(path: Path) -> bool:
+    try:
+        return MARKER in path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return False
+
+
+@dataclass(frozen=True)
+class Action:
+    hook: str
+    what: str  # "installed", "updated", "unchanged", "chained <name>.local", "removed", ...
+
+    def __str__(self) -> str:
+        return f"{self.hook}: {self.what}"
+
+
+def install(toplevel: Path) -> list[Action]:
+    directory = hooks_dir(toplevel)
+    directory.mkdir(parents=True, exist_ok=True)
+    actions = []
+    for hook in HOOKS:
+        path = directory / hook
+        text = shim(hook)
+        what = "installed"
+        if path.exists() and is_ours(path):
+            if path.read_text(encoding="utf-8") == text:
+                actions.append(Action(hook, "unchanged"))
+                continue
+            what = "updated"
+        elif path.exists():
+            local = path.with_name(hook + ".local")
+            if local.exists():
+                raise UsageError(
+                    f"{path} is not gitcoord's and {local.name} already exists",
+                    fix=f"merge {path} into {local} (or remove one), then: gitcoord hooks install",
+                )
+            path.rename(local)
+            what = f"installed, chaining the existing hook (kept as {local.name})"
+        path.write_text(text, encoding="utf-8")
+        path.chmod(0o755)
+        actions.append(Action(hook, what))
+    return actions
+
+
+def uninstall(toplevel: Path) -> list[Action]:
+    directory = hooks_dir(toplevel)
+    actions = []
+    for hook in HOOKS:
+        path = directory / hook
+        local = path.with_name(hook + ".local")
+        if not path.exists() or not is_ours(path):
+            actions.append(Action(hook, "not installed" if not path.exists() else "not ours, kept"))
+            continue
+        path.unlink()
+        if local.exists():
+            os.replace(local, path)
+            actions.append(Action(hook, f"removed; restored the previous hook from {local.name}"))
+        else:
+            actions.append(Action(hook, "removed"))
+    return actions
