@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import os
 import sys
-import tempfile
-import traceback
 from collections.abc import Sequence
 
 from gitcoord import localstate, policy, timeutil
@@ -32,8 +30,7 @@ from gitcoord.errors import CannotVerify, ExitCode, GitcoordError, UsageError
 from gitcoord.gitcmd import run_git
 from gitcoord.hookinstall import tracked_hooks_dir
 from gitcoord.repo import Repo
-from gitcoord.snapshot import read_snapshot
-from gitcoord.store import coordination_remote, snapshot_file
+from gitcoord.snapshot import ancestry, coordination_remote, read_snapshot, snapshot_file
 
 HOOKS = ("pre-commit", "pre-push", "commit-msg")
 
@@ -50,18 +47,19 @@ class HookRun:
         self.repo = Repo.discover()
         self.cwd = str(self.repo.toplevel)
         self.config: Config = load_config(self.repo.toplevel)
-        self.agent = self.repo.identity().agent
+        self.agent = self.repo.agent()
         self.role = policy.resolve_role(self.config, self.agent, os.environ.get("GITCOORD_ROLE"))
         self.now = timeutil.now()
 
     def extra_guarded(self) -> list[str]:
         return tracked_hooks_dir(self.repo.toplevel, self.repo.git_config.get("core.hookspath"))
 
-    def claims(self, fresh_only: bool) -> list[Claim]:
+    def claims(self, fresh_only: bool, changes: Sequence[policy.Change]) -> list[Claim]:
         if self.config.checks.get("claims") == "off":
             return []
         remote, key = coordination_remote(self.config)
-        snap = read_snapshot(snapshot_file(self.repo.state_dir, key))
+        relevant = ancestry(policy.touched_paths(changes))
+        snap = read_snapshot(snapshot_file(self.repo.state_dir, key), relevant)
         if not fresh_only and snap is not None and snap.fresh(self.now, self.config.claims.max_age):
             return snap.claims
         from gitcoord.store import ClaimStore
@@ -118,7 +116,7 @@ def pre_commit() -> int:
             config=run.config,
             agent=run.agent,
             role=run.role,
-            claims=run.claims(fresh_only=False),
+            claims=run.claims(fresh_only=False, changes=changes),
             now=run.now,
             rules=rules,
             approve_patch_id=patch_id,
@@ -173,7 +171,7 @@ def pre_push(args: Sequence[str]) -> int:
                 config=run.config,
                 agent=run.agent,
                 role=run.role,
-                claims=run.claims(fresh_only=True),
+                claims=run.claims(fresh_only=True, changes=changes),
                 now=run.now,
                 rules=rules,
                 extra_guarded=run.extra_guarded(),
@@ -189,7 +187,7 @@ def commit_msg(args: Sequence[str]) -> int:
         raise UsageError("commit-msg: expected the message file argument (git passes it)")
     repo = Repo.discover()
     config = load_config(repo.toplevel)
-    agent = repo.identity().agent
+    agent = repo.agent()
     trailers = ["--trailer", f"Gitcoord-Agent: {agent}"]
     _, digest = localstate.read_rules(repo.toplevel, config.rules_file)
     if digest:
@@ -226,6 +224,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         _warn("gitcoord: interrupted")
         return int(ExitCode.INTERRUPTED)
     except Exception:
+        import tempfile
+        import traceback
+
         fd, path = tempfile.mkstemp(prefix="gitcoord-hook-crash-", suffix=".log")
         with os.fdopen(fd, "w") as fh:
             traceback.print_exc(file=fh)

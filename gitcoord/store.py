@@ -5,7 +5,6 @@ Speaks only in refs and objects; the claim protocol (protocol.py) decides what t
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import tempfile
@@ -20,6 +19,7 @@ from gitcoord.config import Config
 from gitcoord.errors import UsageError
 from gitcoord.objects import commit_message, list_refs, read_objects, write_commits
 from gitcoord.repo import Identity, Repo
+from gitcoord.snapshot import coordination_remote, snapshot_file
 from gitcoord.transport import PushResult, RefUpdate, fetch, push
 
 
@@ -48,18 +48,6 @@ class Listing:
 
     def live(self, at: float, skew: float) -> list[Claim]:
         return [c for c in self.claims if not c.is_expired(at, skew)]
-
-
-def coordination_remote(config: Config) -> tuple[str, str]:
-    """The remote claims live on (a name or URL), and the key naming its mirror and snapshot."""
-    url = config.remote.url
-    if url:
-        return url, "url-" + hashlib.sha256(url.encode()).hexdigest()[:12]
-    return config.remote.name, config.remote.name
-
-
-def snapshot_file(state_dir: Path, remote_key: str) -> Path:
-    return state_dir / f"snapshot-{remote_key}.json"
 
 
 class ClaimStore:
