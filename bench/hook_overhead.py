@@ -68,11 +68,14 @@ def setup(root: Path, claims: int) -> tuple[Path, dict[str, str]]:
     listing = run(["git", "claim", "--json"], me, mine)  # writes the snapshot
     assert listing.count('"agent": "other"') == claims, "claims not all visible"
     hooks = me / ".git" / "hooks"
-    variants = {"none": root / "hooks-none", "pre-commit": root / "hooks-pc", "all": hooks}
-    variants["none"].mkdir()
-    variants["pre-commit"].mkdir()
-    (variants["pre-commit"] / "pre-commit").write_bytes((hooks / "pre-commit").read_bytes())
-    (variants["pre-commit"] / "pre-commit").chmod(0o755)
+    (root / "hooks-none").mkdir()
+    (root / "hooks-pc").mkdir()
+    (root / "hooks-floor").mkdir()
+    (root / "hooks-pc" / "pre-commit").write_bytes((hooks / "pre-commit").read_bytes())
+    # The floor: a hook that only starts this Python (interpreter + site, no gitcoord).
+    (root / "hooks-floor" / "pre-commit").write_text(f"#!/bin/sh\nexec {sys.executable} -c pass\n")
+    for d in ("hooks-pc", "hooks-floor"):
+        (root / d / "pre-commit").chmod(0o755)
     return me, mine
 
 
@@ -118,6 +121,7 @@ def main() -> None:
         )
         names = {
             "none": Path(tmp) / "hooks-none",
+            "floor": Path(tmp) / "hooks-floor",
             "pre-commit": Path(tmp) / "hooks-pc",
             "all": me / ".git" / "hooks",
         }
@@ -135,13 +139,14 @@ def main() -> None:
         base_c = statistics.median(cpus["none"]) * 1000
         for key, label in (
             ("none", "no hooks"),
-            ("pre-commit", "pre-commit hook"),
+            ("floor", "hook = bare `python -c pass`"),
+            ("pre-commit", "gitcoord pre-commit hook"),
             ("all", "pre-commit + commit-msg"),
         ):
             w = statistics.median(walls[key]) * 1000
             c = statistics.median(cpus[key]) * 1000
             print(
-                f"  {label:<24} {w:7.1f} ms (+{w - base_w:5.1f}) | {c:6.1f} ms (+{c - base_c:5.1f})"
+                f"  {label:<30} {w:7.1f} ms (+{w - base_w:5.1f}) | {c:6.1f} ms (+{c - base_c:5.1f})"
             )
         print(f"  load average at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
         runs = 7

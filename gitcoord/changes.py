@@ -7,7 +7,7 @@ temporary index), so every call that reads the index keeps the hook's environmen
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from gitcoord.errors import UsageError
 from gitcoord.gitcmd import run_git
@@ -103,8 +103,7 @@ def staged_patch_id(cwd: str, paths: Sequence[str]) -> str:
     return "diff-sha256:" + hashlib.sha256(diff).hexdigest()
 
 
-@dataclass(frozen=True)
-class PushedRef:
+class PushedRef(NamedTuple):
     local_ref: str
     local_oid: str
     remote_ref: str

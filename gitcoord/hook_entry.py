@@ -52,7 +52,10 @@ class HookRun:
         self.now = timeutil.now()
 
     def extra_guarded(self) -> list[str]:
-        return tracked_hooks_dir(self.repo.toplevel, self.repo.git_config.get("core.hookspath"))
+        # Our shim says where it lives (hooks run at the top level); otherwise ask git config.
+        here = os.environ.get("GITCOORD_HOOK_DIR")
+        where = here if here else self.repo.git_config.get("core.hookspath")
+        return tracked_hooks_dir(self.repo.toplevel, where)
 
     def claims(self, fresh_only: bool, changes: Sequence[policy.Change]) -> list[Claim]:
         if self.config.checks.get("claims") == "off":

@@ -7,11 +7,12 @@ A shim is recognised by its MARKER line. An existing hook that is not ours is ke
 
 from __future__ import annotations
 
+import json
 import os
 import shlex
 import sys
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from gitcoord.errors import UsageError
 from gitcoord.gitcmd import run_git
@@ -19,9 +20,11 @@ from gitcoord.gitcmd import run_git
 MARKER = "# gitcoord-hook-shim v1"
 HOOKS = ("pre-commit", "pre-push", "commit-msg")
 
+# GITCOORD_HOOK_DIR tells the hook where it lives (no git process needed to find out).
 _TEMPLATE = """#!/bin/sh
 {marker} (written by `gitcoord hooks install`; `gitcoord hooks uninstall` removes it)
-{chain}exec {python} -m gitcoord.hook_entry {hook} "$@"
+GITCOORD_HOOK_DIR="${{0%/*}}"; export GITCOORD_HOOK_DIR
+{chain}exec {launch} {hook} "$@"
 """
 
 _CHAIN_ARGS = """if [ -x "$0.local" ]; then
@@ -33,7 +36,7 @@ fi
 _CHAIN_STDIN = """if [ -x "$0.local" ]; then
     input=$(cat)
     printf '%s\\n' "$input" | "$0.local" "$@" || exit $?
-    printf '%s\\n' "$input" | {python} -m gitcoord.hook_entry {hook} "$@"
+    printf '%s\\n' "$input" | {launch} {hook} "$@"
     exit $?
 fi
 """
@@ -47,7 +50,8 @@ def hooks_dir(toplevel: Path) -> Path:
 
 
 def tracked_hooks_dir(toplevel: Path, hooks_path: str | None) -> list[str]:
-    """core.hooksPath inside the working tree is tracked content: guard it like our config."""
+    """A hooks directory (core.hooksPath) inside the working tree is tracked content: guard
+    it like gitcoord's config. `hooks_path` is relative to the top level, or absolute."""
     if not hooks_path:
         return []
     target = (toplevel / os.path.expanduser(hooks_path)).resolve()
@@ -58,10 +62,24 @@ def tracked_hooks_dir(toplevel: Path, hooks_path: str | None) -> list[str]:
     return [] if rel == "." else ["/" + rel + "/"]
 
 
+def launcher(python: str | None = None) -> str:
+    """The command a shim execs: this Python, by absolute path (so it works outside the
+    venv), with -S: the hook imports only the standard library and gitcoord, and skipping
+    site-packages' .pth processing saves more time than any other part of the hook."""
+    import gitcoord
+
+    root = str(Path(gitcoord.__file__).resolve().parent.parent)
+    code = (
+        f"import sys; sys.path.insert(0, {json.dumps(root)}); "
+        "from gitcoord.hook_entry import console_main; console_main()"
+    )
+    return f"{shlex.quote(python or sys.executable)} -S -c {shlex.quote(code)}"
+
+
 def shim(hook: str, python: str | None = None) -> str:
-    py = shlex.quote(python or sys.executable)
-    chain = (_CHAIN_STDIN if hook == "pre-push" else _CHAIN_ARGS).format(python=py, hook=hook)
-    return _TEMPLATE.format(marker=MARKER, chain=chain, python=py, hook=hook)
+    launch = launcher(python)
+    chain = (_CHAIN_STDIN if hook == "pre-push" else _CHAIN_ARGS).format(launch=launch, hook=hook)
+    return _TEMPLATE.format(marker=MARKER, chain=chain, launch=launch, hook=hook)
 
 
 def is_ours(path: Path) -> bool:
@@ -71,8 +89,7 @@ def is_ours(path: Path) -> bool:
         return False
 
 
-@dataclass(frozen=True)
-class Action:
+class Action(NamedTuple):
     hook: str
     what: str  # "installed", "updated", "unchanged", "chained <name>.local", "removed", ...
 

@@ -22,12 +22,16 @@ API
   `approve_paths(changes, config, extra)`: the paths that need a human's approval.
 - `resolve_role(config, agent, env_role)`: the agent's role; an unknown name is a UsageError.
 - `blocking(findings)`: whether any finding refuses the operation.
+
+The records are NamedTuples rather than dataclasses: every commit defines them again, and a
+frozen dataclass costs about ten times as much to define (it compiles six methods).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import NamedTuple
 
 from gitcoord.claim import Claim
 from gitcoord.config import Config, Guard
@@ -51,8 +55,7 @@ DEFAULT_WHY = {
 }
 
 
-@dataclass(frozen=True)
-class Change:
+class Change(NamedTuple):
     status: str
     path: str
     old_path: str | None = None
@@ -64,23 +67,20 @@ class Change:
         return (self.path,)
 
 
-@dataclass(frozen=True)
-class Approval:
+class Approval(NamedTuple):
     patch_id: str
     approver: str
     paths: tuple[str, ...]
     at: float
 
 
-@dataclass(frozen=True)
-class RulesState:
+class RulesState(NamedTuple):
     file: str
     hash: str | None  # None: there is no rules file, so nothing to acknowledge
     acked_hash: str | None
 
 
-@dataclass(frozen=True)
-class PolicyInput:
+class PolicyInput(NamedTuple):
     stage: str  # "commit" | "push"
     changes: Sequence[Change]
     config: Config
@@ -92,11 +92,10 @@ class PolicyInput:
     approve_patch_id: str | None = None
     approvals: Sequence[Approval] = ()
     extra_guarded: Sequence[str] = ()  # e.g. a hooks directory tracked in the repository
-    citations: Mapping[str, str] = field(default_factory=dict)  # check -> rules file line
+    citations: Mapping[str, str] = MappingProxyType({})  # check -> rules file line
 
 
-@dataclass(frozen=True)
-class Finding:
+class Finding(NamedTuple):
     check: str  # claims | rules | guards | roles | sync
     mode: str  # monitor | warn | enforce
     path: str
@@ -117,11 +116,10 @@ class Finding:
         )
 
     def to_json(self) -> dict[str, str]:
-        return dict(self.__dict__)
+        return dict(self._asdict())
 
 
-@dataclass(frozen=True)
-class PushCheck:
+class PushCheck(NamedTuple):
     """One ref update of a push, as far as sync is concerned."""
 
     branch: str  # the remote branch name, e.g. "main"

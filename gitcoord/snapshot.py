@@ -13,9 +13,8 @@ import hashlib
 import json
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from gitcoord.claim import Claim
 from gitcoord.config import Config
@@ -45,8 +44,7 @@ def ancestry(paths: Iterable[str]) -> set[str]:
     return keys
 
 
-@dataclass(frozen=True)
-class Snapshot:
+class Snapshot(NamedTuple):
     fetched_at: float
     claims: list[Claim]
 

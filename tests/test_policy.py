@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from typing import Any
 
 import pytest
 
@@ -45,7 +46,7 @@ def claim(path: str, agent: str, mode: Mode = Mode.WRITE, ttl: int = 3600, **kw:
     )
 
 
-def inp(changes: list[Change], config: Config | None = None, **kw: object) -> PolicyInput:
+def inp(changes: list[Change], config: Config | None = None, **kw: Any) -> PolicyInput:
     base = PolicyInput(
         stage="commit",
         changes=changes,
@@ -56,7 +57,7 @@ def inp(changes: list[Change], config: Config | None = None, **kw: object) -> Po
         now=NOW,
         rules=RulesState("RULES.md", None, None),
     )
-    return dataclasses.replace(base, **kw)  # type: ignore[arg-type]
+    return base._replace(**kw)
 
 
 def with_mode(config: Config, check: str, mode: str) -> Config:
@@ -84,7 +85,7 @@ def violating(check: str) -> tuple[PolicyInput, Config]:
 @pytest.mark.parametrize("check", ["claims", "rules", "guards", "roles"])
 def test_every_check_in_every_mode(check: str, mode: str) -> None:
     base, cfg = violating(check)
-    findings = evaluate(dataclasses.replace(base, config=with_mode(cfg, check, mode)))
+    findings = evaluate(base._replace(config=with_mode(cfg, check, mode)))
     if mode == "off":
         assert findings == []
         return
@@ -198,12 +199,12 @@ def test_approval_binds_to_the_patch_id_and_not_to_myself() -> None:
     approvals = [Approval("p1", "human@example.com", ("gitcoord.toml",), NOW)]
     ok = inp(change, approve_patch_id="p1", approvals=approvals)
     assert evaluate(ok) == []
-    changed = evaluate(dataclasses.replace(ok, approve_patch_id="p2"))
+    changed = evaluate(ok._replace(approve_patch_id="p2"))
     assert "the staged change differs from the approved one" in changed[0].message
     own = [Approval("p1", "bob", ("gitcoord.toml",), NOW)]
-    assert "no approval recorded" in evaluate(dataclasses.replace(ok, approvals=own))[0].message
+    assert "no approval recorded" in evaluate(ok._replace(approvals=own))[0].message
     # approvals are a commit-time check; at push only block guards apply
-    assert evaluate(dataclasses.replace(ok, stage="push", approvals=[])) == []
+    assert evaluate(ok._replace(stage="push", approvals=[])) == []
 
 
 def test_roles_and_role_resolution() -> None:
