@@ -7,6 +7,7 @@ temporary index), so every call that reads the index keeps the hook's environmen
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 from typing import NamedTuple
 
 from gitcoord.errors import UsageError
@@ -43,13 +44,48 @@ def parse_name_status(raw: bytes) -> list[Change]:
     return out
 
 
-def staged_changes(cwd: str) -> list[Change]:
+def _git_dir(toplevel: Path) -> Path | None:
+    """This working tree's git dir, read from `.git` (a directory, or a worktree's file)."""
+    dot = toplevel / ".git"
+    if dot.is_dir():
+        return dot
+    try:
+        text = dot.read_text(encoding="utf-8").strip()
+    except OSError:
+        return None
+    if text.startswith("gitdir: "):
+        found = Path(text[len("gitdir: ") :])
+        return found if found.is_absolute() else toplevel / found
+    return None
+
+
+def _diff_cached(cwd: str, *against: str) -> list[Change]:
     res = run_git(
-        ["diff", "--cached", "--name-status", "-z", "-M", "--no-ext-diff", "--no-textconv"],
+        [
+            "diff",
+            "--cached",
+            "--name-status",
+            "-z",
+            "-M",
+            "--no-ext-diff",
+            "--no-textconv",
+            *against,
+        ],
         cwd=cwd,
         keep_repo_env=True,
     )
     return parse_name_status(res.stdout)
+
+
+def staged_changes(cwd: str) -> list[Change]:
+    """What the commit being made changes. Concluding a merge, a path counts only when the
+    result differs from both sides: what the other side changed is its work, not mine."""
+    mine = _diff_cached(cwd)
+    git_dir = _git_dir(Path(cwd))
+    if git_dir is None or not (git_dir / "MERGE_HEAD").exists() or not mine:
+        return mine
+    theirs = {p for c in _diff_cached(cwd, "MERGE_HEAD") for p in c.touched}
+    return [c for c in mine if any(p in theirs for p in c.touched)]
 
 
 def commits_changes(cwd: str, include: Sequence[str], exclude: Sequence[str]) -> list[Change]:

@@ -323,3 +323,31 @@ def test_init_is_idempotent_and_writes_a_valid_config(alice: Agent) -> None:
     assert (alice.path / "gitcoord.toml").read_text() == config
     status = alice.gitcoord("rules")
     assert status.rc == 0 and "NOT acknowledged (run: gitcoord rules --ack)" in status.out
+
+
+def test_concluding_a_merge_checks_my_resolution_not_their_changes(team: Team) -> None:
+    alice, bob = team.join("alice"), team.join("bob")
+    assert alice.claim("src/api.py").rc == 0
+    assert commit(alice, "api", ("src/api.py", "alice's api\n")).rc == 0
+    assert commit(alice, "guide", ("docs/guide.md", "alice\n")).rc == 0
+    assert alice.run("git", "push", "-q", "origin", "main").rc == 0
+    assert commit(bob, "guide", ("docs/guide.md", "bob\n")).rc == 0
+    merge = bob.run("git", "pull", "-q", "--no-rebase", "origin", "main")
+    assert merge.rc != 0  # a conflict on docs/guide.md
+    write(bob, "docs/guide.md", "alice and bob\n")
+    bob.git("add", "docs/guide.md")
+    res = bob.run("git", "commit", "-q", "--no-edit")
+    assert res.rc == 0, res.err  # src/api.py is alice's change, not part of my resolution
+    assert bob.git("show", "-s", "--format=%P", "HEAD").count(" ") == 1  # a merge commit
+
+
+def test_deleting_a_protected_branch_refused_but_a_feature_branch_may_go(team: Team) -> None:
+    bob = team.join("bob")
+    assert bob.run("git", "push", "-q", "origin", "main:feature/x").rc == 0
+    assert bob.run("git", "push", "-q", "origin", ":feature/x").rc == 0
+    deleted = bob.run("git", "push", "origin", ":main")
+    assert deleted.rc != 0
+    assert "gitcoord: refused by sync: deleting main would drop 1 commit(s) that origin has" in (
+        deleted.err
+    )
+    assert bob.git("ls-remote", "origin", "refs/heads/main") != ""
