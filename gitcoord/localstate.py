@@ -14,10 +14,12 @@ import json
 import os
 import re
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gitcoord import timeutil
-from gitcoord.policy import Approval, Finding
+
+if TYPE_CHECKING:  # the commit-msg hook reads the rules hash without the policy core
+    from gitcoord.policy import Approval, Finding
 
 ACKS = "acks.json"
 APPROVALS = "approvals.json"
@@ -100,6 +102,8 @@ def record_ack(state_dir: Path, agent: str, rules_file: str, digest: str) -> Non
 
 
 def read_approvals(state_dir: Path) -> list[Approval]:
+    from gitcoord.policy import Approval
+
     raw = _read(state_dir / APPROVALS, [])
     out = []
     for item in raw if isinstance(raw, list) else []:
