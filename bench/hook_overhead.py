@@ -72,8 +72,10 @@ def setup(root: Path, claims: int) -> tuple[Path, dict[str, str]]:
     (root / "hooks-pc").mkdir()
     (root / "hooks-floor").mkdir()
     (root / "hooks-pc" / "pre-commit").write_bytes((hooks / "pre-commit").read_bytes())
-    # The floor: a hook that only starts this Python (interpreter + site, no gitcoord).
-    (root / "hooks-floor" / "pre-commit").write_text(f"#!/bin/sh\nexec {sys.executable} -c pass\n")
+    # The floor: a hook that only starts this Python the way the shims do (-S), no gitcoord.
+    (root / "hooks-floor" / "pre-commit").write_text(
+        f"#!/bin/sh\nexec {sys.executable} -S -c pass\n"
+    )
     for d in ("hooks-pc", "hooks-floor"):
         (root / d / "pre-commit").chmod(0o755)
     return me, mine
@@ -92,10 +94,12 @@ def commit_time(me: Path, env: dict[str, str], hooks_dir: Path, n: int) -> tuple
     return wall, cpu
 
 
-def import_ms(env: dict[str, str], module: str) -> float:
+def import_ms(env: dict[str, str], module: str, *flags: str) -> float:
     """Total import time of `module` (sum of -X importtime self times), in ms."""
+    root = Path(__file__).resolve().parent.parent
+    code = f"import sys; sys.path.insert(0, {str(root)!r}); import {module}"
     res = subprocess.run(
-        [sys.executable, "-X", "importtime", "-c", f"import {module}"],
+        [sys.executable, *flags, "-X", "importtime", "-c", code],
         env=env,
         capture_output=True,
         text=True,
@@ -139,7 +143,7 @@ def main() -> None:
         base_c = statistics.median(cpus["none"]) * 1000
         for key, label in (
             ("none", "no hooks"),
-            ("floor", "hook = bare `python -c pass`"),
+            ("floor", "hook = `python -S -c pass`"),
             ("pre-commit", "gitcoord pre-commit hook"),
             ("all", "pre-commit + commit-msg"),
         ):
@@ -150,9 +154,15 @@ def main() -> None:
             )
         print(f"  load average at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
         runs = 7
-        for module in ("gitcoord.hook_entry", "gitcoord.cli.main", "typer", "pygit2"):
-            ms = statistics.median(import_ms(env, module) for _ in range(runs))
-            print(f"import {module:<22} {ms:6.1f} ms (median of {runs})")
+        hook = "gitcoord.hook_entry, gitcoord.hook_checks"  # what the pre-commit hook imports
+        for module, flags in (
+            (hook, ("-S",)),
+            ("gitcoord.cli.main", ()),
+            ("typer", ()),
+            ("pygit2", ()),
+        ):
+            ms = statistics.median(import_ms(env, module, *flags) for _ in range(runs))
+            print(f"import {module:<42} {' '.join(flags):<3} {ms:6.1f} ms (median of {runs})")
 
 
 if __name__ == "__main__":

@@ -351,3 +351,46 @@ def test_deleting_a_protected_branch_refused_but_a_feature_branch_may_go(team: T
         deleted.err
     )
     assert bob.git("ls-remote", "origin", "refs/heads/main") != ""
+
+
+WARN_CASES = {
+    # check: (config, file the agent commits, expected start of the warning)
+    "rules": ("", "docs/guide.md", "gitcoord: warning by rules: bob has not acknowledged"),
+    "guards": (
+        '[[guard]]\npaths = ["docs/"]\ntier = "block"\n',
+        "docs/guide.md",
+        "gitcoord: warning by guards: docs/guide.md is blocked (guard 'docs/')",
+    ),
+    "roles": (
+        '[roles.tests]\nwrite = ["tests/**"]\n[agents]\n"bob" = "tests"\n',
+        "docs/guide.md",
+        "gitcoord: warning by roles: docs/guide.md is outside role 'tests'",
+    ),
+}
+
+
+@pytest.mark.parametrize("check", sorted(WARN_CASES))
+def test_warn_mode_prints_records_and_allows(
+    tmp_path: Path, env: dict[str, str], check: str
+) -> None:
+    extra, path, expected = WARN_CASES[check]
+    team = team_with(tmp_path, env, f'[checks]\n{check} = "warn"\n' + extra)
+    bob = team.join("bob", ack=False)
+    if check != "rules":
+        assert bob.gitcoord("rules", "--ack").rc == 0
+    res = commit(bob, "edit", (path, "bob\n"))
+    assert res.rc == 0, res.err
+    assert res.err.startswith(expected)
+    log = (bob.path / ".git" / "gitcoord" / "findings.log").read_text().splitlines()
+    assert [json.loads(line)["check"] for line in log] == [check]
+
+
+def test_warn_tier_guard_allows_and_records(tmp_path: Path, env: dict[str, str]) -> None:
+    team = team_with(tmp_path, env, '[[guard]]\npaths = ["docs/"]\ntier = "warn"\nwhy = "public"\n')
+    bob = team.join("bob")
+    res = commit(bob, "docs", ("docs/guide.md", "bob\n"))
+    assert res.rc == 0
+    assert res.err == (
+        "gitcoord: warning by guards: docs/guide.md is guarded (guard 'docs/')\n"
+        "  why: public\n  fix: none needed; the change is allowed and recorded\n"
+    )
