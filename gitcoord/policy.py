@@ -35,6 +35,7 @@ from typing import NamedTuple
 
 from gitcoord.claim import Claim
 from gitcoord.config import Config, Guard
+from gitcoord.durations import format_duration
 from gitcoord.errors import UsageError
 from gitcoord.globmatch import compile_pattern, first_match
 from gitcoord.modes import Mode
@@ -198,7 +199,7 @@ def _claims(inp: PolicyInput, paths: Sequence[str]) -> list[Finding]:
         held = sorted(_covering(others, p), key=lambda c: (c.mode is not Mode.WRITE, c.agent))
         if held:
             c = held[0]
-            left = max(0, int(c.expires_at - inp.now))
+            left = format_duration(max(0.0, c.expires_at - inp.now))
             reason = f'{c.agent}\'s reason: "{c.reason}"; ' if c.reason else ""
             out.append(
                 Finding(
@@ -207,7 +208,7 @@ def _claims(inp: PolicyInput, paths: Sequence[str]) -> list[Finding]:
                     path=p,
                     subject=c.agent,
                     message=f"{p} is claimed by {c.agent} ({c.mode.value} claim on {c.path}, "
-                    f"expires in {left}s)",
+                    f"expires in {left})",
                     reason=reason + _why(inp, "claims"),
                     fix=f"git claim --wait {c.path}   (or leave it out: git restore --staged {p})",
                 )
