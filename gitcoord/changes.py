@@ -98,6 +98,7 @@ def commits_changes(cwd: str, include: Sequence[str], exclude: Sequence[str]) ->
         [
             "log",
             "--no-merges",
+            "--ignore-missing",  # a remote tip this clone never fetched excludes nothing
             "--format=",
             "--name-status",
             "-z",

@@ -394,3 +394,12 @@ def test_warn_tier_guard_allows_and_records(tmp_path: Path, env: dict[str, str])
         "gitcoord: warning by guards: docs/guide.md is guarded (guard 'docs/')\n"
         "  why: public\n  fix: none needed; the change is allowed and recorded\n"
     )
+
+
+def test_force_push_to_unprotected_branch_with_unknown_remote_tip_allowed(team: Team) -> None:
+    alice, bob = team.join("alice"), team.join("bob")
+    assert commit(alice, "wip", ("docs/wip.md", "1\n")).rc == 0
+    assert alice.run("git", "push", "-q", "origin", "HEAD:feature/x").rc == 0
+    assert commit(bob, "mine", ("docs/mine.md", "2\n")).rc == 0
+    forced = bob.run("git", "push", "-q", "--force", "origin", "HEAD:feature/x")
+    assert forced.rc == 0, forced.err  # bob never fetched alice's tip; not a protected branch
