@@ -5,7 +5,6 @@ Speaks only in refs and objects; the claim protocol (protocol.py) decides what t
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import tempfile
@@ -20,6 +19,7 @@ from gitcoord.config import Config
 from gitcoord.errors import UsageError
 from gitcoord.objects import commit_message, list_refs, read_objects, write_commits
 from gitcoord.repo import Identity, Repo
+from gitcoord.snapshot import coordination_remote, snapshot_file
 from gitcoord.transport import PushResult, RefUpdate, fetch, push
 
 
@@ -56,12 +56,8 @@ class ClaimStore:
         self.config = config
         self.me = me
         self.cwd = str(repo.toplevel)
-        if config.remote.url:
-            self.remote = config.remote.url
-            self.remote_key = "url-" + hashlib.sha256(self.remote.encode()).hexdigest()[:12]
-        else:
-            self.remote = config.remote.name
-            self.remote_key = config.remote.name
+        self.remote, self.remote_key = coordination_remote(config)
+        if not config.remote.url:  # noqa: SIM102
             if f"remote.{self.remote.lower()}.url" not in repo.git_config:
                 raise UsageError(
                     f"no git remote named {self.remote!r} in this repository",
@@ -142,7 +138,7 @@ class ClaimStore:
 
     @property
     def snapshot_path(self) -> Path:
-        return self.repo.state_dir / f"snapshot-{self.remote_key}.json"
+        return snapshot_file(self.repo.state_dir, self.remote_key)
 
     def _write_snapshot(self, listing: Listing) -> None:
         data: dict[str, Any] = {
