@@ -49,6 +49,10 @@ def environment(home: Path) -> dict[str, str]:
 
 def setup(root: Path, claims: int) -> tuple[Path, dict[str, str]]:
     env = environment(root / "home")
+    # pip writes .pyc files when it installs gitcoord; an editable checkout under
+    # PYTHONDONTWRITEBYTECODE=1 would otherwise recompile every module on every commit.
+    package = Path(__file__).resolve().parent.parent / "gitcoord"
+    run([sys.executable, "-m", "compileall", "-q", str(package)], root, env)
     run(["git", "init", "-q", "--bare", str(root / "team.git")], root, env)
     url = (root / "team.git").as_uri()
     for name in ("other", "me"):

@@ -25,12 +25,27 @@ from typing import NamedTuple
 
 class Pattern(NamedTuple):
     text: str
-    regex: re.Pattern[str]
+    regex: re.Pattern[str] | None  # None for a literal pattern (no wildcards): no regex needed
     dir_only: bool
+    literal: str = ""
+    anchored: bool = True
+
+    def whole(self, text: str) -> bool:
+        """Whether `text` as a whole matches (no parent-directory rule)."""
+        if self.regex is None:
+            return (
+                text == self.literal if self.anchored else text.rsplit("/", 1)[-1] == self.literal
+            )
+        return self.regex.fullmatch(text) is not None
 
     def matches(self, path: str) -> bool:
         """Whether `path` (a file) is matched, itself or through one of its parent directories."""
         parts = path.split("/")
+        if self.regex is None:  # the common case of a plain name or path, without a regex
+            lit = self.literal
+            if self.anchored:
+                return path.startswith(lit + "/") or (path == lit and not self.dir_only)
+            return lit in parts[:-1] or (parts[-1] == lit and not self.dir_only)
         # Every proper prefix is a directory; the full path is the file itself.
         for end in range(1, len(parts) + 1):
             is_file = end == len(parts)
@@ -110,6 +125,8 @@ def compile_pattern(text: str) -> Pattern:
     if not body:
         # "/" or "" would match everything; treat as the whole repository.
         return Pattern(text, re.compile(r".*"), False)
+    if not any(ch in body for ch in "*?[\\"):
+        return Pattern(text, None, dir_only, body, anchored)
     comps = body.split("/")
     pieces: list[str] = []
     for idx, comp in enumerate(comps):
@@ -124,7 +141,7 @@ def compile_pattern(text: str) -> Pattern:
     regex = "".join(pieces)
     if not anchored:
         regex = r"(?:[^/]+/)*" + regex
-    return Pattern(text, re.compile(regex), dir_only)
+    return Pattern(text, re.compile(regex), dir_only, "", anchored)
 
 
 def matches(pattern: str, path: str) -> bool:

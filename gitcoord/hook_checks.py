@@ -44,6 +44,7 @@ class HookRun:
         self.agent = self.repo.agent()
         self.role = policy.resolve_role(self.config, self.agent, os.environ.get("GITCOORD_ROLE"))
         self.now = timeutil.now()
+        self.rules_content: bytes | None = None
 
     def extra_guarded(self) -> list[str]:
         # Our shim says where it lives (hooks run at the top level); otherwise ask git config.
@@ -78,11 +79,19 @@ class HookRun:
             )
             return snap.claims if snap else []
 
-    def rules(self) -> tuple[policy.RulesState, dict[str, str]]:
+    def rules(self) -> policy.RulesState:
         content, digest = localstate.read_rules(self.repo.toplevel, self.config.rules_file)
+        self.rules_content = content
         acked = localstate.acked_hash(self.repo.state_dir, self.agent) if digest else None
-        state = policy.RulesState(self.config.rules_file, digest, acked)
-        return state, localstate.citations(self.config.rules_file, content)
+        return policy.RulesState(self.config.rules_file, digest, acked)
+
+    def evaluate(self, inp: policy.PolicyInput) -> list[policy.Finding]:
+        """The findings; the rules-file lines they cite are looked up only when there are any."""
+        findings = policy.evaluate(inp)
+        if not findings:
+            return findings
+        cites = localstate.citations(self.config.rules_file, self.rules_content)
+        return policy.evaluate(inp._replace(citations=cites))
 
     def finish(self, findings: list[policy.Finding]) -> int:
         localstate.log_findings(self.repo.state_dir, self.hook, self.agent, findings)
@@ -97,7 +106,7 @@ def pre_commit() -> int:
     changes = staged_changes(run.cwd)
     if not changes:
         return 0
-    rules, cites = run.rules()
+    rules = run.rules()
     extra = run.extra_guarded()
     patch_id = None
     approvals: list[policy.Approval] = []
@@ -106,7 +115,7 @@ def pre_commit() -> int:
         if needs:
             patch_id = staged_patch_id(run.cwd, needs)
             approvals = localstate.read_approvals(run.repo.state_dir)
-    findings = policy.evaluate(
+    findings = run.evaluate(
         policy.PolicyInput(
             stage="commit",
             changes=changes,
@@ -119,7 +128,6 @@ def pre_commit() -> int:
             approve_patch_id=patch_id,
             approvals=approvals,
             extra_guarded=extra,
-            citations=cites,
         )
     )
     return run.finish(findings)
@@ -153,15 +161,17 @@ def pre_push(args: Sequence[str]) -> int:
         raise UsageError("pre-push: expected REMOTE and URL arguments (git passes them)")
     from gitcoord.sync import push_checks
 
-    rules, cites = run.rules()
-    findings = policy.sync_findings(
-        push_checks(run.cwd, remote, pushed, run.config), run.config, cites
-    )
+    rules = run.rules()
+    drops = push_checks(run.cwd, remote, pushed, run.config)
+    findings = policy.sync_findings(drops, run.config)
+    if findings:
+        cites = localstate.citations(run.config.rules_file, run.rules_content)
+        findings = policy.sync_findings(drops, run.config, cites)
     include = [p.local_oid for p in pushed if not is_zero(p.local_oid)]
     exclude = [p.remote_oid for p in pushed if not is_zero(p.remote_oid)]
     changes = commits_changes(run.cwd, include, exclude)
     if changes:
-        findings += policy.evaluate(
+        findings += run.evaluate(
             policy.PolicyInput(
                 stage="push",
                 changes=changes,
@@ -172,7 +182,6 @@ def pre_push(args: Sequence[str]) -> int:
                 now=run.now,
                 rules=rules,
                 extra_guarded=run.extra_guarded(),
-                citations=cites,
             )
         )
     return run.finish(findings)

@@ -63,22 +63,23 @@ def read_rules(toplevel: Path, rules_file: str) -> tuple[bytes | None, str | Non
 
 # A line of the rules file that states the rule a check enforces (cited in refusals).
 _CITE = {
-    "claims": re.compile(r"claim before", re.I),
-    "sync": re.compile(r"sync before", re.I),
-    "rules": re.compile(r"read the rules", re.I),
-    "guards": re.compile(r"guard|approv", re.I),
-    "roles": re.compile(r"\brole", re.I),
+    "claims": r"claim before",
+    "sync": r"sync before",
+    "rules": r"read the rules",
+    "guards": r"guard|approv",
+    "roles": r"\brole",
 }
 
 
 def citations(rules_file: str, content: bytes | None) -> dict[str, str]:
+    """check -> "FILE:LINE: text" for the rules-file line that states the check's rule."""
     if content is None:
         return {}
     out: dict[str, str] = {}
     lines = content.decode("utf-8", "replace").splitlines()
     for check, pattern in _CITE.items():
         for number, line in enumerate(lines, 1):
-            if pattern.search(line) and not line.lstrip().startswith("<!--"):
+            if re.search(pattern, line, re.I) and not line.lstrip().startswith("<!--"):
                 text = line.replace("**", "").strip().lstrip("#-*0123456789. ").strip()
                 out[check] = f"{rules_file}:{number}: {text}"
                 break

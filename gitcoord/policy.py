@@ -386,7 +386,7 @@ def evaluate(inp: PolicyInput) -> list[Finding]:
 def is_protected(branch: str, config: Config) -> str | None:
     """The `[sync] protected` pattern naming `branch` (whole-name glob match), or None."""
     for pattern in config.sync_protected:
-        if compile_pattern("/" + pattern.lstrip("/")).regex.fullmatch(branch):
+        if compile_pattern("/" + pattern.lstrip("/")).whole(branch):
             return pattern
     return None
 

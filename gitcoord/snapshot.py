@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -79,7 +78,16 @@ def claim_from_public(data: dict[str, Any]) -> Claim:
 # path P contains the bytes "path":<P as JSON>. When no relevant path appears, no claim can
 # matter and parsing 2,000 claims (the largest cost of a commit) is skipped.
 COMPACT_HEAD = b'{"format":1,'
-_FETCHED_AT = re.compile(rb'"fetched_at":"([^"\\]+)"')
+_FETCHED_AT = b'"fetched_at":"'
+
+
+def _fetched_at(blob: bytes) -> str | None:
+    start = blob.find(_FETCHED_AT)
+    if start < 0:
+        return None
+    start += len(_FETCHED_AT)
+    end = blob.find(b'"', start)
+    return blob[start:end].decode("ascii", "replace") if end > 0 else None
 
 
 def _mentions(blob: bytes, keys: set[str]) -> bool:
@@ -104,9 +112,9 @@ def read_snapshot(path: Path, relevant: set[str] | None = None) -> Snapshot | No
     try:
         blob = path.read_bytes()
         if relevant is not None and blob.startswith(COMPACT_HEAD):
-            at = _FETCHED_AT.search(blob)
-            if at and not _mentions(blob, relevant):
-                return Snapshot(fetched_at=from_iso(at.group(1).decode()), claims=[])
+            at = _fetched_at(blob)
+            if at is not None and not _mentions(blob, relevant):
+                return Snapshot(fetched_at=from_iso(at), claims=[])
         data = json.loads(blob)
         if data.get("format") != 1:
             return None
