@@ -1,19 +1,23 @@
-"""Local object work: writing claim and audit commits (pygit2) and reading them back (git).
+"""Local object work: writing claim and audit commits and reading them back, through git.
 
-Writing uses pygit2 because one process then writes any number of commits (a claim of
-1,000 paths is 1,000 commits). Reading uses `git for-each-ref` and one `git cat-file
---batch`, which is cheaper than importing pygit2 on read-only paths such as listings
-and hooks.
+Writing uses one `git fast-import` process for any number of commits (a claim of 1,000
+paths is 1,000 commits): git keeps a few objects loose and packs many
+(fastimport.unpackLimit), which is far cheaper than one loose file per object on a slow
+filesystem, and cheaper than importing pygit2 (~0.1 s) for the usual one-path claim.
+Reading uses `git for-each-ref` and one `git cat-file --batch`.
 """
 
 from __future__ import annotations
 
+import os
+import secrets
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from gitcoord.gitcmd import run_git
+from gitcoord.errors import GitFailed
+from gitcoord.gitcmd import describe_failure, run_git
 
 EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
 
@@ -26,19 +30,36 @@ def write_commits(
     With `chain`, each commit's parent is the previous one, the first's is `chain_parent`
     (an append to an audit log).
     """
-    import pygit2  # deferred: costs ~80 ms, paid only by commands that write
-
-    repo = pygit2.Repository(str(git_dir))
-    tree = repo.TreeBuilder().write()
-    sig = pygit2.Signature("gitcoord", "gitcoord@localhost", int(time.time()), 0)
-    oids: list[str] = []
-    parent = chain_parent
-    for message in messages:
-        parents = [parent] if (chain and parent) else []
-        oid = repo.create_commit(None, sig, sig, message, tree, parents)
-        oids.append(str(oid))
-        if chain:
-            parent = str(oid)
+    if not messages:
+        return []
+    ident = f"gitcoord <gitcoord@localhost> {int(time.time())} +0000"
+    # fast-import needs a branch to commit on; `reset` without `from` at the end deletes
+    # it again, so nothing but the objects is left. Unique per process: worktrees share refs.
+    scratch = f"refs/gitcoord/tmp/{os.getpid()}-{secrets.token_hex(4)}"
+    stream = bytearray()
+    for n, message in enumerate(messages, 1):
+        data = message.encode("utf-8")
+        stream += (
+            f"reset {scratch}\ncommit {scratch}\nmark :{n}\nauthor {ident}\n"
+            f"committer {ident}\ndata {len(data)}\n"
+        ).encode()
+        stream += data + b"\n"
+        parent = (f":{n - 1}" if n > 1 else chain_parent) if chain else None
+        if parent:
+            stream += f"from {parent}\n".encode()
+        stream += b"\n"
+    stream += f"reset {scratch}\n".encode()
+    stream += "".join(f"get-mark :{n}\n" for n in range(1, len(messages) + 1)).encode()
+    stream += b"done\n"
+    res = run_git(
+        ["--git-dir", str(git_dir), "fast-import", "--quiet", "--done"], input=bytes(stream)
+    )
+    oids = res.out.split()
+    if len(oids) != len(messages):
+        raise GitFailed(
+            f"git fast-import returned {len(oids)} object ids for {len(messages)} "
+            f"commits:\n{describe_failure(res)}"
+        )
     return oids
 
 
@@ -71,7 +92,9 @@ def read_objects(cwd: str, oids: Iterable[str]) -> dict[str, bytes]:
     wanted = list(dict.fromkeys(oids))
     if not wanted:
         return {}
-    res = run_git(["cat-file", "--batch"], cwd=cwd, input="".join(o + "\n" for o in wanted).encode())
+    res = run_git(
+        ["cat-file", "--batch"], cwd=cwd, input="".join(o + "\n" for o in wanted).encode()
+    )
     out = res.stdout
     objects: dict[str, bytes] = {}
     pos = 0
