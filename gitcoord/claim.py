@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import secrets
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 from gitcoord.modes import Mode, compatible
@@ -77,7 +77,8 @@ class Claim:
         return replace(self, ttl=t, expires_at=at + t, nonce=secrets.token_hex(8), oid="")
 
     def to_json(self) -> dict[str, Any]:
-        data = asdict(self)
+        # Shallow: asdict() deep-copies every field, ~0.4 ms a claim, seconds per listing.
+        data = {f.name: getattr(self, f.name) for f in fields(self)}
         for gone in ("ref", "oid"):
             data.pop(gone)
         data["path"] = str(self.path)

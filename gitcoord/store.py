@@ -155,5 +155,5 @@ class ClaimStore:
         self.repo.state_dir.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=self.repo.state_dir, prefix=".snapshot-")
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(data, fh, separators=(",", ":"))
+            fh.write(json.dumps(data, separators=(",", ":")))  # one-shot: the C encoder
         os.replace(tmp, self.snapshot_path)
