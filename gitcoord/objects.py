@@ -71,12 +71,13 @@ class RefEntry:
     size: int
 
 
-def list_refs(cwd: str, prefix: str) -> list[RefEntry]:
+def list_refs(cwd: str, *patterns: str) -> list[RefEntry]:
+    """Refs matching any of `patterns` (for-each-ref: a prefix up to a slash, or exact)."""
     res = run_git(
         [
             "for-each-ref",
             "--format=%(objectname) %(objecttype) %(objectsize) %(refname)",
-            prefix,
+            *patterns,
         ],
         cwd=cwd,
     )

@@ -135,7 +135,12 @@ class Coordinator:
         started = self.clock()
         priority_at = started
         deadline = started + wait if wait is not None else None
-        listing = self.store.read_listing()
+        # Planning needs only my refs' last known values and my log tip; the conflict check
+        # after the push reads every claim from a fresh fetch.
+        mine = [
+            refnames.claim_ref(r.path.key, r.mode, self.me.agent, self.me.session) for r in requests
+        ]
+        listing = self.store.read_listing(only=mine)
         fresh = False
         attempts = 0
         transport_failures = 0

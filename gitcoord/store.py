@@ -9,7 +9,7 @@ import hashlib
 import json
 import os
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -87,10 +87,22 @@ class ClaimStore:
     def fetch_logs(self) -> None:
         fetch(self.cwd, self.remote, self._refspecs(all_logs=True))
 
-    def read_listing(self, fetched_at: float | None = None) -> Listing:
-        """The claims in the local mirror, as last fetched; no network."""
-        entries = list_refs(self.cwd, self.mirror + "claims/")
-        log_entries = list_refs(self.cwd, refnames.to_mirror(self.my_log_ref, self.remote_key))
+    def read_listing(
+        self, fetched_at: float | None = None, only: Collection[str] | None = None
+    ) -> Listing:
+        """The claims in the local mirror, as last fetched; no network.
+
+        `only` (remote ref names) reads and parses just those claim refs (and the log tip),
+        for a caller that needs its own refs and not every claim on the remote.
+        """
+        claims_prefix = self.mirror + "claims/"
+        log_mirror = refnames.to_mirror(self.my_log_ref, self.remote_key)
+        found = list_refs(self.cwd, claims_prefix, log_mirror)
+        log_entries = [e for e in found if e.ref == log_mirror]
+        entries = [e for e in found if e.ref.startswith(claims_prefix)]
+        if only is not None:
+            wanted = {refnames.to_mirror(ref, self.remote_key) for ref in only}
+            entries = [e for e in entries if e.ref in wanted]
         readable = [e for e in entries if e.type == "commit" and e.size <= MAX_OBJECT_BYTES]
         raw = read_objects(self.cwd, (e.oid for e in readable))
         claims: list[Claim] = []
