@@ -24,6 +24,7 @@ from gitcoord.config import Config
 from gitcoord.durations import format_duration
 from gitcoord.errors import CannotVerify, Refused
 from gitcoord.modes import Mode
+from gitcoord.pathindex import conflicting
 from gitcoord.paths import ClaimPath
 from gitcoord.repo import Identity
 from gitcoord.store import ClaimStore, InvalidRef, Listing
@@ -253,11 +254,8 @@ class Coordinator:
 
     def _conflicts(self, mine: Sequence[Claim], listing: Listing, at: float) -> list[Claim]:
         refs = {c.ref for c in mine}
-        return [
-            other
-            for other in listing.live(at, self.skew)
-            if other.ref not in refs and any(m.conflicts_with(other) for m in mine)
-        ]
+        live = [c for c in listing.live(at, self.skew) if c.ref not in refs]
+        return conflicting(mine, live)
 
     def _verify(
         self,
