@@ -18,7 +18,7 @@ from gitcoord import refnames, timeutil
 from gitcoord.claim import MAX_OBJECT_BYTES, Claim, InvalidClaim, parse_claim_message
 from gitcoord.config import Config
 from gitcoord.errors import UsageError
-from gitcoord.objects import commit_message, list_refs, read_objects, write_commits
+from gitcoord.objects import CommitBatch, commit_message, list_refs, read_objects
 from gitcoord.repo import Identity, Repo
 from gitcoord.transport import PushResult, RefUpdate, fetch, push
 
@@ -69,6 +69,7 @@ class ClaimStore:
                 )
         self.mirror = refnames.mirror_prefix(self.remote_key)
         self.my_log_ref = refnames.log_ref(me.agent)
+        self._unwritten = CommitBatch()
 
     # -- reading -------------------------------------------------------------------------
 
@@ -141,13 +142,17 @@ class ClaimStore:
 
     # -- writing -------------------------------------------------------------------------
 
+    # Commits are staged (OIDs known at once) and written together right before the push
+    # that needs them: one git process per claim instead of one per step.
+
     def write_claim_commits(self, claims: Sequence[Claim]) -> list[str]:
-        return write_commits(self.repo.common_dir, [c.message() for c in claims])
+        return [self._unwritten.add(c.message()) for c in claims]
 
     def write_log_entry(self, message: str, parent: str | None) -> str:
-        return write_commits(self.repo.common_dir, [message], chain_parent=parent, chain=True)[0]
+        return self._unwritten.add(message, parent)
 
     def push(self, updates: Sequence[RefUpdate]) -> PushResult:
+        self._unwritten.write(self.repo.common_dir)
         return push(self.cwd, self.remote, updates)
 
     # -- the snapshot cache read by hooks --------------------------------------------------
