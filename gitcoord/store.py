@@ -153,7 +153,8 @@ class ClaimStore:
 
     def push(self, updates: Sequence[RefUpdate]) -> PushResult:
         self._unwritten.write(self.repo.common_dir)
-        return push(self.cwd, self.remote, updates)
+        track = self._refspecs() if not self.config.remote.url else []
+        return push(self.cwd, self.remote, updates, track)
 
     # -- the snapshot cache read by hooks --------------------------------------------------
 
