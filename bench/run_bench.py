@@ -8,6 +8,7 @@ bench/cases/ with `run(world, transport, plan, results)` and one line in CASES.
 from __future__ import annotations
 
 import argparse
+import shutil
 import sys
 import tempfile
 import time
@@ -46,6 +47,12 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         help="run only the case module(s) of this name, e.g. listing",
     )
     parser.add_argument("--output", type=Path, default=ROOT / "docs" / "benchmarks.md")
+    parser.add_argument(
+        "--tmpdir",
+        type=Path,
+        default=None,
+        help="where the throwaway repositories go (default: the system's)",
+    )
     return parser.parse_args(argv)
 
 
@@ -54,47 +61,68 @@ def main(argv: list[str]) -> int:
     plan = Plan(runs=args.runs, heavy_runs=args.heavy_runs)
     command = "make bench" if not argv else "python bench/run_bench.py " + " ".join(argv)
     started = time.time()
-    when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(started))
-    host = machine.describe()
+    host = machine.describe()  # before the run: the load average at start
     results = Results(rows=[], facts=[], skipped=[])
     chosen = [c for c in CASES if not args.only or c.__name__.rsplit(".", 1)[-1] in args.only]
-    with tempfile.TemporaryDirectory(prefix="gitcoord-bench-") as tmp, ExitStack() as stack:
-        world = World(Path(tmp))
-        transports: list[Transport] = [FILE]
-        if args.no_ssh:
-            results.skipped.append("SSH rows: --no-ssh was given")
-        else:
-            try:
-                transports.append(
-                    stack.enter_context(
-                        loopback_sshd(world.root / "sshd", world.root / "home", world.env)
-                    )
-                )
-            except SshUnavailable as exc:
-                results.skipped.append(f"SSH rows: {exc}")
-                print(f"skipping the SSH rows: {exc}", flush=True)
-        for case in chosen:
-            for transport in transports:
-                print(f"{case.__name__.rsplit('.', 1)[-1]} over {transport.name} ...", flush=True)
-                case.run(world, transport, plan, results)
-        if not args.only or "startup" in args.only:
-            print("startup ...", flush=True)
-            startup.run(world, plan, results)
-    elapsed = time.time() - started
-    results.facts.append(f"the whole benchmark took {elapsed / 60:.1f} minutes")
+    tmp = Path(tempfile.mkdtemp(prefix="gitcoord-bench-", dir=args.tmpdir))
+    try:
+        with ExitStack() as stack:
+            world = World(tmp)
+            transports = [FILE, *_ssh(args, world, stack, results)]
+            for case in chosen:
+                for transport in transports:
+                    name = case.__name__.rsplit(".", 1)[-1]
+                    print(f"{name} over {transport.name} ...", flush=True)
+                    case.run(world, transport, plan, results)
+            if not args.only or "startup" in args.only:
+                print("startup ...", flush=True)
+                startup.run(world, plan, results)
+        elapsed = time.time() - started
+        results.facts.append(
+            f"the measurements took {elapsed / 60:.1f} minutes (then removing the temporary "
+            "repositories, which on this disk takes a while too)"
+        )
+        _write(args, command, started, results, host)
+        print(f"wrote {args.output} after {elapsed:.0f} s; removing {tmp}", flush=True)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return 0
+
+
+def _ssh(
+    args: argparse.Namespace, world: World, stack: ExitStack, results: Results
+) -> list[Transport]:
+    """The loopback SSH transport, or none (the reason goes into the report)."""
+    if args.no_ssh:
+        results.skipped.append("SSH rows: --no-ssh was given")
+        return []
+    try:
+        home = world.root / "home"
+        return [stack.enter_context(loopback_sshd(world.root / "sshd", home, world.env))]
+    except SshUnavailable as exc:
+        results.skipped.append(f"SSH rows: {exc}")
+        print(f"skipping the SSH rows: {exc}", flush=True)
+        return []
+
+
+def _write(
+    args: argparse.Namespace,
+    command: str,
+    started: float,
+    results: Results,
+    host: list[tuple[str, str]],
+) -> None:
     args.output.parent.mkdir(parents=True, exist_ok=True)
     write_markdown(
         args.output,
         results.rows,
         machine=host,
         command=command,
-        when=when,
+        when=time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(started)),
         skipped=results.skipped,
         facts=results.facts,
         notes=NOTES.read_text(),
     )
-    print(f"wrote {args.output} ({elapsed:.0f} s)")
-    return 0
 
 
 if __name__ == "__main__":

@@ -30,6 +30,7 @@ class World:
     root: Path
     env: dict[str, str] = field(init=False)
     _count: int = 0
+    shared: dict[str, Path] = field(default_factory=dict)  # remotes reused across transports
 
     def __post_init__(self) -> None:
         self.env = base_env(self.root / "home")
@@ -42,18 +43,29 @@ class World:
 
     def remote(self, transport: Transport, agents: int) -> list[Agent]:
         """A new seeded bare remote and `agents` clones of it (agent-1, agent-2, ...)."""
-        base = self.fresh_dir("remote")
-        bare = make_bare(base / "team.git", self.env)
+        return self.clones(self.bare(), transport, agents)
+
+    def bare(self) -> Path:
+        return make_bare(self.fresh_dir("remote") / "team.git", self.env)
+
+    def clones(
+        self, bare: Path, transport: Transport, count: int, stem: str = "agent"
+    ) -> list[Agent]:
+        """`count` clones of `bare` over `transport` (STEM-1, ...); seeds an empty remote."""
         url = transport.url(bare)
-        out = []
-        for n in range(1, agents + 1):
-            agent = clone(url, base / f"agent-{n}", f"agent-{n}", self.env)
-            if n == 1:
-                seed(agent)
-            out.append(agent)
-        for agent in out[1:]:
-            agent.git("fetch", "-q", "origin")
+        base = self.fresh_dir("agents")
+        out = [
+            clone(url, base / f"{stem}-{n}", f"{stem}-{n}", self.env) for n in range(1, count + 1)
+        ]
+        if not self._has_main(bare):
+            seed(out[0])
+            for agent in out[1:]:
+                agent.git("fetch", "-q", "origin")
         return out
+
+    def _has_main(self, bare: Path) -> bool:
+        refs = check(["git", "for-each-ref", "refs/heads/main"], bare, self.env)
+        return bool(refs.strip())
 
     def empty_repo(self, url: str) -> Path:
         """A new repository with `origin` set and nothing fetched (a cold reader)."""
