@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import shutil
+import signal
 import sys
 import tempfile
 import time
@@ -58,6 +59,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 
 def main(argv: list[str]) -> int:
     args = parse_args(argv)
+    # Stopped with SIGTERM: still stop sshd and remove the temporary repositories.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     plan = Plan(runs=args.runs, heavy_runs=args.heavy_runs)
     command = "make bench" if not argv else "python bench/run_bench.py " + " ".join(argv)
     started = time.time()
