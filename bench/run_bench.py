@@ -38,7 +38,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         "--heavy-runs",
         type=int,
         default=Plan.heavy_runs,
-        help="runs for the 1,000-path and 5,000-claim cases",
+        help="runs for the 1,000-path, 5,000-claim and 16-agent cases",
     )
     parser.add_argument("--no-ssh", action="store_true", help="file:// only")
     parser.add_argument(
@@ -67,6 +67,7 @@ def main(argv: list[str]) -> int:
     host = machine.describe()  # before the run: the load average at start
     results = Results(rows=[], facts=[], skipped=[])
     chosen = [c for c in CASES if not args.only or c.__name__.rsplit(".", 1)[-1] in args.only]
+    spent: list[str] = []
     tmp = Path(tempfile.mkdtemp(prefix="gitcoord-bench-", dir=args.tmpdir))
     try:
         with ExitStack() as stack:
@@ -76,14 +77,16 @@ def main(argv: list[str]) -> int:
                 for transport in transports:
                     name = case.__name__.rsplit(".", 1)[-1]
                     print(f"{name} over {transport.name} ...", flush=True)
+                    began = time.time()
                     case.run(world, transport, plan, results)
+                    spent.append(f"{name} over {transport.name} {time.time() - began:.0f} s")
             if not args.only or "startup" in args.only:
                 print("startup ...", flush=True)
                 startup.run(world, plan, results)
         elapsed = time.time() - started
         results.facts.append(
-            f"the measurements took {elapsed / 60:.1f} minutes (then removing the temporary "
-            "repositories, which on this disk takes a while too)"
+            f"the measurements took {elapsed / 60:.1f} minutes ({', '.join(spent)}), then "
+            "the temporary repositories are removed"
         )
         _write(args, command, started, results, host)
         print(f"wrote {args.output} after {elapsed:.0f} s; removing {tmp}", flush=True)

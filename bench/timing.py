@@ -42,7 +42,7 @@ class Plan:
 
     runs: int = 5
     warmup: int = 1
-    heavy_runs: int = 3  # for the 1,000-path and 5,000-claim cases
+    heavy_runs: int = 3  # for the 1,000-path, 5,000-claim and 16-agent cases
 
 
 def check(

@@ -25,7 +25,7 @@ def run(world: World, transport: Transport, plan: Plan, results: Results) -> Non
         jobs = [(["git", "claim", f"{a.name}/{tag}.py"], a.path) for a in agents]
         return AGENTS / timed_together(jobs, env)
 
-    raw_stat, claim_stat = interleaved([raw, claims], plan.runs, plan.warmup)
+    raw_stat, claim_stat = interleaved([raw, claims], plan.heavy_runs, plan.warmup)
     results.add(
         Row(
             f"{AGENTS} agents claiming at once",
