@@ -16,8 +16,10 @@ PATHS = st.builds(
     st.lists(NAMES, max_size=3),
     st.booleans(),
 )
-CLAIMS = st.builds(
-    lambda path, mode, agent: Claim(
+
+
+def make_claim(path: ClaimPath, mode: Mode, agent: str) -> Claim:
+    return Claim(
         id="x",
         path=path,
         mode=mode,
@@ -30,10 +32,11 @@ CLAIMS = st.builds(
         created_at=0.0,
         expires_at=60.0,
         priority_at=0.0,
-    ),
-    PATHS,
-    st.sampled_from(list(Mode)),
-    st.sampled_from(["alice", "bob", "carol"]),
+    )
+
+
+CLAIMS = st.builds(
+    make_claim, PATHS, st.sampled_from(list(Mode)), st.sampled_from(["alice", "bob", "carol"])
 )
 
 
@@ -46,20 +49,7 @@ def test_index_agrees_with_a_full_scan(mine: list[Claim], others: list[Claim]) -
 
 def test_directory_sees_claims_below_it_and_not_beside_it() -> None:
     def claim(text: str, agent: str) -> Claim:
-        return Claim(
-            id="x",
-            path=ClaimPath.parse_stored(text),
-            mode=Mode.WRITE,
-            agent=agent,
-            host="h",
-            worktree="w",
-            session="s",
-            reason="",
-            ttl=60,
-            created_at=0.0,
-            expires_at=60.0,
-            priority_at=0.0,
-        )
+        return make_claim(ClaimPath.parse_stored(text), Mode.WRITE, agent)
 
     others = [claim(p, "bob") for p in ("src/a.py", "srcx/b.py", "src", "docs/", "./")]
     found = conflicting([claim("src/", "alice")], others)
