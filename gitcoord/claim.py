@@ -7,7 +7,7 @@ carries `format`; a reader refuses formats it does not know instead of guessing.
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 from gitcoord.modes import Mode, compatible
@@ -82,7 +82,8 @@ class Claim:
         return replace(self, ttl=t, expires_at=at + t, nonce=new_nonce(), oid="")
 
     def to_json(self) -> dict[str, Any]:
-        data = asdict(self)
+        # Shallow: asdict() deep-copies every field, ~0.4 ms a claim, seconds per listing.
+        data = {f.name: getattr(self, f.name) for f in fields(self)}
         for gone in ("ref", "oid"):
             data.pop(gone)
         data["path"] = str(self.path)

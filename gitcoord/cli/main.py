@@ -8,6 +8,7 @@ import sys
 import tempfile
 import traceback
 from collections.abc import Sequence
+from typing import Any
 
 import typer
 
@@ -15,6 +16,7 @@ from gitcoord import __version__
 from gitcoord.cli.approve_cmd import approve_command
 from gitcoord.cli.claim_cmd import HELP as CLAIM_HELP
 from gitcoord.cli.claim_cmd import WAIT_FOREVER, claim_command
+from gitcoord.cli.direct import direct_claim_arguments
 from gitcoord.cli.hooks_cmd import hooks_app
 from gitcoord.cli.init_cmd import init_command
 from gitcoord.cli.log_cmd import log_command
@@ -70,9 +72,25 @@ def _normalise_wait(argv: list[str]) -> list[str]:
     return [f"--wait={WAIT_FOREVER}" if a == "--wait" else a for a in argv]
 
 
+def _direct_claim(command: typer.Typer, argv: Sequence[str]) -> dict[str, Any] | None:
+    """`git claim PATH...` and the other flag-only forms skip typer's parsing (direct.py)."""
+    if command is claim_app:
+        return direct_claim_arguments(argv)
+    if command is app and argv[:1] == ["claim"]:
+        return direct_claim_arguments(argv[1:])
+    return None
+
+
 def run(command: typer.Typer, argv: Sequence[str], prog: str) -> int:
     try:
-        result = command(args=_normalise_wait(list(argv)), prog_name=prog, standalone_mode=False)
+        direct = _direct_claim(command, argv)
+        result: object = None
+        if direct is not None:
+            claim_command(**direct)
+        else:
+            result = command(
+                args=_normalise_wait(list(argv)), prog_name=prog, standalone_mode=False
+            )
         return int(result) if isinstance(result, int) else 0
     except GitcoordError as exc:
         print(exc.render(), file=sys.stderr)
