@@ -1,0 +1,108 @@
+"""`gitcoord ci`: the layer `--no-verify` cannot skip. Fetches, then checks a commit range."""
+
+from __future__ import annotations
+
+import os
+import socket
+from typing import Annotated
+
+import typer
+
+from gitcoord import localstate, timeutil
+from gitcoord.approval_refs import fetch_approvals
+from gitcoord.ci import RangeInput, check_range, plain_lines
+from gitcoord.cli.context import emit_json
+from gitcoord.config import load_config
+from gitcoord.errors import UsageError
+from gitcoord.gitcmd import run_git
+from gitcoord.repo import Identity, Repo
+from gitcoord.store import ClaimStore
+from gitcoord.sync import base_branch, count, fetch_branch
+
+
+def _commit(cwd: str, rev: str) -> str:
+    res = run_git(["rev-parse", "--verify", "--quiet", rev + "^{commit}"], cwd=cwd, check=False)
+    if res.returncode != 0:
+        raise UsageError(
+            f"{rev!r} is not a commit in this repository",
+            fix="git fetch (CI: check out with full history, fetch-depth: 0)",
+        )
+    return res.out.strip()
+
+
+def _strip_base(base: str, remote: str) -> str:
+    for prefix in ("refs/heads/", f"refs/remotes/{remote}/", f"{remote}/"):
+        if base.startswith(prefix):
+            return base[len(prefix) :]
+    return base
+
+
+def ci_command(
+    base: Annotated[
+        str | None,
+        typer.Option("--base", help="The base branch on the remote (default: [remote] base)."),
+    ] = None,
+    range_: Annotated[
+        str | None,
+        typer.Option("--range", help="Commits to check, A..B (default: merge-base..HEAD)."),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+) -> int:
+    """Check the commits of a branch as the hooks would have: claims, require, rules
+    acknowledgements, guards and approvals, roles, and how far behind the base it is.
+
+    Fetches claims, approvals and the base branch first; exit 1 when a check in enforce
+    mode fails, 3 when the remote cannot be reached. Under GITHUB_ACTIONS=true findings
+    are printed as annotations.
+
+    \b
+    Examples:
+      gitcoord ci
+      gitcoord ci --base main --json
+      gitcoord ci --range origin/main..HEAD
+    """
+    repo = Repo.discover()
+    cwd = str(repo.toplevel)
+    config = load_config(repo.toplevel)
+    # CI has no agent identity of its own (and often no user.email); it only reads claims.
+    me = Identity("gitcoord-ci", socket.gethostname(), cwd, "ci")
+    store = ClaimStore(repo, config, me)
+    listing = store.fetch_listing()
+    approvals = fetch_approvals(store) if config.checks.get("guards") != "off" else []
+    remote = config.remote.name
+    base_name = _strip_base(base, remote) if base else base_branch(cwd, config)
+    tip = fetch_branch(cwd, remote, base_name)
+
+    if range_:
+        old_rev, sep, new_rev = range_.partition("..")
+        if not sep or new_rev.startswith(".") or not old_rev or not new_rev:
+            raise UsageError(f"--range {range_!r} is not A..B", fix="gitcoord ci --range A..B")
+        old: str | None = _commit(cwd, old_rev)
+        new = _commit(cwd, new_rev)
+    else:
+        new = _commit(cwd, "HEAD")
+        res = run_git(["merge-base", tip, new], cwd=cwd, check=False)
+        old = res.out.strip() or None  # no common history: check every commit
+    now = timeutil.now()
+    content, _ = localstate.read_rules(repo.toplevel, config.rules_file)
+    report = check_range(
+        RangeInput(
+            cwd=cwd,
+            config=config,
+            remote=remote,
+            base=base_name,
+            old=old,
+            new=new,
+            behind=count(cwd, tip, "^" + new),
+            claims=listing.live(now, config.claims.clock_skew),
+            approvals=approvals,
+            now=now,
+            citations=localstate.citations(config.rules_file, content),
+        )
+    )
+    if as_json:
+        emit_json(report.to_json())
+    else:
+        github = os.environ.get("GITHUB_ACTIONS") == "true"
+        print("\n".join(plain_lines(report, github)), flush=True)
+    return 0 if report.passed else 1
