@@ -12,7 +12,7 @@ from gitcoord import localstate, timeutil
 from gitcoord.approval_refs import fetch_approvals
 from gitcoord.ci import RangeInput, check_range, plain_lines
 from gitcoord.cli.context import emit_json
-from gitcoord.config import load_config
+from gitcoord.config import CONFIG_FILE, Config, load_config, parse_config
 from gitcoord.errors import UsageError
 from gitcoord.gitcmd import run_git
 from gitcoord.repo import Identity, Repo
@@ -28,6 +28,23 @@ def _commit(cwd: str, rev: str) -> str:
             fix="git fetch (CI: check out with full history, fetch-depth: 0)",
         )
     return res.out.strip()
+
+
+def _blob(cwd: str, commit: str, path: str) -> bytes | None:
+    res = run_git(["cat-file", "blob", f"{commit}:{path}"], cwd=cwd, check=False)
+    return res.stdout if res.returncode == 0 else None
+
+
+def _policy_at(cwd: str, tip: str, work: Config) -> tuple[Config, bytes | None]:
+    """The config and rules file on the base tip; the working tree's config when the base
+    has none yet (the branch that adopts gitcoord)."""
+    text = _blob(cwd, tip, CONFIG_FILE)
+    config = (
+        parse_config(text.decode("utf-8", "replace"), f"{CONFIG_FILE} on the base")
+        if text
+        else work
+    )
+    return config, _blob(cwd, tip, config.rules_file)
 
 
 def _strip_base(base: str, remote: str) -> str:
@@ -51,9 +68,9 @@ def ci_command(
     """Check the commits of a branch as the hooks would have: claims, require, rules
     acknowledgements, guards and approvals, roles, and how far behind the base it is.
 
-    Fetches claims, approvals and the base branch first; exit 1 when a check in enforce
-    mode fails, 3 when the remote cannot be reached. Under GITHUB_ACTIONS=true findings
-    are printed as annotations.
+    Fetches claims, approvals and the base branch first; the policy (gitcoord.toml, the
+    rules file) is the base's. Exit 1 when a check in enforce mode fails, 3 when the remote
+    cannot be reached. Under GITHUB_ACTIONS=true findings are printed as annotations.
 
     \b
     Examples:
@@ -63,15 +80,20 @@ def ci_command(
     """
     repo = Repo.discover()
     cwd = str(repo.toplevel)
-    config = load_config(repo.toplevel)
+    work = load_config(repo.toplevel)
+    remote = work.remote.name
+    base_name = _strip_base(base, remote) if base else base_branch(cwd, work)
+    tip = fetch_branch(cwd, remote, base_name)
+    # The policy in force is the base's: a branch cannot switch its own checks off.
+    config, rules_text = _policy_at(cwd, tip, work)
+    if config.remote.name != remote:
+        remote = config.remote.name
+        tip = fetch_branch(cwd, remote, base_name)
     # CI has no agent identity of its own (and often no user.email); it only reads claims.
     me = Identity("gitcoord-ci", socket.gethostname(), cwd, "ci")
     store = ClaimStore(repo, config, me)
     listing = store.fetch_listing()
     approvals = fetch_approvals(store) if config.checks.get("guards") != "off" else []
-    remote = config.remote.name
-    base_name = _strip_base(base, remote) if base else base_branch(cwd, config)
-    tip = fetch_branch(cwd, remote, base_name)
 
     if range_:
         old_rev, sep, new_rev = range_.partition("..")
@@ -84,7 +106,6 @@ def ci_command(
         res = run_git(["merge-base", tip, new], cwd=cwd, check=False)
         old = res.out.strip() or None  # no common history: check every commit
     now = timeutil.now()
-    content, _ = localstate.read_rules(repo.toplevel, config.rules_file)
     report = check_range(
         RangeInput(
             cwd=cwd,
@@ -97,7 +118,7 @@ def ci_command(
             claims=listing.live(now, config.claims.clock_skew),
             approvals=approvals,
             now=now,
-            citations=localstate.citations(config.rules_file, content),
+            citations=localstate.citations(config.rules_file, rules_text),
         )
     )
     if as_json:
