@@ -161,6 +161,19 @@ def test_missing_and_stale_rules_acknowledgement_fail(team: Team) -> None:
     assert len(rules) == 1 and f"but {new_hash} was in force" in rules[0]["message"]
 
 
+def test_a_branch_cannot_switch_its_own_checks_off(team: Team) -> None:
+    alice, bob = team.join("alice"), team.join("bob")
+    assert alice.claim("src/api.py").rc == 0
+    relaxed = BASE_CONFIG + '[checks]\nclaims = "off"\nguards = "off"\n'
+    sneak(bob, "relax", ("gitcoord.toml", relaxed), ("src/api.py", "x\n"))
+    assert bob.gitcoord("status").rc == 0  # the working tree now says: no checks
+    data = ci_json(bob)
+    assert [(f["check"], f["path"]) for f in data["findings"]] == [
+        ("claims", "src/api.py"),
+        ("guards", "gitcoord.toml"),
+    ]
+
+
 def test_rules_check_off_skips_trailers(tmp_path: Path, env: dict[str, str]) -> None:
     team = make_team(tmp_path, env, BASE_CONFIG + '[checks]\nrules = "off"\n')
     bob = team.join("bob")
@@ -378,6 +391,52 @@ def test_github_template_commands_in_a_fresh_clone(team: Team) -> None:
     assert "by bob: src/api.py is claimed by alice (write claim on src/api.py" in lines[0]
     assert lines[1].startswith("gitcoord ci: failed: 2 commit(s) in ")
     assert len(lines) == 2
+
+
+def script_lines(template: str) -> list[str]:
+    """The `script:` items of our GitLab job (plain items and `>-` folded ones)."""
+    lines = template.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.strip() == "script:") + 1
+    items: list[list[str]] = []
+    for line in lines[start:]:
+        stripped = line.strip()
+        if stripped.startswith("- "):
+            value = stripped[2:]
+            items.append([] if value == ">-" else [value])
+        elif stripped and line.startswith("      "):
+            items[-1].append(stripped)  # a folded block joins its lines with spaces
+        elif stripped:
+            break
+    return [" ".join(parts) for parts in items]
+
+
+def test_gitlab_template_commands_in_a_fresh_clone(team: Team) -> None:
+    bob = team.join("bob")
+    bob.git("checkout", "-q", "-b", "feature")
+    bob.commit_file("docs/a.md", "no trailers\n")
+    bob.git("push", "-q", "--no-verify", "origin", "feature")
+    runner = team.tmp / "runner"
+    subprocess.run(["git", "clone", "-q", team.url, str(runner)], env=team.env, check=True)
+    subprocess.run(
+        ["git", "-C", str(runner), "checkout", "-q", "--detach", "origin/feature"],
+        env=team.env,
+        check=True,
+    )
+    template = (Path(__file__).parent.parent / "templates" / "ci" / "gitlab.yml").read_text()
+    assert 'GIT_DEPTH: "0"' in template
+    items = script_lines(template)
+    assert items[1] == 'python -m pip install "$GITCOORD_INSTALL"'
+    script = "\n".join(item for i, item in enumerate(items) if i != 1)  # installed already
+    env = {**team.env, "CI_DEFAULT_BRANCH": "main"}
+    proc = subprocess.run(
+        ["bash", "-e", "-c", script], cwd=runner, env=env, capture_output=True, text=True
+    )
+    assert proc.returncode == 1, proc.stderr
+    assert proc.stdout.startswith("gitcoord: refused by rules: commit ")
+    assert "by bob@example.com lacks the Gitcoord-Agent and Gitcoord-Rules trailer(s)" in (
+        proc.stdout
+    )
+    assert proc.stdout.splitlines()[-1].startswith("gitcoord ci: failed: 1 commit(s) in ")
 
 
 def test_init_ci_writes_templates_idempotently(team: Team) -> None:
