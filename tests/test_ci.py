@@ -277,6 +277,21 @@ def test_explicit_range_and_bad_range(team: Team) -> None:
     assert bad.rc == 2 and "'nosuch' is not a commit in this repository" in bad.err
 
 
+def test_shallow_clone_is_a_usage_error(team: Team) -> None:
+    shallow = team.tmp / "shallow"
+    subprocess.run(
+        ["git", "clone", "-q", "--depth", "1", team.url, str(shallow)], env=team.env, check=True
+    )
+    proc = subprocess.run(
+        ["gitcoord", "ci"], cwd=shallow, env=team.env, capture_output=True, text=True
+    )
+    assert proc.returncode == 2
+    assert proc.stderr == (
+        "gitcoord: this is a shallow clone: gitcoord ci needs the branch's full history\n"
+        '  fix: git fetch --unshallow   (GitHub: fetch-depth: 0; GitLab: GIT_DEPTH: "0")\n'
+    )
+
+
 def test_unreachable_remote_fails_closed(team: Team) -> None:
     bob = team.join("bob")
     bob.git("remote", "set-url", "origin", (team.tmp / "gone.git").as_uri())

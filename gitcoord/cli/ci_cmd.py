@@ -80,6 +80,12 @@ def ci_command(
     """
     repo = Repo.discover()
     cwd = str(repo.toplevel)
+    shallow = run_git(["rev-parse", "--is-shallow-repository"], cwd=cwd).out.strip()
+    if shallow == "true":  # the merge-base and the commits to check may be missing
+        raise UsageError(
+            "this is a shallow clone: gitcoord ci needs the branch's full history",
+            fix='git fetch --unshallow   (GitHub: fetch-depth: 0; GitLab: GIT_DEPTH: "0")',
+        )
     work = load_config(repo.toplevel)
     remote = work.remote.name
     base_name = _strip_base(base, remote) if base else base_branch(cwd, work)
