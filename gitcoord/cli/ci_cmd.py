@@ -10,7 +10,8 @@ import typer
 
 from gitcoord import localstate, timeutil
 from gitcoord.approval_refs import fetch_approvals
-from gitcoord.ci import RangeInput, check_range, plain_lines
+from gitcoord.ci import RangeInput, check_range
+from gitcoord.ci_report import plain_lines
 from gitcoord.cli.context import emit_json
 from gitcoord.config import CONFIG_FILE, Config, load_config, parse_config
 from gitcoord.errors import UsageError
