@@ -493,3 +493,18 @@ def test_init_ci_writes_templates_idempotently(team: Team) -> None:
 def test_ci_help_has_an_example(alice: Agent) -> None:
     res = alice.gitcoord("ci", "--help")
     assert res.rc == 0 and "gitcoord ci --base main --json" in res.out
+
+
+def test_github_annotation_escapes_workflow_command_syntax() -> None:
+    from gitcoord.ci_report import CiFinding, github_annotation
+    from gitcoord.policy import Finding
+
+    finding = Finding("roles", "warn", "a,b:c.py", "tests", "100% outside", "why", "fix")
+    assert github_annotation(CiFinding(finding)) == (
+        "::warning file=a%2Cb%3Ac.py,title=gitcoord roles::100%25 outside%0Awhy: why%0Afix: fix"
+    )
+    sync = Finding("sync", "enforce", "main", "max_behind = 0", "behind", "w", "f")
+    assert github_annotation(CiFinding(sync)) == (
+        "::error title=gitcoord sync::behind%0Awhy: w%0Afix: f"
+    )
+    assert github_annotation(CiFinding(finding._replace(mode="monitor"))) is None
