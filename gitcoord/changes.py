@@ -115,13 +115,27 @@ def commits_changes(cwd: str, include: Sequence[str], exclude: Sequence[str]) ->
 
 
 def staged_patch_id(cwd: str, paths: Sequence[str]) -> str:
-    """The identity of the staged change to `paths`: `git patch-id --stable` of its diff,
-    or a hash of the diff when git gives no patch-id (a mode-only change)."""
+    """The identity of the staged change to `paths` (what `gitcoord approve` records)."""
+    return _patch_id(cwd, ["--cached"], paths, keep_repo_env=True)
+
+
+def range_patch_id(cwd: str, old: str, new: str, paths: Sequence[str]) -> str:
+    """The identity of the change to `paths` between two commits (what `gitcoord ci` looks
+    up): the same id `staged_patch_id` gave when that change was staged on top of `old`."""
+    return _patch_id(cwd, [old, new], paths)
+
+
+def _patch_id(
+    cwd: str, revs: Sequence[str], paths: Sequence[str], keep_repo_env: bool = False
+) -> str:
+    """`git patch-id --stable` of the diff of `paths`, or a hash of the diff when git gives
+    no patch-id (a mode-only change). Both callers use these exact diff options, so a staged
+    change and the commit that records it get the same id."""
     diff = run_git(
         [
             "--literal-pathspecs",
             "diff",
-            "--cached",
+            *revs,
             "--binary",
             "--no-ext-diff",
             "--no-textconv",
@@ -130,7 +144,7 @@ def staged_patch_id(cwd: str, paths: Sequence[str]) -> str:
             *paths,
         ],
         cwd=cwd,
-        keep_repo_env=True,
+        keep_repo_env=keep_repo_env,
     ).stdout
     pid = run_git(["patch-id", "--stable"], cwd=cwd, input=diff).out.split()
     if pid:

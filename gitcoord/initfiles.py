@@ -89,3 +89,17 @@ def render_config() -> str:
 
 def rules_template() -> str:
     return (resources.files("gitcoord") / "templates" / "RULES.md").read_text(encoding="utf-8")
+
+
+# `gitcoord init --ci HOST`: where each host's job goes, and its template.
+CI_FILES = {
+    "github": (".github/workflows/gitcoord.yml", "github.yml"),
+    "gitlab": (".gitlab-ci.gitcoord.yml", "gitlab.yml"),
+}
+
+
+def ci_template(host: str) -> tuple[str, str]:
+    """The file `init --ci HOST` writes (relative to the top level) and its content."""
+    dest, name = CI_FILES[host]
+    text = (resources.files("gitcoord") / "templates" / "ci" / name).read_text(encoding="utf-8")
+    return dest, text

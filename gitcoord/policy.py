@@ -11,8 +11,10 @@ API
 - `PolicyInput`: the change set plus everything the checks need: the config, my agent name
   and role, the claims as listed (expiry is judged here at `now`), the rules file state, the
   patch-id of the approve-tier part of the change and the recorded approvals.
-  `stage` is "commit" (claims, rules, guards, roles) or "push" (claims, block guards, roles;
-  rules and approvals are commit-time checks whose trailers CI verifies).
+  `stage` is "commit" (claims, rules, guards, roles), "push" (claims, block guards, roles;
+  rules and approvals are commit-time checks whose trailers CI verifies) or "ci" (one
+  commit of a CI range: claims, all guard tiers, roles; `gitcoord ci` checks the rules
+  trailers itself, see ci.py).
 - `evaluate(PolicyInput) -> list[Finding]`: the findings, each with its check, its mode
   (monitor | warn | enforce, from `[checks]`; a check set to `off` is skipped), the path, the
   holder or pattern, the reason and the command that resolves it.
@@ -43,7 +45,13 @@ from gitcoord.modes import Mode
 # Self-protection: gitcoord's own config, rules and hook configuration need a human's approval
 # unless a [[guard]] in the config says otherwise for that path.
 SELF_GUARD_WHY = "gitcoord's own config, rules and hooks change only with a human's approval"
-SELF_PATHS = ("/gitcoord.toml", "/.pre-commit-config.yaml", "/.pre-commit-hooks.yaml")
+SELF_PATHS = (
+    "/gitcoord.toml",
+    "/.pre-commit-config.yaml",
+    "/.pre-commit-hooks.yaml",
+    "/.github/workflows/gitcoord.yml",  # the CI jobs `gitcoord init --ci` writes
+    "/.gitlab-ci.gitcoord.yml",
+)
 
 TIER_RANK = {"warn": 0, "approve": 1, "block": 2}
 
@@ -82,7 +90,7 @@ class RulesState(NamedTuple):
 
 
 class PolicyInput(NamedTuple):
-    stage: str  # "commit" | "push"
+    stage: str  # "commit" | "push" | "ci"
     changes: Sequence[Change]
     config: Config
     agent: str
@@ -308,7 +316,7 @@ def _guards(inp: PolicyInput, paths: Sequence[str]) -> list[Finding]:
                     f"git restore --staged -- {p}",
                 )
             )
-        elif guard.tier == "approve" and inp.stage == "commit" and not approved:
+        elif guard.tier == "approve" and inp.stage != "push" and not approved:
             stale = any(a.approver != inp.agent for a in inp.approvals if p in a.paths)
             state = (
                 "the staged change differs from the approved one"
@@ -326,7 +334,7 @@ def _guards(inp: PolicyInput, paths: Sequence[str]) -> list[Finding]:
                     "gitcoord approve   (run by a human, without GITCOORD_AGENT set)",
                 )
             )
-        elif guard.tier == "warn" and inp.stage == "commit":
+        elif guard.tier == "warn" and inp.stage != "push":
             soft = "monitor" if mode == "monitor" else "warn"
             out.append(
                 Finding(

@@ -6,19 +6,25 @@ with GITCOORD_AGENT set (that is how gitcoord names them), so `approve` refuses 
 set; the approver is recorded by identity (gitcoord.agent or user.email), and an approval
 never counts for a commit by the approver itself. This is a local safeguard against agents
 that follow the rules, not a defence against one that edits .git/gitcoord/approvals.json.
+
+The approval is also published as `refs/claims-approvals/<patch-id>` on the coordination
+remote (approval_refs.py), where `gitcoord ci` finds it; when the remote cannot be reached,
+`[claims] offline` decides: fail-closed exits 3, fail-open warns (the local record stands).
 """
 
 from __future__ import annotations
 
 import os
+import sys
 from typing import Annotated
 
 import typer
 
 from gitcoord import localstate, timeutil
+from gitcoord.approval_refs import approval_ref, publish
 from gitcoord.changes import staged_changes, staged_patch_id
 from gitcoord.cli.context import Context, emit_json
-from gitcoord.errors import Refused
+from gitcoord.errors import CannotVerify, Refused
 from gitcoord.gitcmd import run_git
 from gitcoord.hookinstall import tracked_hooks_dir
 from gitcoord.policy import Approval, approve_paths
@@ -56,6 +62,20 @@ def approve_command(
         at=timeutil.now(),
     )
     localstate.record_approval(ctx.repo.state_dir, approval)
+    fresh: bool | None = None  # None: not published (offline, fail-open)
+    try:
+        fresh = publish(ctx.store, approval)
+    except CannotVerify as exc:
+        unpublished = (
+            "approval recorded locally (the hooks accept the commit) but not published, "
+            f"so CI will refuse it: {exc.message}"
+        )
+        if ctx.config.claims.offline == "fail-closed":
+            raise CannotVerify(
+                unpublished, fix="run `gitcoord approve` again when the remote is reachable"
+            ) from None
+        print(f"gitcoord: warning: {unpublished} (offline = fail-open)", file=sys.stderr)
+    ref = approval_ref(approval.patch_id)
     if as_json:
         emit_json(
             {
@@ -63,6 +83,8 @@ def approve_command(
                 "paths": paths,
                 "patch_id": approval.patch_id,
                 "approver": approval.approver,
+                "ref": ref,
+                "published": fresh,
             }
         )
         return
@@ -72,3 +94,5 @@ def approve_command(
         f"approved as {approval.approver} (patch-id {approval.patch_id[:12]}); "
         "commit it exactly as staged — a different change needs a new approval"
     )
+    if fresh is not None:
+        print(f"published {ref}" if fresh else f"already published: {ref}")

@@ -14,6 +14,7 @@ import typer
 
 from gitcoord import __version__
 from gitcoord.cli.approve_cmd import approve_command
+from gitcoord.cli.ci_cmd import ci_command
 from gitcoord.cli.claim_cmd import HELP as CLAIM_HELP
 from gitcoord.cli.claim_cmd import WAIT_FOREVER, claim_command
 from gitcoord.cli.direct import direct_claim_arguments
@@ -62,6 +63,7 @@ app.add_typer(hooks_app, name="hooks", context_settings=CONTEXT)
 app.command("rules", context_settings=CONTEXT)(rules_command)
 app.command("approve", context_settings=CONTEXT)(approve_command)
 app.command("sync-check", context_settings=CONTEXT)(sync_check_command)
+app.command("ci", context_settings=CONTEXT)(ci_command)
 
 claim_app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, rich_markup_mode=None)
 claim_app.command(help=CLAIM_HELP, context_settings=CONTEXT)(claim_command)

@@ -1,0 +1,136 @@
+"""`gitcoord ci`: the layer `--no-verify` cannot skip. Fetches, then checks a commit range."""
+
+from __future__ import annotations
+
+import os
+import socket
+from typing import Annotated
+
+import typer
+
+from gitcoord import localstate, timeutil
+from gitcoord.approval_refs import fetch_approvals
+from gitcoord.ci import RangeInput, check_range
+from gitcoord.ci_report import plain_lines
+from gitcoord.cli.context import emit_json
+from gitcoord.config import CONFIG_FILE, Config, load_config, parse_config
+from gitcoord.errors import UsageError
+from gitcoord.gitcmd import run_git
+from gitcoord.repo import Identity, Repo
+from gitcoord.store import ClaimStore
+from gitcoord.sync import base_branch, count, fetch_branch
+
+
+def _commit(cwd: str, rev: str) -> str:
+    res = run_git(["rev-parse", "--verify", "--quiet", rev + "^{commit}"], cwd=cwd, check=False)
+    if res.returncode != 0:
+        raise UsageError(
+            f"{rev!r} is not a commit in this repository",
+            fix="git fetch (CI: check out with full history, fetch-depth: 0)",
+        )
+    return res.out.strip()
+
+
+def _blob(cwd: str, commit: str, path: str) -> bytes | None:
+    res = run_git(["cat-file", "blob", f"{commit}:{path}"], cwd=cwd, check=False)
+    return res.stdout if res.returncode == 0 else None
+
+
+def _policy_at(cwd: str, tip: str, work: Config) -> tuple[Config, bytes | None]:
+    """The config and rules file on the base tip; the working tree's config when the base
+    has none yet (the branch that adopts gitcoord)."""
+    text = _blob(cwd, tip, CONFIG_FILE)
+    config = (
+        parse_config(text.decode("utf-8", "replace"), f"{CONFIG_FILE} on the base")
+        if text
+        else work
+    )
+    return config, _blob(cwd, tip, config.rules_file)
+
+
+def _strip_base(base: str, remote: str) -> str:
+    for prefix in ("refs/heads/", f"refs/remotes/{remote}/", f"{remote}/"):
+        if base.startswith(prefix):
+            return base[len(prefix) :]
+    return base
+
+
+def ci_command(
+    base: Annotated[
+        str | None,
+        typer.Option("--base", help="The base branch on the remote (default: [remote] base)."),
+    ] = None,
+    range_: Annotated[
+        str | None,
+        typer.Option("--range", help="Commits to check, A..B (default: merge-base..HEAD)."),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+) -> int:
+    """Check the commits of a branch as the hooks would have: claims, require, rules
+    acknowledgements, guards and approvals, roles, and how far behind the base it is.
+
+    Fetches claims, approvals and the base branch first; the policy (gitcoord.toml, the
+    rules file) is the base's. Exit 1 when a check in enforce mode fails, 3 when the remote
+    cannot be reached. Under GITHUB_ACTIONS=true findings are printed as annotations.
+
+    \b
+    Examples:
+      gitcoord ci
+      gitcoord ci --base main --json
+      gitcoord ci --range origin/main..HEAD
+    """
+    repo = Repo.discover()
+    cwd = str(repo.toplevel)
+    shallow = run_git(["rev-parse", "--is-shallow-repository"], cwd=cwd).out.strip()
+    if shallow == "true":  # the merge-base and the commits to check may be missing
+        raise UsageError(
+            "this is a shallow clone: gitcoord ci needs the branch's full history",
+            fix='git fetch --unshallow   (GitHub: fetch-depth: 0; GitLab: GIT_DEPTH: "0")',
+        )
+    work = load_config(repo.toplevel)
+    remote = work.remote.name
+    base_name = _strip_base(base, remote) if base else base_branch(cwd, work)
+    tip = fetch_branch(cwd, remote, base_name)
+    # The policy in force is the base's: a branch cannot switch its own checks off.
+    config, rules_text = _policy_at(cwd, tip, work)
+    if config.remote.name != remote:
+        remote = config.remote.name
+        tip = fetch_branch(cwd, remote, base_name)
+    # CI has no agent identity of its own (and often no user.email); it only reads claims.
+    me = Identity("gitcoord-ci", socket.gethostname(), cwd, "ci")
+    store = ClaimStore(repo, config, me)
+    listing = store.fetch_listing()
+    approvals = fetch_approvals(store) if config.checks.get("guards") != "off" else []
+
+    if range_:
+        old_rev, sep, new_rev = range_.partition("..")
+        if not sep or new_rev.startswith(".") or not old_rev or not new_rev:
+            raise UsageError(f"--range {range_!r} is not A..B", fix="gitcoord ci --range A..B")
+        old: str | None = _commit(cwd, old_rev)
+        new = _commit(cwd, new_rev)
+    else:
+        new = _commit(cwd, "HEAD")
+        res = run_git(["merge-base", tip, new], cwd=cwd, check=False)
+        old = res.out.strip() or None  # no common history: check every commit
+    now = timeutil.now()
+    report = check_range(
+        RangeInput(
+            cwd=cwd,
+            config=config,
+            remote=remote,
+            base=base_name,
+            old=old,
+            new=new,
+            behind=count(cwd, tip, "^" + new),
+            claims=listing.live(now, config.claims.clock_skew),
+            approvals=approvals,
+            now=now,
+            citations=localstate.citations(config.rules_file, rules_text),
+        )
+    )
+    if as_json:
+        emit_json(report.to_json())
+    else:
+        github = os.environ.get("GITHUB_ACTIONS") == "true"
+        print("\n".join(plain_lines(report, github)), flush=True)
+    return 0 if report.passed else 1
