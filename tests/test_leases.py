@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import time
 
+from gitcoord.timeutil import from_iso
 from tests.gitenv import Agent
+
+
+def _sleep_until(at: float) -> None:
+    time.sleep(max(0.0, at - time.time()))
 
 
 def _skew(agent: Agent, skew: str) -> None:
@@ -14,14 +19,18 @@ def _skew(agent: Agent, skew: str) -> None:
 def test_expiry_waits_for_skew_then_takeover_and_lost_claim_errors(
     alice: Agent, bob: Agent
 ) -> None:
+    skew = 6.0  # wide enough that a slow CLI call on a loaded machine still lands inside it
     for agent in (alice, bob):
-        _skew(agent, "3s")
-    assert alice.claim("src/api.py", "--ttl", "1s").rc == 0
-    time.sleep(1.5)  # expired on alice's clock, but within the skew allowance
+        _skew(agent, "6s")
+    made = alice.claim("src/api.py", "--ttl", "1s", "--json")
+    assert made.rc == 0, made.err
+    expires = from_iso(made.json()["claimed"][0]["expires_at"])
+    _sleep_until(expires + 0.3)  # expired on alice's clock, but within the skew allowance
     within = bob.claim("src/api.py")
-    assert within.rc == 1 and "claimed by alice" in within.err
-    assert "expired" in within.err
-    time.sleep(3.0)
+    if time.time() < expires + skew:
+        assert within.rc == 1 and "claimed by alice" in within.err
+        assert "expired" in within.err
+    _sleep_until(expires + skew + 0.3)
     taken = bob.claim("src/api.py", "-r", "alice went quiet")
     assert taken.rc == 0, taken.err
     assert "took over src/api.py from alice" in taken.out
