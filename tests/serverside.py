@@ -50,7 +50,18 @@ def make_claim(path: str, agent: str, *, mode: str = "write", ttl: int = 3600, *
 
 def write_commit(git_dir: Path, message: str, env: dict[str, str]) -> str:
     """A parentless commit with the empty tree, written straight into `git_dir`."""
-    run = {"cwd": git_dir, "env": env, "capture_output": True, "text": True, "check": True}
+    who = {
+        f"GIT_{r}_{f}": v
+        for r in ("AUTHOR", "COMMITTER")
+        for f, v in (("NAME", "gitcoord"), ("EMAIL", "gitcoord@localhost"))
+    }
+    run = {
+        "cwd": git_dir,
+        "env": {**env, **who},
+        "capture_output": True,
+        "text": True,
+        "check": True,
+    }
     tree = subprocess.run(["git", "mktree"], input="", **run).stdout.strip()  # type: ignore[call-overload]
     out = subprocess.run(["git", "commit-tree", tree], input=message, **run)  # type: ignore[call-overload]
     return str(out.stdout.strip())
