@@ -18,7 +18,7 @@ from gitcoord.config import Config, parse_config
 from gitcoord.errors import ConfigError
 from gitcoord.gitcmd import run_git
 from gitcoord.objects import commit_message
-from gitcoord.refnames import CLAIMS, claim_ref
+from gitcoord.refnames import claim_ref
 
 
 def is_zero(oid: str) -> bool:
@@ -116,12 +116,16 @@ def claim_at(ref: str, info: ObjectInfo | None, raw: bytes | None) -> Claim | st
     return claim
 
 
-def claims_for(git_dir: Path, refs_oids: dict[str, str]) -> dict[str, Claim | str]:
-    """Read and validate the claims at the given ref -> OID pairs in two git processes."""
-    infos = object_info(git_dir, refs_oids.values())
+def claims_for(git_dir: Path, *ref_oids: dict[str, str]) -> list[dict[str, Claim | str]]:
+    """Read and validate the claims at each ref -> OID map, all in two git processes."""
+    oids = [oid for pairs in ref_oids for oid in pairs.values()]
+    infos = object_info(git_dir, oids)
     small = [i.oid for i in infos.values() if i.type == "commit" and i.size <= MAX_OBJECT_BYTES]
     raw = read_objects(git_dir, small)
-    return {ref: claim_at(ref, infos.get(oid), raw.get(oid)) for ref, oid in refs_oids.items()}
+    return [
+        {ref: claim_at(ref, infos.get(oid), raw.get(oid)) for ref, oid in pairs.items()}
+        for pairs in ref_oids
+    ]
 
 
 def current_refs(git_dir: Path, prefix: str) -> dict[str, str]:
@@ -131,10 +135,6 @@ def current_refs(git_dir: Path, prefix: str) -> dict[str, str]:
         oid, _, ref = line.partition(" ")
         refs[ref] = oid
     return refs
-
-
-def current_claims(git_dir: Path) -> dict[str, Claim | str]:
-    return claims_for(git_dir, current_refs(git_dir, CLAIMS))
 
 
 def team_config(git_dir: Path) -> Config:
@@ -189,8 +189,3 @@ def is_ancestor(git_dir: Path, old: str, new: str) -> bool:
         ["merge-base", "--is-ancestor", old, new], cwd=git_dir, keep_repo_env=True, check=False
     )
     return res.returncode == 0
-
-
-def default_branch(git_dir: Path) -> str:
-    res = run_git(["symbolic-ref", "-q", "HEAD"], cwd=git_dir, keep_repo_env=True, check=False)
-    return res.out.strip() or "refs/heads/main"

@@ -56,10 +56,8 @@ def _pusher(git_dir: Path) -> Pusher:
 def _claim_checks(
     git_dir: Path, changes: Sequence[RefChange], pusher: Pusher, now: float, skew: float
 ) -> tuple[list[Refusal], dict[str, Claim]]:
-    current = gitdata.current_claims(git_dir)
-    pushed = gitdata.claims_for(
-        git_dir, {c.ref: c.new for c in changes if c.ref.startswith(CLAIMS) and not c.deletes}
-    )
+    writes = {c.ref: c.new for c in changes if c.ref.startswith(CLAIMS) and not c.deletes}
+    current, pushed = gitdata.claims_for(git_dir, gitdata.current_refs(git_dir, CLAIMS), writes)
     refusals = check_claims(changes, current, pushed, pusher, now, skew)
     after = claims_after(changes, current, pushed)
     return refusals, after
@@ -157,7 +155,7 @@ def _record_breaks(git_dir: Path, changes: Sequence[RefChange]) -> None:
     pusher = _pusher(git_dir)
     at = timeutil.now()
     lines = []
-    for ref, claim in gitdata.claims_for(git_dir, deleted).items():
+    for ref, claim in gitdata.claims_for(git_dir, deleted)[0].items():
         if isinstance(claim, Claim) and not pusher.owns(claim.agent):
             record = {
                 "event": "break",

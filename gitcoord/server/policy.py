@@ -11,10 +11,8 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 
-from gitcoord.audit import parse_entry
 from gitcoord.claim import MAX_OBJECT_BYTES, Claim
 from gitcoord.objects import commit_message
-from gitcoord.protocol import describe
 from gitcoord.refnames import CLAIMS, LOG, log_ref
 from gitcoord.server.gitdata import CommitChanges, ObjectInfo, RefChange
 from gitcoord.server.settings import ServerSettings
@@ -50,6 +48,12 @@ class Pusher:
     def acting_as(self) -> str:
         agents = self.settings.agents_for(self.gl_user or "")
         return f"{self.gl_user} (may act as {', '.join(agents)})"
+
+
+def describe(c: Claim, at: float) -> str:
+    from gitcoord.protocol import describe  # deferred: only a refusal pays for the import
+
+    return describe(c, at)
 
 
 def _live(c: Claim | str | None, now: float, skew: float) -> Claim | None:
@@ -177,6 +181,8 @@ def check_logs(
             problem = "missing" if info is None else f"a {info.type} of {info.size} bytes"
             refusals.append(Refusal(ch.ref, f"the log tip is {problem}, not a log commit", fix))
             continue
+        from gitcoord.audit import parse_entry  # deferred: only log pushes need it
+
         entry = parse_entry(ch.new, commit_message(raw.get(ch.new, b"")).decode("utf-8", "replace"))
         if entry is None:
             refusals.append(Refusal(ch.ref, "the log tip is not a gitcoord log entry", fix))
