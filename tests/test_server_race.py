@@ -9,6 +9,7 @@ holders, every process that reported success must hold its claim, and no loser m
 
 from __future__ import annotations
 
+import json
 import subprocess
 import time
 from collections import Counter
@@ -21,7 +22,7 @@ import pytest
 from gitcoord.modes import Mode, compatible
 from gitcoord.paths import ClaimPath, overlaps
 from tests.gitenv import Agent
-from tests.serverside import gitcoord_server
+from tests.serverside import gitcoord_server, make_claim, write_commit
 
 RACERS = 8
 # Full rounds over git daemon (concurrent receive-packs behind a network server); a shorter
@@ -112,4 +113,84 @@ def test_overlapping_claims_never_leave_two_incompatible_holders(
         f"\nSERVER RACE {transport}: {RACERS} x `git claim` x {rounds} rounds, "
         f"winners per round {dict(sorted(winners.items()))}, {per_round:.2f}s/round; "
         f"winning sets {dict(outcomes.most_common())}"
+    )
+
+
+# Raw pushes of claim objects: no client protocol (no read-after-write, no retraction), so
+# only the server stands between these pushes and a double grant.
+RAW_ROUNDS = {"git": 50, "file": 20}
+RAW_PARTS = [
+    ("src/", "write"),
+    ("src/api.py", "write"),
+    ("src/db.py", "write"),
+    ("src/", "read"),
+    ("src/api.py", "read"),
+    ("src/api.py", "intent"),
+]
+
+
+def _server_claims(bare: Path, env: dict[str, str]) -> list[dict[str, str]]:
+    out = subprocess.run(
+        ["git", "for-each-ref", "--format=%(refname)", "refs/claims/"],
+        cwd=bare,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    claims = []
+    for ref in out:
+        msg = subprocess.run(
+            ["git", "log", "-1", "--format=%B", ref],
+            cwd=bare,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        data = json.loads(msg.partition("\n\n")[2])
+        claims.append({"agent": data["agent"], "path": data["path"], "mode": data["mode"]})
+    return claims
+
+
+@pytest.mark.timeout(1200)
+def test_raw_conflicting_claim_pushes_never_both_land(
+    tmp_path: Path, remote_url: str, env: dict[str, str], make_agent: Callable[[str], Agent]
+) -> None:
+    bare = tmp_path / "served" / "team.git"
+    assert gitcoord_server(env, "install", str(bare)).rc == 0
+    agents = [make_agent(f"raw-{i}") for i in range(len(RAW_PARTS))]
+    landed: Counter[int] = Counter()
+    transport = remote_url.split(":")[0]
+    rounds = RAW_ROUNDS[transport]
+    for round_no in range(rounds):
+        shift = round_no % len(RAW_PARTS)
+        parts = RAW_PARTS[shift:] + RAW_PARTS[:shift]
+        pushes = []
+        for agent, (path, mode) in zip(agents, parts, strict=True):
+            claim = make_claim(path, agent.name, mode=mode)
+            oid = write_commit(agent.path / ".git", claim.message(), env)
+            pushes.append(["git", "push", "--porcelain", "origin", f"{oid}:{claim.ref}"])
+        procs = [
+            subprocess.Popen(
+                cmd,
+                cwd=a.path,
+                env=a.environ(),
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            for a, cmd in zip(agents, pushes, strict=True)
+        ]
+        for p in procs:
+            p.communicate(timeout=300)
+        listing = _server_claims(bare, env)
+        for a, b in combinations(listing, 2):
+            assert not _incompatible(a, b), f"round {round_no}: double grant {a} / {b}"
+        assert listing, f"round {round_no}: nothing landed"
+        landed[len(listing)] += 1
+        _clear_claims(bare, env)
+    print(
+        f"\nSERVER RAW RACE {transport}: {len(RAW_PARTS)} raw pushes x "
+        f"{rounds} rounds, claims landed per round {dict(sorted(landed.items()))}"
     )
