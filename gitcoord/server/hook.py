@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import traceback
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -195,6 +196,18 @@ def main(argv: Sequence[str]) -> int:
         # Fail closed: a hook that cannot read the repository refuses rather than guesses.
         print(
             f"gitcoord: the server hook could not check this push: {exc.message}", file=sys.stderr
+        )
+        return 1
+    except Exception as exc:
+        log = git_dir / STATE_DIR / "hook-errors.log"
+        log.parent.mkdir(exist_ok=True)
+        with open(log, "a", encoding="utf-8") as fh:
+            fh.write(f"{timeutil.to_iso(timeutil.now())} {' '.join(argv)}\n")
+            traceback.print_exc(file=fh)
+        print(
+            f"gitcoord: internal error in the server hook ({exc!r}); refusing to be safe\n"
+            f"  fix: ask the server admin to look at {log}",
+            file=sys.stderr,
         )
         return 1
 
