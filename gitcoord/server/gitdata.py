@@ -21,36 +21,6 @@ from gitcoord.objects import commit_message
 from gitcoord.refnames import claim_ref
 
 
-def is_zero(oid: str) -> bool:
-    return not oid.strip("0")
-
-
-@dataclass(frozen=True)
-class RefChange:
-    """One line of a hook's stdin (githooks(5)): `<old-oid> SP <new-oid> SP <ref-name>`."""
-
-    old: str
-    new: str
-    ref: str
-
-    @property
-    def deletes(self) -> bool:
-        return is_zero(self.new)
-
-    @property
-    def creates(self) -> bool:
-        return is_zero(self.old)
-
-
-def parse_changes(text: str) -> list[RefChange]:
-    changes = []
-    for line in text.splitlines():
-        parts = line.split(" ", 2)
-        if len(parts) == 3:
-            changes.append(RefChange(parts[0], parts[1], parts[2]))
-    return changes
-
-
 @dataclass(frozen=True)
 class ObjectInfo:
     oid: str

@@ -14,7 +14,8 @@ from fnmatch import fnmatchcase
 from gitcoord.claim import MAX_OBJECT_BYTES, Claim
 from gitcoord.objects import commit_message
 from gitcoord.refnames import CLAIMS, LOG, log_ref
-from gitcoord.server.gitdata import CommitChanges, ObjectInfo, RefChange
+from gitcoord.server.gitdata import CommitChanges, ObjectInfo
+from gitcoord.server.refchange import RefChange
 from gitcoord.server.settings import ServerSettings
 
 BRANCHES = "refs/heads/"
