@@ -92,7 +92,9 @@ class TransactionLock:
     @contextmanager
     def _guard(self) -> Iterator[None]:
         self.state_dir.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.state_dir / GUARD_FILE, os.O_RDWR | os.O_CREAT, 0o644)
+        fd = os.open(
+            self.state_dir / GUARD_FILE, os.O_RDWR | os.O_CREAT, 0o666
+        )  # umask decides; shared repos need g+w
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)
             yield
