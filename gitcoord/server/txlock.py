@@ -92,9 +92,8 @@ class TransactionLock:
     @contextmanager
     def _guard(self) -> Iterator[None]:
         self.state_dir.mkdir(parents=True, exist_ok=True)
-        fd = os.open(
-            self.state_dir / GUARD_FILE, os.O_RDWR | os.O_CREAT, 0o666
-        )  # umask decides; shared repos need g+w
+        # 0o666 minus the umask: a shared repository (umask 002) keeps it group-writable.
+        fd = os.open(self.state_dir / GUARD_FILE, os.O_RDWR | os.O_CREAT, 0o666)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)
             yield
