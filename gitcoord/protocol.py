@@ -176,7 +176,18 @@ class Coordinator:
             expects = {c.ref: self._expect(listing, c.ref) for c in claims}
             updates = [RefUpdate(c.ref, c.oid, expects[c.ref]) for c in claims]
             updates.append(self._log_update(listing, message))
-            result = self._push_checked(updates)
+            try:
+                result = self._push_checked(updates)
+            except Refused:
+                # A server with gitcoord's hooks refuses an overlapping claim outright
+                # (docs/server.md): when a fresh listing shows the holder, this is an
+                # ordinary conflict, so wait (--wait) or refuse naming the holder.
+                listing, fresh = self.store.fetch_listing(), True
+                holders = self._blockers(requests, listing, self.clock())
+                if not holders:
+                    raise
+                listing = self._wait_or_refuse(holders, requests, deadline, started)
+                continue
             if result.answered and not result.landed:
                 stale += 1
                 if stale > MAX_STALE_RETRIES:

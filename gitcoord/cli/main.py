@@ -22,6 +22,7 @@ from gitcoord.cli.hooks_cmd import hooks_app
 from gitcoord.cli.init_cmd import init_command
 from gitcoord.cli.log_cmd import log_command
 from gitcoord.cli.rules_cmd import rules_command
+from gitcoord.cli.server_cmd import server_app
 from gitcoord.cli.status_cmd import status_command
 from gitcoord.cli.sync_cmd import sync_check_command
 from gitcoord.errors import ExitCode, GitcoordError
@@ -64,6 +65,7 @@ app.command("rules", context_settings=CONTEXT)(rules_command)
 app.command("approve", context_settings=CONTEXT)(approve_command)
 app.command("sync-check", context_settings=CONTEXT)(sync_check_command)
 app.command("ci", context_settings=CONTEXT)(ci_command)
+app.add_typer(server_app, name="server")
 
 claim_app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, rich_markup_mode=None)
 claim_app.command(help=CLAIM_HELP, context_settings=CONTEXT)(claim_command)

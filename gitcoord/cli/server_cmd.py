@@ -1,0 +1,104 @@
+"""`gitcoord server install|uninstall BARE_REPO`: server-side enforcement for a hosted remote."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from gitcoord.cli.context import emit_json
+from gitcoord.errors import UsageError
+from gitcoord.server.install import Outcome, install, uninstall
+from gitcoord.server.settings import parse_user_map
+
+CONTEXT = {"help_option_names": ["-h", "--help"]}
+
+server_app = typer.Typer(
+    help="Server hooks for a bare repository you host (docs/server.md).",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+    context_settings=CONTEXT,
+)
+
+Json = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
+
+
+def _print(outcome: Outcome, as_json: bool) -> None:
+    if as_json:
+        emit_json(outcome.to_json())
+        return
+    for a in outcome.actions:
+        print(f"{a.action:<9} {a.path}")
+    s = outcome.settings
+    if s["installed"]:
+        print(f"admins: {', '.join(s['admins']) or '(none)'}")
+        users = "; ".join(f"{u} -> {' '.join(a)}" for u, a in s["user_map"].items())
+        print(f"user map: {users or '(identity: GL_USER is the agent name)'}")
+        protected = s["protected"]
+        print(
+            "protected: "
+            + (
+                ", ".join(protected)
+                if protected
+                else "[sync] protected of gitcoord.toml on the default branch, else main, release/*"
+            )
+        )
+
+
+@server_app.command("install")
+def install_command(
+    repository: Annotated[str, typer.Argument(help="The bare repository people push to.")],
+    admin: Annotated[
+        list[str] | None,
+        typer.Option("--admin", help="A gitolite user who may break others' claims (repeat)."),
+    ] = None,
+    user_map: Annotated[
+        Path | None,
+        typer.Option(
+            "--user-map", help="File of `GL_USER AGENT [AGENT...]` lines (agent globs allowed)."
+        ),
+    ] = None,
+    protect: Annotated[
+        list[str] | None,
+        typer.Option("--protect", help="A protected branch pattern (repeat); overrides the toml."),
+    ] = None,
+    as_json: Json = False,
+) -> None:
+    """Install the pre-receive and reference-transaction hooks (idempotent).
+
+    Settings given here replace the stored ones; settings not given are kept.
+
+    \b
+    Examples:
+      gitcoord server install /srv/git/team.git
+      gitcoord server install ~/repositories/team.git --admin alice --user-map users.txt
+    """
+    mapping = None
+    if user_map is not None:
+        try:
+            text = user_map.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise UsageError(f"cannot read {user_map}: {exc}") from None
+        mapping = parse_user_map(text, str(user_map))
+    outcome = install(repository, admins=admin, user_map=mapping, protected=protect)
+    _print(outcome, as_json)
+
+
+@server_app.command("uninstall")
+def uninstall_command(
+    repository: Annotated[str, typer.Argument(help="The bare repository.")],
+    purge: Annotated[
+        bool, typer.Option("--purge", help="Also forget admins, user map and protected branches.")
+    ] = False,
+    as_json: Json = False,
+) -> None:
+    """Remove gitcoord's server hooks (only hooks it wrote).
+
+    \b
+    Example:
+      gitcoord server uninstall /srv/git/team.git
+    """
+    _print(uninstall(repository, purge=purge), as_json)

@@ -1,0 +1,33 @@
+"""Server-side enforcement for a bare repository you host (`gitcoord server install`).
+
+Installed hooks (docs/server.md has the install steps, gitolite notes and the locking argument):
+
+- pre-receive gives the clean refusals, before any ref is locked;
+- reference-transaction, state "prepared", is the safety net: it takes a repository-wide
+  claims lock (txlock.py), re-checks the claim rules against the refs as they are at that
+  moment, and holds the lock until the same transaction is "committed" or "aborted".
+
+What the server refuses (policy.py; every refusal names the ref, the cause and the fix):
+
+1. refs/claims/*: an object that is not a commit, is over 64 KiB, is not a claim of a
+   known format, or sits at another ref than the one its content maps to
+   (refnames.claim_ref); replacing another holder's *live* claim in place.
+2. Overlap: after the pushed updates, a written claim that conflicts (overlapping paths,
+   incompatible modes, different holders) with another live claim. Live means not past
+   expires_at + [claims] clock_skew of gitcoord.toml on the default branch (default 5s),
+   by the server's clock. A claim already on the server is never refused retroactively.
+3. refs/claims-log/*: a tip that is not a commit or not a gitcoord log entry; a deletion
+   or a non-fast-forward (the audit log is append-only; a gitolite admin may).
+4. Protected branches (gitcoord.protected in the repository's config, else [sync]
+   protected of gitcoord.toml on the default branch, else main and release/*): deletion
+   and non-fast-forward, whatever the client's --force or --no-verify.
+5. Branches: a pushed commit (not yet on any branch of the server) that adds, modifies,
+   deletes or renames (both sides) a path covered by another agent's live claim. The
+   commit's agent is GL_USER's agents under gitolite, else its last `Gitcoord-Agent:`
+   trailer, else its author email.
+6. With GL_USER (gitolite): writing a claim or a log entry in the name of an agent the
+   user may not act as (gitcoord.usermap; default: the agent named like the user);
+   deleting another agent's live claim unless the user is in gitcoord.admin. Every claim
+   a gitolite user deletes in another agent's name is appended to gitcoord/audit.jsonl
+   in the repository (besides the client's own log entry).
+"""

@@ -1,0 +1,124 @@
+"""The hooks' heavy half: read the repository (gitdata.py) and apply the rules (policy.py).
+
+hook.py imports this module only when a push has something to check.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from gitcoord import timeutil
+from gitcoord.claim import MAX_OBJECT_BYTES, Claim
+from gitcoord.refnames import CLAIMS, LOG
+from gitcoord.server import gitdata
+from gitcoord.server.policy import (
+    BRANCHES,
+    Pusher,
+    Refusal,
+    check_claimed_paths,
+    check_claims,
+    check_logs,
+    check_protected,
+    claims_after,
+)
+from gitcoord.server.refchange import RefChange, is_zero
+from gitcoord.server.settings import read_settings
+
+AUDIT_FILE = "audit.jsonl"
+
+
+def _pusher(git_dir: Path) -> Pusher:
+    return Pusher(os.environ.get("GL_USER") or None, read_settings(git_dir))
+
+
+def _claim_checks(
+    git_dir: Path, changes: Sequence[RefChange], pusher: Pusher, now: float, skew: float
+) -> tuple[list[Refusal], dict[str, Claim]]:
+    writes = {c.ref: c.new for c in changes if c.ref.startswith(CLAIMS) and not c.deletes}
+    current, pushed = gitdata.claims_for(git_dir, gitdata.current_refs(git_dir, CLAIMS), writes)
+    refusals = check_claims(changes, current, pushed, pusher, now, skew)
+    return refusals, claims_after(changes, current, pushed)
+
+
+def pre_receive(git_dir: Path, changes: Sequence[RefChange]) -> list[Refusal]:
+    """Every rule, before any ref is locked: the clean refusals."""
+    pusher = _pusher(git_dir)
+    now = timeutil.now()
+    refusals: list[Refusal] = []
+    branch_changes = [c for c in changes if c.ref.startswith(BRANCHES)]
+    claim_changes = [c for c in changes if c.ref.startswith(CLAIMS)]
+    log_changes = [c for c in changes if c.ref.startswith(LOG) and not c.deletes]
+
+    def ancestor(old: str, new: str) -> bool:
+        return gitdata.is_ancestor(git_dir, old, new)
+
+    if any(c.ref.startswith(LOG) for c in changes):
+        infos = gitdata.object_info(git_dir, (c.new for c in log_changes))
+        small = [i.oid for i in infos.values() if i.size <= MAX_OBJECT_BYTES]
+        raw = gitdata.read_objects(git_dir, small)
+        refusals += check_logs(changes, infos, raw, pusher, ancestor)
+    if not (claim_changes or branch_changes):
+        return refusals
+    team = gitdata.team_config(git_dir)
+    skew = float(team.claims.clock_skew)
+    claim_refusals, after = _claim_checks(git_dir, changes, pusher, now, skew)
+    refusals += claim_refusals
+    if branch_changes:
+        patterns = pusher.settings.protected or team.sync_protected
+        refusals += check_protected(branch_changes, patterns, ancestor)
+        live = [c for c in after.values() if not c.is_expired(now, skew)]
+        for ch in branch_changes:
+            if ch.deletes or not live:
+                continue
+            commits = gitdata.new_commits(git_dir, ch.new)
+            refusals += check_claimed_paths(ch.ref, commits, live, pusher, now)
+    return refusals
+
+
+def prepared(git_dir: Path, changes: Sequence[RefChange]) -> list[Refusal]:
+    """The claim rules again, under the claims lock, against the refs as they are now."""
+    skew = float(gitdata.team_config(git_dir).claims.clock_skew)
+    refusals, _ = _claim_checks(git_dir, changes, _pusher(git_dir), timeutil.now(), skew)
+    return refusals
+
+
+def record_breaks(git_dir: Path, state_dir: Path, changes: Sequence[RefChange]) -> None:
+    """Append each claim an authenticated user deleted in another agent's name."""
+    gl_user = os.environ.get("GL_USER")
+    # A packed-refs sub-transaction repeats deletions as 0 -> 0: skip those.
+    deleted = {
+        c.ref: c.old
+        for c in changes
+        if c.ref.startswith(CLAIMS) and c.deletes and not is_zero(c.old)
+    }
+    if not gl_user or not deleted:
+        return
+    pusher = _pusher(git_dir)
+    at = timeutil.now()
+    lines = []
+    for ref, claim in gitdata.claims_for(git_dir, deleted)[0].items():
+        if isinstance(claim, Claim) and not pusher.owns(claim.agent):
+            record = {
+                "event": "break",
+                "at": timeutil.to_iso(at),
+                "gl_user": gl_user,
+                "admin": pusher.admin,
+                "ref": ref,
+                "claim": claim.public_json(),
+                "expired": claim.is_expired(at),
+            }
+            lines.append(json.dumps(record, sort_keys=True) + "\n")
+    if lines:
+        state_dir.mkdir(exist_ok=True)
+        with open(state_dir / AUDIT_FILE, "a", encoding="utf-8") as fh:
+            fh.write("".join(lines))
+
+
+def emit(refusals: Sequence[Refusal]) -> None:
+    for r in refusals:
+        print(r.render(), file=sys.stderr)
+    sys.stderr.flush()

@@ -1,0 +1,171 @@
+"""Installing the server hooks into a bare repository, and removing them again.
+
+Each hook is a two-line shell shim that execs the installing interpreter (by absolute
+path) on gitcoord.server.hook, so the hook runs whatever virtualenv gitcoord lives in
+without a PATH lookup. The shim carries a marker line: install replaces only hooks that
+carry it (idempotent, and never clobbers someone else's hook) and uninstall removes only
+those.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from gitcoord.errors import Refused, UsageError
+from gitcoord.gitcmd import run_git
+from gitcoord.server.settings import HOOKS_VERSION, read_settings
+
+MARKER = "# gitcoord-server-hook"
+HOOKS = ("pre-receive", "reference-transaction")
+
+
+def shim(hook: str, python: str) -> str:
+    return (
+        "#!/bin/sh\n"
+        f"{MARKER} {HOOKS_VERSION}: written by `gitcoord server install`; "
+        "remove with `gitcoord server uninstall`\n"
+        f'exec {shlex.quote(python)} -P -m gitcoord.server.hook {hook} "$@"\n'
+    )
+
+
+@dataclass
+class HookAction:
+    hook: str
+    path: Path
+    action: str  # installed | updated | unchanged | removed | absent
+
+
+@dataclass
+class Outcome:
+    repository: Path
+    hooks_dir: Path
+    actions: list[HookAction] = field(default_factory=list)
+    settings: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "repository": str(self.repository),
+            "hooks_dir": str(self.hooks_dir),
+            "hooks": [
+                {"hook": a.hook, "path": str(a.path), "action": a.action} for a in self.actions
+            ],
+            "settings": self.settings,
+        }
+
+
+def bare_repository(path: str) -> tuple[Path, Path]:
+    """(git dir, hooks dir) of a bare repository, honouring its core.hooksPath."""
+    where = Path(path).expanduser()
+    if not where.is_dir():
+        raise UsageError(
+            f"{path} is not a directory", fix="name the bare repository, e.g. team.git"
+        )
+    res = run_git(
+        ["rev-parse", "--is-bare-repository", "--absolute-git-dir", "--git-path", "hooks"],
+        cwd=where,
+        check=False,
+    )
+    lines = res.out.splitlines()
+    if res.returncode != 0 or len(lines) != 3:
+        raise UsageError(f"{path} is not a git repository", fix="git init --bare " + path)
+    if lines[0] != "true":
+        raise UsageError(
+            f"{path} is not a bare repository; server hooks belong in the repository "
+            "that people push to",
+            fix="point at the bare repository (e.g. /srv/git/team.git)",
+        )
+    git_dir = Path(lines[1])
+    hooks = Path(lines[2])
+    return git_dir, (hooks if hooks.is_absolute() else (where / hooks)).resolve()
+
+
+def _ours(path: Path) -> bool:
+    try:
+        return MARKER in path.read_text(errors="replace")
+    except FileNotFoundError:
+        return False
+
+
+def _set_all(git_dir: Path, key: str, values: Sequence[str]) -> None:
+    config = ["config", "--file", str(git_dir / "config")]
+    run_git([*config, "--unset-all", key], check=False)
+    for value in values:
+        run_git([*config, "--add", key, value])
+
+
+def install(
+    path: str,
+    *,
+    admins: Sequence[str] | None = None,
+    user_map: Sequence[str] | None = None,
+    protected: Sequence[str] | None = None,
+    python: str = sys.executable,
+) -> Outcome:
+    git_dir, hooks_dir = bare_repository(path)
+    foreign = [h for h in HOOKS if (hooks_dir / h).exists() and not _ours(hooks_dir / h)]
+    if foreign:
+        first = hooks_dir / foreign[0]
+        raise Refused(
+            f"{first} exists and is not gitcoord's; not overwriting it",
+            fix=f"move it aside (`mv {first} {first}.local`), re-run the install, then call "
+            "it from your own wrapper if you still need it",
+        )
+    outcome = Outcome(git_dir, hooks_dir)
+    hooks_dir.mkdir(parents=True, exist_ok=True)
+    for hook in HOOKS:
+        target = hooks_dir / hook
+        text = shim(hook, python)
+        before = target.read_text() if target.exists() else None
+        if before == text and os.access(target, os.X_OK):
+            outcome.actions.append(HookAction(hook, target, "unchanged"))
+            continue
+        tmp = target.with_name(f".{hook}.gitcoord-tmp")
+        tmp.write_text(text)
+        tmp.chmod(0o755)
+        os.replace(tmp, target)
+        outcome.actions.append(HookAction(hook, target, "updated" if before else "installed"))
+    run_git(["config", "--file", str(git_dir / "config"), "gitcoord.serverhooks", HOOKS_VERSION])
+    for key, values in (
+        ("gitcoord.admin", admins),
+        ("gitcoord.usermap", user_map),
+        ("gitcoord.protected", protected),
+    ):
+        if values is not None:
+            _set_all(git_dir, key, values)
+    outcome.settings = _describe_settings(git_dir)
+    return outcome
+
+
+def uninstall(path: str, *, purge: bool = False) -> Outcome:
+    git_dir, hooks_dir = bare_repository(path)
+    outcome = Outcome(git_dir, hooks_dir)
+    for hook in HOOKS:
+        target = hooks_dir / hook
+        if _ours(target):
+            target.unlink()
+            outcome.actions.append(HookAction(hook, target, "removed"))
+        else:
+            outcome.actions.append(HookAction(hook, target, "absent"))
+    keys = ["gitcoord.serverhooks"]
+    if purge:
+        keys += ["gitcoord.admin", "gitcoord.usermap", "gitcoord.protected"]
+    for key in keys:
+        run_git(["config", "--file", str(git_dir / "config"), "--unset-all", key], check=False)
+    outcome.settings = _describe_settings(git_dir)
+    return outcome
+
+
+def _describe_settings(git_dir: Path) -> dict[str, Any]:
+    s = read_settings(git_dir)
+    return {
+        "installed": s.installed or None,
+        "admins": list(s.admins),
+        "user_map": {user: list(agents) for user, agents in s.user_map.items()},
+        "protected": list(s.protected) or None,
+    }

@@ -1,0 +1,46 @@
+"""The lines git feeds the pre-receive and reference-transaction hooks (githooks(5)).
+
+Standard library only: the hook's light paths ("committed", "aborted", transactions that
+write no claim) parse their input and return without importing the rest of gitcoord.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+CLAIMS = "refs/claims/"
+
+
+def is_zero(oid: str) -> bool:
+    return not oid.strip("0")
+
+
+@dataclass(frozen=True)
+class RefChange:
+    """One line of a hook's stdin (githooks(5)): `<old-oid> SP <new-oid> SP <ref-name>`."""
+
+    old: str
+    new: str
+    ref: str
+
+    @property
+    def deletes(self) -> bool:
+        return is_zero(self.new)
+
+    @property
+    def creates(self) -> bool:
+        return is_zero(self.old)
+
+
+def parse_changes(text: str) -> list[RefChange]:
+    changes = []
+    for line in text.splitlines():
+        parts = line.split(" ", 2)
+        if len(parts) == 3:
+            changes.append(RefChange(parts[0], parts[1], parts[2]))
+    return changes
+
+
+def claim_writes(changes: list[RefChange]) -> bool:
+    """Whether a transaction creates or updates any claim ref (deletions cannot conflict)."""
+    return any(c.ref.startswith(CLAIMS) and not c.deletes for c in changes)

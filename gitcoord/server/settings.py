@@ -1,0 +1,88 @@
+"""Server settings, kept in the bare repository's own git config under `gitcoord.*`.
+
+gitcoord.serverhooks   the installed hook version (written by `gitcoord server install`)
+gitcoord.admin         a gitolite user who may break others' claims (one value per user)
+gitcoord.usermap       "GL_USER AGENT [AGENT...]": the agent names a gitolite user may act
+                       as (fnmatch patterns); a user without an entry may act only as itself
+gitcoord.protected     a branch pattern whose history may not be dropped (one per value);
+                       unset: `[sync] protected` of gitcoord.toml on the default branch,
+                       else main and release/*
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from fnmatch import fnmatchcase
+from pathlib import Path
+
+from gitcoord.errors import UsageError
+from gitcoord.gitcmd import run_git
+
+HOOKS_VERSION = "1"
+
+
+@dataclass(frozen=True)
+class ServerSettings:
+    admins: tuple[str, ...] = ()
+    user_map: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    protected: tuple[str, ...] = ()
+    installed: str = ""
+
+    def agents_for(self, gl_user: str) -> tuple[str, ...]:
+        return self.user_map.get(gl_user, (gl_user,))
+
+    def may_act_as(self, gl_user: str, agent: str) -> bool:
+        return any(fnmatchcase(agent, pattern) for pattern in self.agents_for(gl_user))
+
+    def is_admin(self, gl_user: str) -> bool:
+        return gl_user in self.admins
+
+    @classmethod
+    def from_config(cls, items: Iterable[tuple[str, str]]) -> ServerSettings:
+        admins: list[str] = []
+        user_map: dict[str, tuple[str, ...]] = {}
+        protected: list[str] = []
+        installed = ""
+        for key, value in items:
+            if key == "gitcoord.admin":
+                admins.append(value.strip())
+            elif key == "gitcoord.usermap":
+                user, *agents = value.split()
+                if user and agents:
+                    user_map[user] = user_map.get(user, ()) + tuple(agents)
+            elif key == "gitcoord.protected":
+                protected.append(value.strip())
+            elif key == "gitcoord.serverhooks":
+                installed = value
+        return cls(tuple(admins), user_map, tuple(protected), installed)
+
+
+def read_settings(git_dir: Path) -> ServerSettings:
+    res = run_git(
+        ["config", "--file", str(git_dir / "config"), "-z", "--get-regexp", r"^gitcoord\."],
+        check=False,
+    )
+    items = []
+    for item in res.out.split("\0"):
+        if item:
+            key, _, value = item.partition("\n")
+            items.append((key.lower(), value))
+    return ServerSettings.from_config(items)
+
+
+def parse_user_map(text: str, source: str) -> list[str]:
+    """Lines of `GL_USER AGENT [AGENT...]` ('#' starts a comment) as gitcoord.usermap values."""
+    values = []
+    for number, raw in enumerate(text.splitlines(), 1):
+        line = raw.split("#", 1)[0].strip()
+        if not line:
+            continue
+        words = line.split()
+        if len(words) < 2:
+            raise UsageError(
+                f"{source}:{number}: expected `GL_USER AGENT [AGENT...]`, got {raw.strip()!r}",
+                fix=f"edit {source}: one gitolite user and its agent names per line",
+            )
+        values.append(" ".join(words))
+    return values
