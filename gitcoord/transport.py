@@ -85,8 +85,17 @@ def parse_porcelain(stdout: str) -> dict[str, RefStatus]:
     return statuses
 
 
+# git's generic advice after any ssh failure; the cause (ssh's own message) comes before it.
+_BOILERPLATE = (
+    "Could not read from remote repository",
+    "Please make sure you have the correct access rights",
+    "and the repository exists.",
+)
+
+
 def unreachable(result: GitResult, remote: str) -> CannotVerify:
-    tail = [ln for ln in result.err.strip().splitlines() if ln.strip()]
+    lines = [ln for ln in result.err.strip().splitlines() if ln.strip()]
+    tail = [ln for ln in lines if not any(b in ln for b in _BOILERPLATE)] or lines
     cause = " / ".join(tail[-3:]) if tail else f"git exited with {result.returncode}"
     return CannotVerify(
         f"cannot reach remote {remote!r}: {cause}",
