@@ -52,8 +52,12 @@ def _worker(clone: str, env: dict[str, str], conn: Connection, barrier: object) 
                 started = time.monotonic()
                 coord.claim(requests, ttl=600, reason="race")
                 conn.send(("won", "", time.monotonic() - started))
+            elif kind == "renew":
+                coord.renew([ClaimPath.parse_stored(p) for p in want.paths], 600)
+                conn.send(("renewed", "", 0.0))
             else:
-                coord.release(None)
+                paths = None if want is None else [ClaimPath.parse_stored(p) for p in want.paths]
+                coord.release(paths)
                 conn.send(("released", "", 0.0))
         except Refused as exc:
             conn.send(("refused", exc.message, time.monotonic() - started))
@@ -89,6 +93,14 @@ class Racers:
             if verdict in ("won", "refused"):
                 self.claim_seconds.append(seconds)
         return verdicts
+
+    def ask(self, i: int, kind: str, want: Want | None) -> tuple[str, str]:
+        """One operation by worker i alone: kind is claim, renew or release (want None: all)."""
+        if kind == "claim":
+            raise ValueError("claims go through round(): they wait at the barrier")
+        self.conns[i].send((kind, want))
+        verdict, detail, _ = self.conns[i].recv()
+        return verdict, detail
 
     def release(self, which: list[int]) -> None:
         for i in which:

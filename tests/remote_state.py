@@ -7,6 +7,7 @@ what the server committed, not what a client believes.
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -16,10 +17,17 @@ from gitcoord.audit import LogEntry, read_log
 from gitcoord.claim import Claim, parse_claim_message
 from gitcoord.objects import commit_message, list_refs, read_objects
 
+_ENV_LOCK = threading.Lock()
+
 
 @contextmanager
 def _any_owner() -> Iterator[None]:
     """gitolite's repositories belong to its hosting user: let the test's git read them."""
+    with _ENV_LOCK:
+        yield from _trusting()
+
+
+def _trusting() -> Iterator[None]:
     keys = ("GIT_CONFIG_COUNT", "GIT_CONFIG_KEY_0", "GIT_CONFIG_VALUE_0")
     saved = {k: os.environ.get(k) for k in keys}
     os.environ.update(dict(zip(keys, ("1", "safe.directory", "*"), strict=True)))
