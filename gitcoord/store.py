@@ -18,6 +18,7 @@ from gitcoord import refnames, timeutil
 from gitcoord.claim import MAX_OBJECT_BYTES, Claim, InvalidClaim, parse_claim_message
 from gitcoord.config import Config
 from gitcoord.errors import UsageError
+from gitcoord.gitcmd import run_git
 from gitcoord.objects import commit_message, list_refs, read_objects, write_commits
 from gitcoord.repo import Identity, Repo
 from gitcoord.transport import PushResult, RefUpdate, fetch, push
@@ -136,7 +137,22 @@ class ClaimStore:
         return write_commits(self.repo.common_dir, [message], chain_parent=parent, chain=True)[0]
 
     def push(self, updates: Sequence[RefUpdate]) -> PushResult:
-        return push(self.cwd, self.remote, updates)
+        result = push(self.cwd, self.remote, updates)
+        if result.landed:
+            self._mirror_landed(updates)
+        return result
+
+    def _mirror_landed(self, updates: Sequence[RefUpdate]) -> None:
+        """Apply a landed push to the local mirror, so it shows what I last wrote: a claim I
+        released is not mistaken later for one of mine that someone took. Best effort: the
+        mirror is a cache that every fetch rewrites."""
+        lines = "".join(
+            f"update {refnames.to_mirror(u.ref, self.remote_key)} {u.new}\n"
+            if u.new
+            else f"delete {refnames.to_mirror(u.ref, self.remote_key)}\n"
+            for u in updates
+        )
+        run_git(["update-ref", "--stdin"], cwd=self.cwd, input=lines.encode(), check=False)
 
     # -- the snapshot cache read by hooks --------------------------------------------------
 
