@@ -466,7 +466,12 @@ class Coordinator:
                     if u.ref != self.store.my_log_ref
                 ):
                     return done
-        raise CannotVerify("the remote kept changing under this update", fix="retry the command")
+        said = "; ".join(s.summary for s in result.culprits()) or result.result.err.strip()
+        raise CannotVerify(
+            f"the remote kept rejecting this update: {said[-300:]}",
+            fix="retry the command; if it persists, ask the server's admin to check its logs "
+            "(a crashed git process can leave a stale .lock file in the repository)",
+        )
 
     def renew(self, paths: Sequence[ClaimPath] | None, ttl: int | None = None) -> list[Claim]:
         lapsed: set[str] = set()
