@@ -12,7 +12,7 @@ from __future__ import annotations
 import subprocess
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -99,6 +99,13 @@ def _loop(host: Host, args: list[list[str]], stop: threading.Event, out: list[Ou
         time.sleep(0.2)
 
 
+def _until(condition: Callable[[], bool], timeout: float = 90) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.1)
+
+
 def test_cut_agent_fails_closed_others_continue_lost_claim_is_reported(
     hosts: dict[str, Host],
 ) -> None:
@@ -122,14 +129,14 @@ def test_cut_agent_fails_closed_others_continue_lost_claim_is_reported(
     for th in loops:
         th.start()
     try:
-        time.sleep(3)
+        _until(lambda: any(o.rc == 0 for o in renewals) and bool(others))
         cut_at = time.monotonic()
         lab.cut("alice")
         # bob queues for alice's file: it frees when her lease (renewed until the cut) lapses
         took = bob.claim("--wait=60s", "src/api.py")
         assert took.returncode == 0, took.stderr
         assert "took over src/api.py from alice" in took.stdout
-        time.sleep(1)
+        _until(lambda: any(o.started > cut_at for o in renewals))
     finally:
         stop.set()
         for th in loops:
@@ -150,12 +157,13 @@ def test_cut_agent_fails_closed_others_continue_lost_claim_is_reported(
     assert others_during and all(o.rc == 0 for o in others_during), [o.err for o in others]
 
     # After the heal: the next renew and release name the new holder. Never silent.
+    # her heartbeat (`--renew`, all of mine) first, then the explicit commands
+    renew_all = alice.claim("--renew")
+    assert renew_all.returncode == 1, (renew_all.stdout, renew_all.stderr)
+    assert "your claim on src/api.py was lost: src/api.py is claimed by bob" in renew_all.stderr
     renew = alice.claim("--renew", "src/api.py")
     assert renew.returncode == 1, renew.stderr
     assert "your claim on src/api.py was lost: src/api.py is claimed by bob" in renew.stderr
-    renew_all = alice.claim("--renew")
-    assert renew_all.returncode == 1, (renew_all.stdout, renew_all.stderr)
-    assert "src/api.py is claimed by bob" in renew_all.stderr
     release = alice.claim("-d", "src/api.py")
     assert release.returncode == 1, release.stderr
     assert "src/api.py is claimed by bob" in release.stderr
