@@ -26,7 +26,8 @@ from tests.remote_state import held_on_server, remote_log
 RACERS = 8
 ROUNDS = 50
 FAST = ("file", "git")
-pytestmark = pytest.mark.every_transport
+# ssh and gitolite rounds cost several seconds on a loaded 2-core machine
+pytestmark = [pytest.mark.every_transport, pytest.mark.timeout(1500)]
 
 
 @pytest.fixture
