@@ -99,7 +99,6 @@ _BOILERPLATE = (
 def unreachable(result: GitResult, remote: str) -> CannotVerify:
     lines = [ln for ln in result.err.strip().splitlines() if ln.strip()]
     tail = [ln for ln in lines if not any(b in ln for b in _BOILERPLATE)] or lines
-    tail = [ln for ln in tail if ln.startswith(("fatal:", "error:", "ssh:"))] or tail
     cause = " / ".join(tail[-3:]) if tail else f"git exited with {result.returncode}"
     return CannotVerify(
         f"cannot reach remote {remote!r}: {cause}",

@@ -35,11 +35,20 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    if "transport" in metafunc.fixturenames:
+    if "transport" in metafunc.fixturenames and not _parametrizes_transport(metafunc):
         only = metafunc.definition.get_closest_marker("transports")
         every = metafunc.definition.get_closest_marker("every_transport") is not None
         chosen = only.args if only else TRANSPORTS if every else DEFAULT_TRANSPORTS
         metafunc.parametrize("transport", chosen)
+
+
+def _parametrizes_transport(metafunc: pytest.Metafunc) -> bool:
+    """tests/servers parametrize `transport` themselves."""
+    for mark in metafunc.definition.iter_markers("parametrize"):
+        names = mark.args[0]
+        if "transport" in (names.split(",") if isinstance(names, str) else names):
+            return True
+    return False
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:

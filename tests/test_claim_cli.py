@@ -1,6 +1,7 @@
 """`git claim` end to end against a real remote: claim, refuse, list, release.
 
-The core (claim, refuse, list, modes, directories, release, renew) runs over every transport.
+The core (claim, refuse, JSON listing, directories, release with commit) runs over every
+transport.
 """
 
 from __future__ import annotations
@@ -78,7 +79,6 @@ def test_directory_claim_blocks_file_claim_and_vice_versa(alice: Agent, bob: Age
     assert refused.rc == 1 and "src/db.py is claimed by bob" in refused.err
 
 
-@pytest.mark.every_transport
 def test_modes_read_and_intent_share_write_excludes(alice: Agent, bob: Agent, carol: Agent) -> None:
     assert alice.claim("-m", "read", "docs/").rc == 0
     assert bob.claim("-m", "intent", "docs/guide.md").rc == 0
@@ -141,7 +141,6 @@ def test_release_of_unheld_path_is_refused(alice: Agent, bob: Agent) -> None:
     assert "was lost: src/api.py is claimed by alice" in res.err
 
 
-@pytest.mark.every_transport
 def test_claiming_again_renews_in_place(alice: Agent) -> None:
     first = alice.claim("src/api.py", "--ttl", "10m", "--json").json()["claimed"][0]
     second = alice.claim("src/api.py", "--ttl", "2h", "--json").json()["claimed"][0]

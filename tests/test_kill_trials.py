@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import random
+import re
 import signal
 import statistics
 import subprocess
@@ -39,6 +40,7 @@ OPS = ("claim", "multi", "renew", "release")
 class Tally:
     trials: int = 0
     completed_before_kill: int = 0
+    fixed_by_hint: int = 0  # retries that needed the `rm <lock>` the error printed
     landed: int = 0  # the killed command's change was on the server after the kill
     partial: list[str] = field(default_factory=list)
     double: list[str] = field(default_factory=list)
@@ -63,6 +65,20 @@ def run_killed(argv: list[str], agent: Agent, delay: float) -> bool:
         os.killpg(proc.pid, signal.SIGKILL)
         proc.wait()
         return False
+
+
+def following_fix(attempt: Callable[[], tuple[str, str]], tally: Tally) -> tuple[str, str]:
+    """A git killed while pruning the mirror can leave .git/packed-refs.lock, a lock shared with
+    the user's own git that gitcoord names (exit 3, `fix: ... rm PATH`) but never removes. Do
+    what the error says, once, and retry."""
+    verdict, detail = attempt()
+    hint = re.search(r"then: rm (\S+packed-refs\.lock)$", detail, re.MULTILINE)
+    if verdict != "error" or not hint:
+        return verdict, detail
+    Path(hint.group(1)).unlink()
+    with tally.lock:
+        tally.fixed_by_hint += 1
+    return attempt()
 
 
 def double_grants(claims: list[Claim]) -> list[str]:
@@ -125,7 +141,7 @@ def _trials(
 
     for t in range(TRIALS_PER_AGENT):
         op = OPS[t % len(OPS)]
-        verdict, detail = pool.ask(0, "release", None)
+        verdict, detail = following_fix(lambda: pool.ask(0, "release", None), tally)
         assert verdict == "released", detail
         if op in ("renew", "release"):
             assert pool.round([Want((single,))])[0][0] == "won"
@@ -164,7 +180,7 @@ def _trials(
             "renew": lambda: pool.ask(0, "renew", Want((single,))),
             "release": lambda: pool.ask(0, "release", None),
         }[op]
-        verdict, detail = retry()
+        verdict, detail = following_fix(retry, tally)
         final = mine(repo, agent.name)
         if verdict not in ("won", "renewed", "released") or set(final) != wanted:
             with tally.lock:
@@ -201,7 +217,8 @@ def test_sigkill_at_random_points_leaves_whole_claims_and_retries_converge(
         + ", ".join(f"{k} {v:.2f}s" for k, v in typical.items())
         + f"); completed before the kill {tally.completed_before_kill}, change on the "
         f"server after the kill {tally.landed}; partial {len(tally.partial)}, double grants "
-        f"{len(tally.double)}, retries not converged {len(tally.not_converged)}"
+        f"{len(tally.double)}, retries not converged {len(tally.not_converged)} "
+        f"({tally.fixed_by_hint} after following the printed `rm` of a stale packed-refs.lock)"
     )
     assert tally.not_converged == [], "\n".join(tally.not_converged)
     assert tally.partial == []

@@ -97,7 +97,7 @@ def test_overlapping_race_never_two_incompatible_holders(
     racers: tuple[list[Agent], Racers], served_repo: Path, transport: str
 ) -> None:
     agents, pool = racers
-    overlap_rounds = 25 if transport in FAST else 8
+    overlap_rounds = 25 if transport in FAST else 6
     wants = [
         Want(("src/",)),
         Want(("src/api.py",)),
@@ -131,7 +131,7 @@ def test_overlapping_race_never_two_incompatible_holders(
         assert audit == sorted(held), (audit, held)
         pool.release([i for i, (v, _) in enumerate(verdicts) if v == "won"])
     print(f"\nRACE overlap {transport}: {overlap_rounds} rounds, {total_holds} grants, 0 double")
-    assert total_holds >= overlap_rounds  # progress: someone wins most rounds
+    assert total_holds >= overlap_rounds // 2  # progress: wait-die lets someone win
 
 
 def test_multi_path_all_or_nothing_against_a_racer(
@@ -140,7 +140,7 @@ def test_multi_path_all_or_nothing_against_a_racer(
     """One racer claims many paths at once while others each grab one of them."""
     agents, pool = racers
     many = tuple(f"src/m{i}.py" for i in range(20))
-    for round_no in range(20 if transport in FAST else 8):
+    for round_no in range(20 if transport in FAST else 5):
         wants = [Want(many)] + [Want((many[(round_no * 3 + i) % 20],)) for i in range(RACERS - 1)]
         verdicts = pool.round(wants)
         assert not [d for v, d in verdicts if v == "error"], verdicts

@@ -11,7 +11,7 @@ import pytest
 from tests.figures import median_ms, record
 from tests.gitenv import Agent
 
-SAMPLES = 12
+SAMPLES = 8
 
 
 @pytest.mark.every_transport
