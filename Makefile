@@ -16,8 +16,8 @@ demo: $(STAMP)
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python demo/run_demo.py
 
 lint: $(STAMP)
-	$(BIN)/ruff check gitcoord tests demo
-	$(BIN)/ruff format --check gitcoord tests demo
+	$(BIN)/ruff check gitcoord tests demo bench
+	$(BIN)/ruff format --check gitcoord tests demo bench
 
 typecheck: $(STAMP)
 	$(BIN)/mypy --strict

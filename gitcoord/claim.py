@@ -7,8 +7,7 @@ carries `format`; a reader refuses formats it does not know instead of guessing.
 from __future__ import annotations
 
 import json
-import secrets
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 from gitcoord.modes import Mode, compatible
@@ -17,6 +16,12 @@ from gitcoord.timeutil import from_iso, to_iso
 
 FORMAT_VERSION = 1
 MAX_OBJECT_BYTES = 64 * 1024  # a larger claim object is hostile, not a claim
+
+
+def new_nonce() -> str:
+    import secrets  # deferred: hooks read claims but never make nonces
+
+    return secrets.token_hex(8)
 
 
 class InvalidClaim(ValueError):
@@ -50,7 +55,7 @@ class Claim:
     created_at: float
     expires_at: float
     priority_at: float  # first attempt of the claim, carried across retries (wait-die)
-    nonce: str = field(default_factory=lambda: secrets.token_hex(8))
+    nonce: str = field(default_factory=new_nonce)
     # Where it was read from (not stored in the object).
     ref: str = ""
     oid: str = ""
@@ -74,10 +79,11 @@ class Claim:
 
     def renewed(self, at: float, ttl: int | None = None) -> Claim:
         t = self.ttl if ttl is None else ttl
-        return replace(self, ttl=t, expires_at=at + t, nonce=secrets.token_hex(8), oid="")
+        return replace(self, ttl=t, expires_at=at + t, nonce=new_nonce(), oid="")
 
     def to_json(self) -> dict[str, Any]:
-        data = asdict(self)
+        # Shallow: asdict() deep-copies every field, ~0.4 ms a claim, seconds per listing.
+        data = {f.name: getattr(self, f.name) for f in fields(self)}
         for gone in ("ref", "oid"):
             data.pop(gone)
         data["path"] = str(self.path)

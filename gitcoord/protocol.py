@@ -25,6 +25,7 @@ from gitcoord.config import Config
 from gitcoord.durations import format_duration
 from gitcoord.errors import CannotVerify, Refused
 from gitcoord.modes import Mode
+from gitcoord.pathindex import conflicting
 from gitcoord.paths import ClaimPath
 from gitcoord.repo import Identity
 from gitcoord.store import ClaimStore, InvalidRef, Listing
@@ -145,7 +146,12 @@ class Coordinator:
         started = self.clock()
         priority_at = started
         deadline = started + wait if wait is not None else None
-        listing = self.store.read_listing()
+        # Planning needs only my refs' last known values and my log tip; the conflict check
+        # after the push reads every claim from a fresh fetch.
+        mine = [
+            refnames.claim_ref(r.path.key, r.mode, self.me.agent, self.me.session) for r in requests
+        ]
+        listing = self.store.read_listing(only=mine)
         fresh = False
         attempts = 0
         transport_failures = 0
@@ -266,11 +272,8 @@ class Coordinator:
 
     def _conflicts(self, mine: Sequence[Claim], listing: Listing, at: float) -> list[Claim]:
         refs = {c.ref for c in mine}
-        return [
-            other
-            for other in listing.live(at, self.skew)
-            if other.ref not in refs and any(m.conflicts_with(other) for m in mine)
-        ]
+        live = [c for c in listing.live(at, self.skew) if c.ref not in refs]
+        return conflicting(mine, live)
 
     def _verify(
         self,

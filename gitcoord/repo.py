@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import socket
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -66,7 +65,8 @@ class Repo:
         """gitcoord's private files (snapshot cache, acknowledgements) inside the git dir."""
         return self.common_dir / "gitcoord"
 
-    def identity(self) -> Identity:
+    def agent(self) -> str:
+        """Who is working: GITCOORD_AGENT, else gitcoord.agent, else user.email."""
         agent = (
             os.environ.get("GITCOORD_AGENT")
             or self.git_config.get("gitcoord.agent")
@@ -79,6 +79,12 @@ class Repo:
             )
         if len(agent) > 200 or any(ch in agent for ch in "\n\r\0"):
             raise UsageError(f"agent identity {agent!r} is not a single short line")
+        return agent
+
+    def identity(self) -> Identity:
+        import socket  # deferred: the hooks need only the agent name
+
+        agent = self.agent()
         host = socket.gethostname()
         worktree = str(self.toplevel)
         session = (

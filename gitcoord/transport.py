@@ -106,9 +106,17 @@ def unreachable(result: GitResult, remote: str) -> CannotVerify:
     )
 
 
-def push(cwd: str, remote: str, updates: Sequence[RefUpdate]) -> PushResult:
-    """One atomic push with an explicit lease per ref. Never raises for a rejection."""
-    args = ["push", "--porcelain", "--atomic", "--no-verify"]
+def push(
+    cwd: str, remote: str, updates: Sequence[RefUpdate], track: Sequence[str] = ()
+) -> PushResult:
+    """One atomic push with an explicit lease per ref. Never raises for a rejection.
+
+    `track` (fetch refspecs of the named `remote`) makes git update the local mirror of
+    every ref that landed, as it does for remote-tracking branches: the next command then
+    leases on what this push wrote instead of a stale value (one rejected round trip).
+    """
+    args = [arg for spec in track for arg in ("-c", f"remote.{remote}.fetch={spec}")]
+    args += ["push", "--porcelain", "--atomic", "--no-verify"]
     args += [u.lease() for u in updates]
     args += [remote, *(u.refspec() for u in updates)]
     res = run_git(args, cwd=cwd, check=False)

@@ -8,14 +8,21 @@ import sys
 import tempfile
 import traceback
 from collections.abc import Sequence
+from typing import Any
 
 import typer
 
 from gitcoord import __version__
+from gitcoord.cli.approve_cmd import approve_command
 from gitcoord.cli.claim_cmd import HELP as CLAIM_HELP
 from gitcoord.cli.claim_cmd import WAIT_FOREVER, claim_command
+from gitcoord.cli.direct import direct_claim_arguments
+from gitcoord.cli.hooks_cmd import hooks_app
+from gitcoord.cli.init_cmd import init_command
 from gitcoord.cli.log_cmd import log_command
+from gitcoord.cli.rules_cmd import rules_command
 from gitcoord.cli.status_cmd import status_command
+from gitcoord.cli.sync_cmd import sync_check_command
 from gitcoord.errors import ExitCode, GitcoordError
 
 CONTEXT = {"help_option_names": ["-h", "--help"]}
@@ -50,6 +57,11 @@ def _root(
 app.command("claim", help=CLAIM_HELP, context_settings=CONTEXT)(claim_command)
 app.command("status", context_settings=CONTEXT)(status_command)
 app.command("log", context_settings=CONTEXT)(log_command)
+app.command("init", context_settings=CONTEXT)(init_command)
+app.add_typer(hooks_app, name="hooks", context_settings=CONTEXT)
+app.command("rules", context_settings=CONTEXT)(rules_command)
+app.command("approve", context_settings=CONTEXT)(approve_command)
+app.command("sync-check", context_settings=CONTEXT)(sync_check_command)
 
 claim_app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, rich_markup_mode=None)
 claim_app.command(help=CLAIM_HELP, context_settings=CONTEXT)(claim_command)
@@ -60,9 +72,25 @@ def _normalise_wait(argv: list[str]) -> list[str]:
     return [f"--wait={WAIT_FOREVER}" if a == "--wait" else a for a in argv]
 
 
+def _direct_claim(command: typer.Typer, argv: Sequence[str]) -> dict[str, Any] | None:
+    """`git claim PATH...` and the other flag-only forms skip typer's parsing (direct.py)."""
+    if command is claim_app:
+        return direct_claim_arguments(argv)
+    if command is app and argv[:1] == ["claim"]:
+        return direct_claim_arguments(argv[1:])
+    return None
+
+
 def run(command: typer.Typer, argv: Sequence[str], prog: str) -> int:
     try:
-        result = command(args=_normalise_wait(list(argv)), prog_name=prog, standalone_mode=False)
+        direct = _direct_claim(command, argv)
+        result: object = None
+        if direct is not None:
+            claim_command(**direct)
+        else:
+            result = command(
+                args=_normalise_wait(list(argv)), prog_name=prog, standalone_mode=False
+            )
         return int(result) if isinstance(result, int) else 0
     except GitcoordError as exc:
         print(exc.render(), file=sys.stderr)

@@ -1,0 +1,1 @@
+"""`make bench`: gitcoord measured against raw git on the same remote (docs/benchmarks.md)."""

@@ -1,0 +1,68 @@
+"""`git claim PATH` against its floor: one atomic leased push plus one prefix fetch."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bench.report import Results, Row, Target
+from bench.timing import Plan, interleaved, timed
+from bench.world import FILE, Transport, World, commit_object
+from tests.gitenv import Agent
+
+TARGET = Target("≤ 1.3x floor", most=1.3)
+FETCH_FLOOR = ["git", "fetch", "--no-tags", "--prune", "origin", "+refs/claims/*:refs/x/*"]
+
+
+def floor_push(agent: Agent, label: str) -> list[str]:
+    """The floor's push: a fresh commit to a new ref, leased on 'must not exist', atomic."""
+    oid = commit_object(agent, label)
+    ref = f"refs/bench-floor/{label}"
+    return [
+        "git",
+        "push",
+        "--atomic",
+        "--porcelain",
+        f"--force-with-lease={ref}:",
+        "origin",
+        f"{oid}:{ref}",
+    ]
+
+
+def label(round_no: int) -> str:
+    return f"r{round_no}" if round_no >= 0 else f"w{-round_no}"
+
+
+def run(world: World, transport: Transport, plan: Plan, results: Results) -> None:
+    (agent,) = world.remote(transport, 1)
+    env = agent.environ()
+
+    def floor(round_no: int) -> float:
+        push = floor_push(agent, label(round_no))  # commit written before the clock starts
+        return timed(push, agent.path, env) + timed(FETCH_FLOOR, agent.path, env)
+
+    def claim(round_no: int) -> float:
+        return timed(["git", "claim", f"bench/{label(round_no)}.py"], agent.path, env)
+
+    floor_stat, claim_stat = interleaved([floor, claim], plan.runs, plan.warmup)
+    results.add(
+        Row("`git claim PATH`", transport.name, TARGET, "push + fetch", floor_stat, claim_stat)
+    )
+    if transport is FILE:
+        results.facts.append(_process_count(agent, world.root / "trace"))
+
+
+def _process_count(agent: Agent, trace: Path) -> str:
+    """How many git processes one claim starts, against the floor's (GIT_TRACE, file://)."""
+
+    def count(argvs: list[list[str]]) -> int:
+        trace.unlink(missing_ok=True)
+        for argv in argvs:
+            timed(argv, agent.path, {**agent.environ(), "GIT_TRACE": str(trace)})
+        return sum("trace: built-in: git " in ln for ln in trace.read_text().splitlines())
+
+    floor = count([floor_push(agent, "trace"), FETCH_FLOOR])
+    tool = count([["git", "claim", "bench/trace.py"]])
+    return (
+        f"git processes for one `git claim PATH` over file://, client and server side "
+        f"(GIT_TRACE): {tool}; for the floor (push + fetch): {floor}"
+    )

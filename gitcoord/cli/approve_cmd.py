@@ -1,0 +1,74 @@
+"""`gitcoord approve`: a human approves the staged change to approve-tier guarded paths.
+
+The approval is bound to `git patch-id --stable` of the staged diff of those paths, so a
+different change needs a new approval. How a human is told apart from an agent: agents run
+with GITCOORD_AGENT set (that is how gitcoord names them), so `approve` refuses when it is
+set; the approver is recorded by identity (gitcoord.agent or user.email), and an approval
+never counts for a commit by the approver itself. This is a local safeguard against agents
+that follow the rules, not a defence against one that edits .git/gitcoord/approvals.json.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Annotated
+
+import typer
+
+from gitcoord import localstate, timeutil
+from gitcoord.changes import staged_changes, staged_patch_id
+from gitcoord.cli.context import Context, emit_json
+from gitcoord.errors import Refused
+from gitcoord.gitcmd import run_git
+from gitcoord.hookinstall import tracked_hooks_dir
+from gitcoord.policy import Approval, approve_paths
+
+
+def approve_command(
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+) -> None:
+    """Approve the staged change to guarded paths of tier `approve` (run by a human).
+
+    \b
+    Example:
+      git add gitcoord.toml && gitcoord approve && git commit -m "Tighten guards"
+    """
+    if os.environ.get("GITCOORD_AGENT"):
+        raise Refused(
+            f"approvals come from a human, and GITCOORD_AGENT={os.environ['GITCOORD_AGENT']} "
+            "says an agent is running this",
+            fix="run `gitcoord approve` from your own shell, where GITCOORD_AGENT is not set",
+        )
+    ctx = Context.here()
+    top = str(ctx.repo.toplevel)
+    extra = tracked_hooks_dir(ctx.repo.toplevel, ctx.repo.git_config.get("core.hookspath"))
+    paths = approve_paths(staged_changes(top), ctx.config, extra)
+    if not paths:
+        if as_json:
+            emit_json({"approved": False, "paths": []})
+        else:
+            print("nothing staged needs approval")
+        return
+    approval = Approval(
+        patch_id=staged_patch_id(top, paths),
+        approver=ctx.me.agent,
+        paths=tuple(paths),
+        at=timeutil.now(),
+    )
+    localstate.record_approval(ctx.repo.state_dir, approval)
+    if as_json:
+        emit_json(
+            {
+                "approved": True,
+                "paths": paths,
+                "patch_id": approval.patch_id,
+                "approver": approval.approver,
+            }
+        )
+        return
+    stat = run_git(["--literal-pathspecs", "diff", "--cached", "--stat", "--", *paths], cwd=top)
+    print(stat.out, end="")
+    print(
+        f"approved as {approval.approver} (patch-id {approval.patch_id[:12]}); "
+        "commit it exactly as staged — a different change needs a new approval"
+    )

@@ -1,0 +1,149 @@
+"""Small JSON files in `<git-common-dir>/gitcoord/` that hooks read: rules acknowledgements,
+approvals, and the findings log. Standard library only, so the hook path stays cheap.
+
+    acks.json        {"<agent>": {"file": "RULES.md", "hash": "...", "at": "<iso>"}}
+    approvals.json   [{"patch_id": "...", "approver": "...", "paths": [...], "at": "<iso>"}]
+    findings.log     one JSON object per line: every finding of every hook run, any mode
+                     (this is where `monitor` mode records without printing)
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from gitcoord import timeutil
+
+if TYPE_CHECKING:  # the commit-msg hook reads the rules hash without the policy core
+    from gitcoord.policy import Approval, Finding
+
+ACKS = "acks.json"
+APPROVALS = "approvals.json"
+FINDINGS_LOG = "findings.log"
+
+
+def _read(path: Path, default: Any) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return default
+    except (OSError, ValueError):
+        return default  # a damaged cache file means "nothing recorded", never a crash
+
+
+def _write(path: Path, data: Any) -> None:
+    import tempfile  # not on the hooks' path: they only read
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix="." + path.name)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        json.dump(data, fh, indent=1, sort_keys=True)
+    os.replace(tmp, path)
+
+
+# -- the rules file ---------------------------------------------------------------------
+
+
+def rules_hash(content: bytes) -> str:
+    """The content hash an acknowledgement is bound to (and the Gitcoord-Rules trailer)."""
+    return "sha256:" + hashlib.sha256(content).hexdigest()[:16]
+
+
+def read_rules(toplevel: Path, rules_file: str) -> tuple[bytes | None, str | None]:
+    try:
+        content = (toplevel / rules_file).read_bytes()
+    except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+        return None, None
+    return content, rules_hash(content)
+
+
+# A line of the rules file that states the rule a check enforces (cited in refusals).
+_CITE = {
+    "claims": r"claim before",
+    "sync": r"sync before",
+    "rules": r"read the rules",
+    "guards": r"guard|approv",
+    "roles": r"\brole",
+}
+
+
+def citations(rules_file: str, content: bytes | None) -> dict[str, str]:
+    """check -> "FILE:LINE: text" for the rules-file line that states the check's rule."""
+    if content is None:
+        return {}
+    out: dict[str, str] = {}
+    lines = content.decode("utf-8", "replace").splitlines()
+    for check, pattern in _CITE.items():
+        for number, line in enumerate(lines, 1):
+            if re.search(pattern, line, re.I) and not line.lstrip().startswith("<!--"):
+                text = line.replace("**", "").strip().lstrip("#-*0123456789. ").strip()
+                out[check] = f"{rules_file}:{number}: {text}"
+                break
+    return out
+
+
+def acked_hash(state_dir: Path, agent: str) -> str | None:
+    entry = _read(state_dir / ACKS, {}).get(agent)
+    return entry.get("hash") if isinstance(entry, dict) else None
+
+
+def record_ack(state_dir: Path, agent: str, rules_file: str, digest: str) -> None:
+    acks = _read(state_dir / ACKS, {})
+    if not isinstance(acks, dict):
+        acks = {}
+    acks[agent] = {"file": rules_file, "hash": digest, "at": timeutil.to_iso(timeutil.now())}
+    _write(state_dir / ACKS, acks)
+
+
+# -- approvals --------------------------------------------------------------------------
+
+
+def read_approvals(state_dir: Path) -> list[Approval]:
+    from gitcoord.policy import Approval
+
+    raw = _read(state_dir / APPROVALS, [])
+    out = []
+    for item in raw if isinstance(raw, list) else []:
+        try:
+            out.append(
+                Approval(
+                    patch_id=str(item["patch_id"]),
+                    approver=str(item["approver"]),
+                    paths=tuple(str(p) for p in item["paths"]),
+                    at=timeutil.from_iso(item["at"]),
+                )
+            )
+        except (KeyError, TypeError, ValueError):
+            continue
+    return out
+
+
+def record_approval(state_dir: Path, approval: Approval) -> None:
+    raw = _read(state_dir / APPROVALS, [])
+    items = raw if isinstance(raw, list) else []
+    items.append(
+        {
+            "patch_id": approval.patch_id,
+            "approver": approval.approver,
+            "paths": list(approval.paths),
+            "at": timeutil.to_iso(approval.at),
+        }
+    )
+    _write(state_dir / APPROVALS, items[-200:])  # keep the file small
+
+
+# -- the findings log -------------------------------------------------------------------
+
+
+def log_findings(state_dir: Path, hook: str, agent: str, findings: list[Finding]) -> None:
+    if not findings:
+        return
+    state_dir.mkdir(parents=True, exist_ok=True)
+    at = timeutil.to_iso(timeutil.now())
+    with open(state_dir / FINDINGS_LOG, "a", encoding="utf-8") as fh:
+        for f in findings:
+            fh.write(json.dumps({"at": at, "hook": hook, "agent": agent, **f.to_json()}) + "\n")

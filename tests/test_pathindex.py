@@ -1,0 +1,56 @@
+"""The path index finds exactly the conflicts a scan of every claim finds, in the same order."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from gitcoord.claim import Claim
+from gitcoord.modes import Mode
+from gitcoord.pathindex import conflicting
+from gitcoord.paths import ClaimPath
+
+NAMES = st.sampled_from(["a", "b", "ab", "a.b", "a-"])
+PATHS = st.builds(
+    lambda parts, is_dir: ClaimPath("/".join(parts), is_dir or not parts),
+    st.lists(NAMES, max_size=3),
+    st.booleans(),
+)
+
+
+def make_claim(path: ClaimPath, mode: Mode, agent: str) -> Claim:
+    return Claim(
+        id="x",
+        path=path,
+        mode=mode,
+        agent=agent,
+        host="h",
+        worktree="w",
+        session="s",
+        reason="",
+        ttl=60,
+        created_at=0.0,
+        expires_at=60.0,
+        priority_at=0.0,
+    )
+
+
+CLAIMS = st.builds(
+    make_claim, PATHS, st.sampled_from(list(Mode)), st.sampled_from(["alice", "bob", "carol"])
+)
+
+
+@settings(max_examples=300)
+@given(st.lists(CLAIMS, max_size=4), st.lists(CLAIMS, max_size=25))
+def test_index_agrees_with_a_full_scan(mine: list[Claim], others: list[Claim]) -> None:
+    scan = [o for o in others if any(m.conflicts_with(o) for m in mine)]
+    assert conflicting(mine, others) == scan
+
+
+def test_directory_sees_claims_below_it_and_not_beside_it() -> None:
+    def claim(text: str, agent: str) -> Claim:
+        return make_claim(ClaimPath.parse_stored(text), Mode.WRITE, agent)
+
+    others = [claim(p, "bob") for p in ("src/a.py", "srcx/b.py", "src", "docs/", "./")]
+    found = conflicting([claim("src/", "alice")], others)
+    assert [str(c.path) for c in found] == ["src/a.py", "src", "./"]
