@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from bench.world import Transport
-from tests.daemon import free_port
+from tests.servers._proc import free_port
 
 HOST_ALIAS = "gitcoord-bench"
 SSHD_CANDIDATES = ("/usr/sbin/sshd", "/usr/local/sbin/sshd")

@@ -410,12 +410,23 @@ class Coordinator:
 
     # -- renew, release, break ---------------------------------------------------------------
 
-    def _lost(self, path: ClaimPath, listing: Listing, at: float) -> Refused:
+    def _taken(self, known: Sequence[Claim], listing: Listing) -> list[Claim]:
+        """Claims I held when last seen that another agent now holds on the same path."""
+        mine_now = {c.ref for c in listing.claims if self._mine(c)}
+        return [
+            c
+            for c in known
+            if c.ref not in mine_now
+            and any(o.path.key == c.path.key and not self._mine(o) for o in listing.claims)
+        ]
+
+    def _lost(self, path: ClaimPath, listing: Listing, at: float, done: int = 0) -> Refused:
         others = [c for c in listing.claims if c.path.key == path.key and not self._mine(c)]
         if others:
             now_held = "; ".join(describe(c, at) for c in others)
+            also = f" (your other {done} claim(s) were updated)" if done else ""
             return Refused(
-                f"your claim on {path} was lost: {now_held}",
+                f"your claim on {path} was lost: {now_held}{also}",
                 fix=f"see `gitcoord log {_quote(path)}`; claim it again when free: "
                 f"`git claim --wait {_quote(path)}`",
             )
@@ -443,15 +454,22 @@ class Coordinator:
         paths: Sequence[ClaimPath] | None,
         build: Callable[[list[Claim], Listing, float], tuple[list[RefUpdate], list[Claim]]],
     ) -> list[Claim]:
+        # "All of mine" must not silently shrink: remember what the mirror last saw as mine.
+        known = [c for c in self.store.read_listing().claims if self._mine(c)] if not paths else []
         for _ in range(MAX_TRANSPORT_RETRIES + 2):
             listing = self.store.fetch_listing()
             at = self.clock()
             targets = self._select_mine(paths, listing, at)
+            taken = self._taken(known, listing)
             if not targets:
+                if taken:
+                    raise self._lost(taken[0].path, listing, at)
                 return []
             updates, done = build(targets, listing, at)
             result = self._push_checked(updates)
             if result.landed:
+                if taken:
+                    raise self._lost(taken[0].path, listing, at, done=len(done))
                 return done
             if not result.answered:
                 check = self.store.fetch_listing()
@@ -462,7 +480,12 @@ class Coordinator:
                     if u.ref != self.store.my_log_ref
                 ):
                     return done
-        raise CannotVerify("the remote kept changing under this update", fix="retry the command")
+        said = "; ".join(s.summary for s in result.culprits()) or result.result.err.strip()
+        raise CannotVerify(
+            f"the remote kept rejecting this update: {said[-300:]}",
+            fix="retry the command; if it persists, ask the server's admin to check its logs "
+            "(a crashed git process can leave a stale .lock file in the repository)",
+        )
 
     def renew(self, paths: Sequence[ClaimPath] | None, ttl: int | None = None) -> list[Claim]:
         lapsed: set[str] = set()

@@ -17,6 +17,7 @@ from gitcoord import refnames, timeutil
 from gitcoord.claim import MAX_OBJECT_BYTES, Claim, InvalidClaim, parse_claim_message
 from gitcoord.config import Config
 from gitcoord.errors import UsageError
+from gitcoord.gitcmd import run_git
 from gitcoord.objects import CommitBatch, commit_message, list_refs, read_objects
 from gitcoord.repo import Identity, Repo
 from gitcoord.snapshot import coordination_remote, snapshot_file
@@ -152,7 +153,23 @@ class ClaimStore:
         # Only my log ref: it is in every push, and mirroring many claim refs from a push
         # costs a ref transaction each (2 s for 1,000 here); the fetch does those in one.
         track = self._refspecs()[1:] if not self.config.remote.url else []
-        return push(self.cwd, self.remote, updates, track)
+        result = push(self.cwd, self.remote, updates, track)
+        if result.landed:
+            self._forget_deleted(updates)
+        return result
+
+    def _forget_deleted(self, updates: Sequence[RefUpdate]) -> None:
+        """Drop claim refs my landed push deleted from the local mirror, so a claim I released
+        is not mistaken later for one of mine that someone took (protocol: lost claims are
+        never silent). One `update-ref --stdin` transaction; best effort: the mirror is a
+        cache that every fetch rewrites."""
+        lines = "".join(
+            f"delete {refnames.to_mirror(u.ref, self.remote_key)}\n"
+            for u in updates
+            if u.new is None
+        )
+        if lines:
+            run_git(["update-ref", "--stdin"], cwd=self.cwd, input=lines.encode(), check=False)
 
     # -- the snapshot cache read by hooks --------------------------------------------------
 

@@ -11,9 +11,12 @@ Porcelain push output (git-push(1), OUTPUT): a `To <url>` line, then one line pe
 
 from __future__ import annotations
 
+import os
 import re
+import shlex
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from gitcoord.errors import CannotVerify
 from gitcoord.gitcmd import GitResult, run_git
@@ -85,8 +88,17 @@ def parse_porcelain(stdout: str) -> dict[str, RefStatus]:
     return statuses
 
 
+# git's generic advice after any ssh failure; the cause (ssh's own message) comes before it.
+_BOILERPLATE = (
+    "Could not read from remote repository",
+    "Please make sure you have the correct access rights",
+    "and the repository exists.",
+)
+
+
 def unreachable(result: GitResult, remote: str) -> CannotVerify:
-    tail = [ln for ln in result.err.strip().splitlines() if ln.strip()]
+    lines = [ln for ln in result.err.strip().splitlines() if ln.strip()]
+    tail = [ln for ln in lines if not any(b in ln for b in _BOILERPLATE)] or lines
     cause = " / ".join(tail[-3:]) if tail else f"git exited with {result.returncode}"
     return CannotVerify(
         f"cannot reach remote {remote!r}: {cause}",
@@ -128,6 +140,8 @@ def fetch(cwd: str, remote: str, refspecs: Sequence[str]) -> None:
     args = [
         "-c",
         "protocol.version=2",
+        "-c",
+        "advice.fetchShowForcedUpdates=false",
         "fetch",
         "--no-tags",
         "--prune",
@@ -139,6 +153,33 @@ def fetch(cwd: str, remote: str, refspecs: Sequence[str]) -> None:
         remote,
         *refspecs,
     ]
-    res = run_git(args, cwd=cwd, check=False)
-    if res.returncode != 0:
-        raise unreachable(res, remote)
+    for _ in range(3):
+        res = run_git(args, cwd=cwd, check=False)
+        if res.returncode == 0:
+            return
+        if not _clear_stale_mirror_locks(res, cwd, remote):
+            break
+    raise unreachable(res, remote)
+
+
+# A git process killed while updating a ref leaves its lock file, and every later update of
+# that ref fails until someone removes it ("a git process may have crashed ... remove the file
+# manually"). Locks on the private mirror refs (refs/gitcoord/) are removed and the fetch
+# retried: those refs are a cache that the fetch rewrites anyway. Any other lock is the user's.
+_STALE_LOCK = re.compile(r"Unable to create '([^']+\.lock)': File exists")
+
+
+def _clear_stale_mirror_locks(result: GitResult, cwd: str, remote: str) -> bool:
+    locks = _STALE_LOCK.findall(result.err)
+    if not locks:
+        return False
+    foreign = [p for p in locks if "/refs/gitcoord/" not in p.replace(os.sep, "/")]
+    if foreign:
+        raise CannotVerify(
+            f"a lock file left by an interrupted git process blocks the fetch from {remote!r}: "
+            f"{foreign[0]}",
+            fix=f"make sure no git command runs in this clone, then: rm {shlex.quote(foreign[0])}",
+        )
+    for path in locks:
+        Path(cwd, path).unlink(missing_ok=True)  # git names it absolute; else cwd-relative
+    return True

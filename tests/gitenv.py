@@ -9,7 +9,10 @@ import subprocess
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from tests.servers import BaseServer
 
 BIN = Path(sys.executable).parent
 
@@ -34,6 +37,19 @@ def base_env(home: Path) -> dict[str, str]:
             "[init]\n\tdefaultBranch = main\n[advice]\n\tdetachedHead = false\n"
             '[protocol "file"]\n\tallow = always\n'
         )
+    return env
+
+
+def agent_env(server: BaseServer, agent: str) -> dict[str, str]:
+    """base_env with the server's per-agent HOME (ssh config, credentials, ~/.gitconfig) on top.
+
+    HOME must be the server's: OpenSSH and git's credential store read it. Variables that
+    would let a client escape that HOME (ssh-agent socket, proxies, GIT_SSH_COMMAND, ...) go.
+    """
+    env = base_env(server.home(agent))  # keeps the server's ~/.gitconfig (written first)
+    for name in set(os.environ) - set(server.env(agent)):
+        env.pop(name, None)
+    env.update(server.client_env(agent))
     return env
 
 

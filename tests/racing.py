@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import multiprocessing as mp
 import os
+import time
 import traceback
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
@@ -43,21 +44,27 @@ def _worker(clone: str, env: dict[str, str], conn: Connection, barrier: object) 
         if msg is None:
             return
         kind, want = msg
+        started = time.monotonic()
         try:
             if kind == "claim":
                 requests = [Request(ClaimPath.parse_stored(p), Mode(want.mode)) for p in want.paths]
                 barrier.wait()  # type: ignore[attr-defined]
+                started = time.monotonic()
                 coord.claim(requests, ttl=600, reason="race")
-                conn.send(("won", ""))
+                conn.send(("won", "", time.monotonic() - started))
+            elif kind == "renew":
+                coord.renew([ClaimPath.parse_stored(p) for p in want.paths], 600)
+                conn.send(("renewed", "", 0.0))
             else:
-                coord.release(None)
-                conn.send(("released", ""))
+                paths = None if want is None else [ClaimPath.parse_stored(p) for p in want.paths]
+                coord.release(paths)
+                conn.send(("released", "", 0.0))
         except Refused as exc:
-            conn.send(("refused", exc.message))
+            conn.send(("refused", exc.message, time.monotonic() - started))
         except GitcoordError as exc:
-            conn.send(("error", exc.render()))
+            conn.send(("error", exc.render(), 0.0))
         except Exception:
-            conn.send(("error", traceback.format_exc()))
+            conn.send(("error", traceback.format_exc(), 0.0))
 
 
 class Racers:
@@ -68,6 +75,7 @@ class Racers:
         self.barrier = ctx.Barrier(len(clones))
         self.conns: list[Connection] = []
         self.procs = []
+        self.claim_seconds: list[float] = []  # every claim attempt, won or refused
         for path, env in clones:
             parent, child = ctx.Pipe()
             proc = ctx.Process(target=_worker, args=(str(path), env, child, self.barrier))
@@ -78,13 +86,27 @@ class Racers:
     def round(self, wants: list[Want]) -> list[tuple[str, str]]:
         for conn, want in zip(self.conns, wants, strict=True):
             conn.send(("claim", want))
-        return [conn.recv() for conn in self.conns]
+        verdicts = []
+        for conn in self.conns:
+            verdict, detail, seconds = conn.recv()
+            verdicts.append((verdict, detail))
+            if verdict in ("won", "refused"):
+                self.claim_seconds.append(seconds)
+        return verdicts
+
+    def ask(self, i: int, kind: str, want: Want | None) -> tuple[str, str]:
+        """One operation by worker i alone: kind is claim, renew or release (want None: all)."""
+        if kind == "claim":
+            raise ValueError("claims go through round(): they wait at the barrier")
+        self.conns[i].send((kind, want))
+        verdict, detail, _ = self.conns[i].recv()
+        return verdict, detail
 
     def release(self, which: list[int]) -> None:
         for i in which:
             self.conns[i].send(("release", None))
         for i in which:
-            verdict, detail = self.conns[i].recv()
+            verdict, detail, _ = self.conns[i].recv()
             assert verdict == "released", detail
 
     def close(self) -> None:

@@ -1,12 +1,19 @@
-"""`git claim` end to end against a real remote: claim, refuse, list, release."""
+"""`git claim` end to end against a real remote: claim, refuse, list, release.
+
+The core (claim, refuse, JSON listing, directories, release with commit) runs over every
+transport.
+"""
 
 from __future__ import annotations
+
+import pytest
 
 from tests.gitenv import Agent
 
 CONTRACT_FIELDS = {"id", "path", "mode", "agent", "host", "reason", "created_at", "expires_at"}
 
 
+@pytest.mark.every_transport
 def test_refusal_names_holder_and_release_frees(alice: Agent, bob: Agent) -> None:
     ok = alice.claim("src/api.py", "-r", "fix auth")
     assert ok.rc == 0, ok.err
@@ -32,6 +39,7 @@ def test_refusal_names_holder_and_release_frees(alice: Agent, bob: Agent) -> Non
     assert again.rc == 0, again.err
 
 
+@pytest.mark.every_transport
 def test_json_listing_has_contract_fields(alice: Agent, bob: Agent) -> None:
     assert alice.claim("src/", "-r", "refactor").rc == 0
     assert bob.claim("-m", "read", "docs/guide.md").rc == 0
@@ -58,6 +66,7 @@ def test_plain_listing_marks_mine(alice: Agent, bob: Agent) -> None:
     assert lines[1].startswith("  src/api.py") and " alice " in lines[1]
 
 
+@pytest.mark.every_transport
 def test_directory_claim_blocks_file_claim_and_vice_versa(alice: Agent, bob: Agent) -> None:
     assert alice.claim("src").rc == 0  # an existing directory is a directory claim
     listing = alice.claim("--json").json()
@@ -104,6 +113,7 @@ def test_usage_errors_exit_2(alice: Agent) -> None:
     assert alice.claim("-d", "src/api.py", "--commit", "nope").rc in (1, 2)
 
 
+@pytest.mark.every_transport
 def test_release_with_commit_is_recorded(alice: Agent) -> None:
     assert alice.claim("src/api.py").rc == 0
     alice.commit_file("src/api.py", "changed\n")

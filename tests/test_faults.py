@@ -8,6 +8,8 @@ import subprocess
 import time
 from pathlib import Path
 
+import pytest
+
 from tests.gitenv import Agent
 
 
@@ -99,3 +101,39 @@ def test_unreachable_remote_exits_3(alice: Agent) -> None:
     assert res.rc == 3
     assert "cannot reach remote 'origin'" in res.err and "Traceback" not in res.err
     assert alice.claim().rc == 3
+
+
+def _mirror_ref_file(agent: Agent) -> Path:
+    refs = sorted((agent.path / ".git" / "refs" / "gitcoord").rglob("w/*"))
+    assert refs, "no mirrored claim ref"
+    return refs[0]
+
+
+@pytest.mark.transports("file")
+def test_lock_left_by_a_killed_fetch_on_the_mirror_is_cleared(alice: Agent, bob: Agent) -> None:
+    assert alice.claim("src/api.py").rc == 0
+    assert bob.claim().rc == 0  # bob mirrors alice's claim
+    assert alice.claim("-d", "src/api.py").rc == 0
+    lock = _mirror_ref_file(bob).with_suffix(".lock")
+    lock.write_text("")  # what a git fetch killed mid-update leaves behind
+    res = bob.claim("src/api.py")
+    assert res.rc == 0, res.err
+    assert not lock.exists()
+
+
+@pytest.mark.transports("file")
+def test_a_foreign_stale_lock_is_named_with_the_command_that_removes_it(
+    alice: Agent, bob: Agent
+) -> None:
+    assert alice.claim("src/api.py").rc == 0
+    assert bob.claim().rc == 0
+    bob.git("pack-refs", "--all")  # pruning a packed ref rewrites packed-refs
+    assert alice.claim("-d", "src/api.py").rc == 0
+    lock = bob.path / ".git" / "packed-refs.lock"
+    lock.write_text("")
+    res = bob.claim()
+    assert res.rc == 3, (res.out, res.err)
+    assert f"blocks the fetch from 'origin': {lock}" in res.err
+    assert f"fix: make sure no git command runs in this clone, then: rm {lock}" in res.err
+    lock.unlink()
+    assert bob.claim().rc == 0

@@ -73,6 +73,7 @@ def test_identity_order_and_missing_identity(alice: Agent) -> None:
     assert '"agent": "alice-bot"' in res.stdout
     alice.git("config", "--unset", "gitcoord.agent")
     alice.git("config", "--unset", "user.email")
+    alice.run("git", "config", "--global", "--unset", "user.email")  # the server's agent HOME
     res = subprocess.run(
         ["git", "claim", "src/db.py"], cwd=alice.path, env=env, capture_output=True, text=True
     )

@@ -196,7 +196,7 @@ def _claim(
 
 
 def _list(ctx: Context, as_json: bool) -> None:
-    listing = ctx.store.fetch_listing()
+    listing = ctx.listing()
     ctx.warn_invalid(listing)
     at = timeutil.now()
     skew = ctx.config.claims.clock_skew

@@ -10,7 +10,7 @@ from functools import cached_property
 from typing import Any
 
 from gitcoord.config import Config, load_config
-from gitcoord.errors import UsageError
+from gitcoord.errors import CannotVerify, UsageError
 from gitcoord.paths import ClaimPath, normalize_user_path
 from gitcoord.protocol import Coordinator
 from gitcoord.repo import Identity, Repo
@@ -39,6 +39,29 @@ class Context:
 
     def coordinator(self, progress: bool = True) -> Coordinator:
         return Coordinator(self.store, self.config, self.me, progress=_stderr if progress else None)
+
+    def listing(self) -> Listing:
+        """A fresh listing. Under `[claims] offline = "fail-open"` an unreachable remote gives
+        the last fetched listing (the local mirror) with a warning; claiming, renewing and
+        releasing never fall back: a claim cannot be made offline."""
+        try:
+            return self.store.fetch_listing()
+        except CannotVerify as exc:
+            if self.config.claims.offline != "fail-open":
+                raise
+            _stderr(
+                f"warning: {exc.message}\n"
+                f"warning: showing the claims last fetched {self._last_fetched()} "
+                '([claims] offline = "fail-open"); they may be stale'
+            )
+            return self.store.read_listing()
+
+    def _last_fetched(self) -> str:
+        try:
+            data = json.loads(self.store.snapshot_path.read_text(encoding="utf-8"))
+            return f"at {data['fetched_at']}"
+        except (OSError, ValueError, KeyError, TypeError):
+            return "(never, in this clone)"
 
     def claim_paths(self, args: list[str]) -> list[ClaimPath]:
         out = []

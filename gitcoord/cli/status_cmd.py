@@ -23,7 +23,7 @@ def status_command(
       gitcoord status
     """
     ctx = Context.here()
-    listing = ctx.store.fetch_listing()
+    listing = ctx.listing()
     ctx.warn_invalid(listing)
     at = timeutil.now()
     skew = ctx.config.claims.clock_skew
