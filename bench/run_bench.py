@@ -21,13 +21,20 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))  # run as a script: make `bench` and `tests` importable
 
 from bench import machine  # noqa: E402
-from bench.cases import claim_latency, concurrency, listing, many_paths, startup  # noqa: E402
+from bench.cases import (  # noqa: E402
+    claim_latency,
+    commit_hook,
+    concurrency,
+    listing,
+    many_paths,
+    startup,
+)
 from bench.report import Results, write_markdown  # noqa: E402
 from bench.sshd import SshUnavailable, loopback_sshd  # noqa: E402
 from bench.timing import Plan  # noqa: E402
 from bench.world import FILE, Transport, World  # noqa: E402
 
-CASES = [claim_latency, many_paths, listing, concurrency]  # run over every transport
+CASES = [claim_latency, many_paths, listing, concurrency, commit_hook]  # over every transport
 NOTES = ROOT / "bench" / "notes.md"
 
 
