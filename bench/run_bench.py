@@ -8,6 +8,7 @@ bench/cases/ with `run(world, transport, plan, results)` and one line in CASES.
 from __future__ import annotations
 
 import argparse
+import compileall
 import shutil
 import signal
 import sys
@@ -75,6 +76,9 @@ def main(argv: list[str]) -> int:
     results = Results(rows=[], facts=[], skipped=[])
     chosen = [c for c in CASES if not args.only or c.__name__.rsplit(".", 1)[-1] in args.only]
     spent: list[str] = []
+    # pip writes .pyc files when it installs gitcoord; an editable checkout under
+    # PYTHONDONTWRITEBYTECODE=1 would otherwise recompile every module in every process.
+    compileall.compile_dir(ROOT / "gitcoord", quiet=1)
     tmp = Path(tempfile.mkdtemp(prefix="gitcoord-bench-", dir=args.tmpdir))
     try:
         with ExitStack() as stack:
