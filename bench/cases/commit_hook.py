@@ -46,8 +46,8 @@ def run(world: World, transport: Transport, plan: Plan, results: Results) -> Non
     )
     results.add(
         Row(
-            f"`git commit` + pre-commit hook, {CLAIMS:,} live claims (reads the local "
-            "snapshot: file:// only)",
+            f"`git commit` + pre-commit hook, {CLAIMS:,} live claims, fresh snapshot (read "
+            "locally: file:// only)",
             transport.name,
             TARGET,
             "no hook",
