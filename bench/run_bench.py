@@ -8,6 +8,7 @@ bench/cases/ with `run(world, transport, plan, results)` and one line in CASES.
 from __future__ import annotations
 
 import argparse
+import compileall
 import shutil
 import signal
 import sys
@@ -21,13 +22,20 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))  # run as a script: make `bench` and `tests` importable
 
 from bench import machine  # noqa: E402
-from bench.cases import claim_latency, concurrency, listing, many_paths, startup  # noqa: E402
+from bench.cases import (  # noqa: E402
+    claim_latency,
+    commit_hook,
+    concurrency,
+    listing,
+    many_paths,
+    startup,
+)
 from bench.report import Results, write_markdown  # noqa: E402
 from bench.sshd import SshUnavailable, loopback_sshd  # noqa: E402
 from bench.timing import Plan  # noqa: E402
 from bench.world import FILE, Transport, World  # noqa: E402
 
-CASES = [claim_latency, many_paths, listing, concurrency]  # run over every transport
+CASES = [claim_latency, many_paths, listing, concurrency, commit_hook]  # over every transport
 NOTES = ROOT / "bench" / "notes.md"
 
 
@@ -68,6 +76,9 @@ def main(argv: list[str]) -> int:
     results = Results(rows=[], facts=[], skipped=[])
     chosen = [c for c in CASES if not args.only or c.__name__.rsplit(".", 1)[-1] in args.only]
     spent: list[str] = []
+    # pip writes .pyc files when it installs gitcoord; an editable checkout under
+    # PYTHONDONTWRITEBYTECODE=1 would otherwise recompile every module in every process.
+    compileall.compile_dir(ROOT / "gitcoord", quiet=1)
     tmp = Path(tempfile.mkdtemp(prefix="gitcoord-bench-", dir=args.tmpdir))
     try:
         with ExitStack() as stack:

@@ -46,11 +46,16 @@ class Plan:
 
 
 def check(
-    argv: Sequence[str], cwd: Path, env: Mapping[str, str], stdin: bytes | None = None
+    argv: Sequence[str],
+    cwd: Path,
+    env: Mapping[str, str],
+    stdin: bytes | None = None,
+    ok: tuple[int, ...] = (0,),
 ) -> bytes:
-    """Run a command that must succeed (setup and measured commands alike); its stdout."""
+    """Run a command that must exit with a code in `ok` (setup and measured commands alike);
+    its stdout."""
     proc = subprocess.run(list(argv), cwd=cwd, env=dict(env), input=stdin, capture_output=True)
-    if proc.returncode != 0:
+    if proc.returncode not in ok:
         raise BenchError(
             f"{' '.join(argv)} (in {cwd}) exited with {proc.returncode}:\n"
             + proc.stderr.decode(errors="replace")[-2000:]
@@ -58,10 +63,12 @@ def check(
     return proc.stdout
 
 
-def timed(argv: Sequence[str], cwd: Path, env: Mapping[str, str]) -> float:
+def timed(
+    argv: Sequence[str], cwd: Path, env: Mapping[str, str], ok: tuple[int, ...] = (0,)
+) -> float:
     """Seconds for one whole process, start to exit."""
     start = time.perf_counter()
-    check(argv, cwd, env)
+    check(argv, cwd, env, ok=ok)
     return time.perf_counter() - start
 
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import json
+import os
 import re
-import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -155,12 +157,20 @@ def _one_of(choices: tuple[str, ...]) -> Callable[[Any], str]:
     return conv
 
 
-def parse_config(text: str, source: str = CONFIG_FILE) -> Config:
-    reader = _Reader(text, source)
+def _toml(text: str, source: str) -> dict[str, Any]:
+    import tomllib  # only when the parsed document is not cached: the hooks skip its import
+
     try:
-        doc = tomllib.loads(text)
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{source}: not valid TOML: {exc}", fix=f"edit {source}") from None
+
+
+def parse_config(text: str, source: str = CONFIG_FILE, doc: dict[str, Any] | None = None) -> Config:
+    """Validate `text` (its TOML document `doc` when the caller already has it parsed)."""
+    reader = _Reader(text, source)
+    if doc is None:
+        doc = _toml(text, source)
     known = ("remote", "claims", "rules", "checks", "sync", "guard", "roles", "agents")
     for key in doc:
         if key not in known:
@@ -253,8 +263,12 @@ def _skew(v: Any) -> int:
     return _duration(v)
 
 
-def load_config(toplevel: Path) -> Config:
-    """The repository's gitcoord.toml, or all defaults when there is none."""
+def load_config(toplevel: Path, cache_dir: Path | None = None) -> Config:
+    """The repository's gitcoord.toml, or all defaults when there is none.
+
+    With `cache_dir` (the hooks pass the state dir), the parsed TOML document is kept there
+    as JSON next to the exact text it came from, so a later run with the same text skips
+    importing tomllib; the document is validated every time, as without the cache."""
     path = toplevel / CONFIG_FILE
     try:
         text = path.read_text(encoding="utf-8")
@@ -262,5 +276,43 @@ def load_config(toplevel: Path) -> Config:
         return Config()
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"cannot read {path}: {exc}") from None
-    cfg = parse_config(text, CONFIG_FILE)
+    doc = _cached_doc(cache_dir / CONFIG_CACHE, text) if cache_dir else None
+    if doc is None:
+        doc = _toml(text, CONFIG_FILE)
+        if cache_dir:
+            _cache_doc(cache_dir / CONFIG_CACHE, text, doc)
+    cfg = parse_config(text, CONFIG_FILE, doc)
     return Config(**{**cfg.__dict__, "path": path})
+
+
+CONFIG_CACHE = "config-cache.json"
+
+
+def _cached_doc(cache: Path, text: str) -> dict[str, Any] | None:
+    """The cached document of exactly `text`, or None (no cache, another text, unreadable)."""
+    try:
+        entry = json.loads(cache.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(entry, dict) or entry.get("text") != text:
+        return None
+    doc = entry.get("doc")
+    return doc if isinstance(doc, dict) else None
+
+
+def _cache_doc(cache: Path, text: str, doc: dict[str, Any]) -> None:
+    """Best effort: a document JSON cannot hold as it is (TOML dates) is not cached."""
+    try:
+        data = json.dumps({"text": text, "doc": doc}, allow_nan=False)
+    except (TypeError, ValueError):
+        return
+    if json.loads(data)["doc"] != doc:  # e.g. a float that reads back otherwise
+        return
+    tmp = cache.with_name(f"{cache.name}.{os.getpid()}.tmp")
+    try:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        tmp.write_text(data, encoding="utf-8")
+        os.replace(tmp, cache)  # readers see the old entry or the new, never half of one
+    except OSError:
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)

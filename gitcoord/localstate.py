@@ -9,7 +9,6 @@ approvals, and the findings log. Standard library only, so the hook path stays c
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
@@ -50,6 +49,8 @@ def _write(path: Path, data: Any) -> None:
 
 def rules_hash(content: bytes) -> str:
     """The content hash an acknowledgement is bound to (and the Gitcoord-Rules trailer)."""
+    import hashlib  # here, not at the top: loading OpenSSL costs a hook without a rules file
+
     return "sha256:" + hashlib.sha256(content).hexdigest()[:16]
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
 from dataclasses import dataclass
 from functools import cached_property
@@ -82,7 +81,8 @@ class Repo:
         return agent
 
     def identity(self) -> Identity:
-        import socket  # deferred: the hooks need only the agent name
+        import hashlib  # deferred with socket: the hooks need only the agent name
+        import socket
 
         agent = self.agent()
         host = socket.gethostname()

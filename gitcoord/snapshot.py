@@ -9,7 +9,6 @@ network round trip and no git process for claims. The file (store.py writes it):
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Iterable
 from pathlib import Path
@@ -26,6 +25,8 @@ def coordination_remote(config: Config) -> tuple[str, str]:
     """The remote claims live on (a name or URL), and the key naming its mirror and snapshot."""
     url = config.remote.url
     if url:
+        import hashlib  # only for a separate coordination URL (loading OpenSSL is not free)
+
         return url, "url-" + hashlib.sha256(url.encode()).hexdigest()[:12]
     return config.remote.name, config.remote.name
 
