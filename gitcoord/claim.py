@@ -143,24 +143,29 @@ def parse_claim_message(message: str | bytes, *, ref: str = "", oid: str = "") -
         ttl = data["ttl"]
         if not isinstance(ttl, int) or isinstance(ttl, bool) or ttl <= 0:
             raise InvalidClaim("field 'ttl' is not a positive integer")
-        return Claim(
-            id=data["id"],
-            path=ClaimPath.parse_stored(data["path"]),
-            mode=Mode(data["mode"]),
-            agent=data["agent"],
-            host=data["host"],
-            worktree=data["worktree"],
-            session=data["session"],
-            reason=data["reason"],
-            ttl=ttl,
-            created_at=from_iso(data["created_at"]),
-            expires_at=from_iso(data["expires_at"]),
-            priority_at=from_iso(data["priority_at"]),
-            nonce=data["nonce"],
-            ref=ref,
-            oid=oid,
-        )
+        return claim_from_fields(data, nonce=data["nonce"], ref=ref, oid=oid)
     except InvalidClaim:
         raise
     except (KeyError, ValueError, TypeError) as exc:
         raise InvalidClaim(f"malformed claim: {type(exc).__name__}: {exc}") from None
+
+
+def claim_from_fields(data: dict[str, Any], *, nonce: str, ref: str, oid: str) -> Claim:
+    """A Claim from its JSON fields (stored object or snapshot); the caller has validated them."""
+    return Claim(
+        id=data["id"],
+        path=ClaimPath.parse_stored(data["path"]),
+        mode=Mode(data["mode"]),
+        agent=data["agent"],
+        host=data["host"],
+        worktree=data["worktree"],
+        session=data["session"],
+        reason=data["reason"],
+        ttl=data["ttl"],
+        created_at=from_iso(data["created_at"]),
+        expires_at=from_iso(data["expires_at"]),
+        priority_at=from_iso(data["priority_at"]),
+        nonce=nonce,
+        ref=ref,
+        oid=oid,
+    )

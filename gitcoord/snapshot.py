@@ -14,10 +14,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from gitcoord.claim import Claim
+from gitcoord.claim import Claim, claim_from_fields
 from gitcoord.config import Config
-from gitcoord.modes import Mode
-from gitcoord.paths import ClaimPath
 from gitcoord.timeutil import from_iso
 
 
@@ -56,23 +54,7 @@ class Snapshot(NamedTuple):
 
 
 def claim_from_public(data: dict[str, Any]) -> Claim:
-    return Claim(
-        id=data["id"],
-        path=ClaimPath.parse_stored(data["path"]),
-        mode=Mode(data["mode"]),
-        agent=data["agent"],
-        host=data["host"],
-        worktree=data["worktree"],
-        session=data["session"],
-        reason=data["reason"],
-        ttl=data["ttl"],
-        created_at=from_iso(data["created_at"]),
-        expires_at=from_iso(data["expires_at"]),
-        priority_at=from_iso(data["priority_at"]),
-        nonce="",
-        ref=data.get("ref", ""),
-        oid=data.get("oid", ""),
-    )
+    return claim_from_fields(data, nonce="", ref=data.get("ref", ""), oid=data.get("oid", ""))
 
 
 # store.py writes the snapshot as compact JSON (separators without spaces), so a claim on
