@@ -18,9 +18,9 @@ from tests.serverside import gitcoord_server, make_claim, write_commit
 
 
 @pytest.fixture
-def served(tmp_path: Path, remote_url: str, env: dict[str, str]) -> Path:
+def served(served_repo: Path, env: dict[str, str]) -> Path:
     """The bare repository behind `remote_url`, with gitcoord's server hooks installed."""
-    bare = tmp_path / "served" / "team.git"
+    bare = served_repo
     res = gitcoord_server(env, "install", str(bare))
     assert res.rc == 0, res.err
     return bare
@@ -192,13 +192,15 @@ def test_push_changing_a_path_someone_else_holds_is_refused_naming_the_holder(
 def test_author_email_is_the_identity_without_a_trailer(
     served: Path, alice: Agent, bob: Agent
 ) -> None:
-    bob.extra["GITCOORD_AGENT"] = "bob@example.com"  # the default identity: user.email
+    # Claim under the email bob's commits carry, as an agent with no gitcoord identity would.
+    email = bob.git("var", "GIT_AUTHOR_IDENT").split("<", 1)[1].split(">", 1)[0]
+    bob.extra["GITCOORD_AGENT"] = email
     assert bob.claim("src/").rc == 0
     bob.commit_file("src/db.py", "mine\n")
     assert bob.run("git", "push", "origin", "HEAD:main").rc == 0
     alice.commit_file("src/new.py", "alice\n")
     refused = alice.run("git", "push", "origin", "HEAD:refs/heads/alice-work")
-    assert "changes src/new.py: src/ is claimed by bob@example.com" in refused.err
+    assert f"changes src/new.py: src/ is claimed by {email}" in refused.err
 
 
 # -- claim refs ------------------------------------------------------------------------------

@@ -24,8 +24,8 @@ from tests.serverside import gitcoord_server, make_claim, write_commit
 
 
 @pytest.fixture
-def served(tmp_path: Path, remote_url: str, env: dict[str, str]) -> Path:
-    bare = tmp_path / "served" / "team.git"
+def served(served_repo: Path, env: dict[str, str]) -> Path:
+    bare = served_repo
     assert gitcoord_server(env, "install", str(bare)).rc == 0
     return bare
 

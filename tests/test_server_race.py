@@ -64,14 +64,16 @@ def _clear_claims(bare: Path, env: dict[str, str]) -> None:
 
 @pytest.mark.timeout(1500)
 def test_overlapping_claims_never_leave_two_incompatible_holders(
-    tmp_path: Path, remote_url: str, env: dict[str, str], make_agent: Callable[[str], Agent]
+    served_repo: Path,
+    transport: str,
+    env: dict[str, str],
+    make_agent: Callable[[str], Agent],
 ) -> None:
-    bare = tmp_path / "served" / "team.git"
+    bare = served_repo
     assert gitcoord_server(env, "install", str(bare)).rc == 0
     agents = [make_agent(f"racer-{i}") for i in range(RACERS)]
     winners: Counter[int] = Counter()
     outcomes: Counter[str] = Counter()
-    transport = remote_url.split(":")[0]
     rounds = ROUNDS[transport]
     started = time.monotonic()
     for round_no in range(rounds):
@@ -153,13 +155,15 @@ def _server_claims(bare: Path, env: dict[str, str]) -> list[dict[str, str]]:
 
 @pytest.mark.timeout(1200)
 def test_raw_conflicting_claim_pushes_never_both_land(
-    tmp_path: Path, remote_url: str, env: dict[str, str], make_agent: Callable[[str], Agent]
+    served_repo: Path,
+    transport: str,
+    env: dict[str, str],
+    make_agent: Callable[[str], Agent],
 ) -> None:
-    bare = tmp_path / "served" / "team.git"
+    bare = served_repo
     assert gitcoord_server(env, "install", str(bare)).rc == 0
     agents = [make_agent(f"raw-{i}") for i in range(len(RAW_PARTS))]
     landed: Counter[int] = Counter()
-    transport = remote_url.split(":")[0]
     rounds = RAW_ROUNDS[transport]
     for round_no in range(rounds):
         shift = round_no % len(RAW_PARTS)
