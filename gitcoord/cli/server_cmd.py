@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -65,6 +67,15 @@ def install_command(
         list[str] | None,
         typer.Option("--protect", help="A protected branch pattern (repeat); overrides the toml."),
     ] = None,
+    python: Annotated[
+        str | None,
+        typer.Option(
+            "--python",
+            help="The Python the hooks run (default: this one); it must be able to import "
+            "gitcoord and be executable by the server's git user.",
+            metavar="PATH",
+        ),
+    ] = None,
     as_json: Json = False,
 ) -> None:
     """Install the pre-receive and reference-transaction hooks (idempotent).
@@ -83,7 +94,15 @@ def install_command(
         except (OSError, UnicodeDecodeError) as exc:
             raise UsageError(f"cannot read {user_map}: {exc}") from None
         mapping = parse_user_map(text, str(user_map))
-    outcome = install(repository, admins=admin, user_map=mapping, protected=protect)
+    if python is not None and not (os.path.isfile(python) and os.access(python, os.X_OK)):
+        raise UsageError(f"--python {python!r} is not an executable file")
+    outcome = install(
+        repository,
+        admins=admin,
+        user_map=mapping,
+        protected=protect,
+        python=python or sys.executable,
+    )
     _print(outcome, as_json)
 
 
