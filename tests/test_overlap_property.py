@@ -7,9 +7,9 @@ from itertools import product
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gitcoord.claim import Claim
 from gitcoord.modes import Mode, compatible
 from gitcoord.paths import ClaimPath, overlaps
+from tests.claims import make_claim
 
 # The brief's table, written out: held (row) vs requested (column).
 TABLE = {
@@ -38,23 +38,6 @@ def covered(p: ClaimPath) -> set[str]:
     return {p.key}
 
 
-def _claim(path: ClaimPath, mode: Mode, agent: str) -> Claim:
-    return Claim(
-        id="i",
-        path=path,
-        mode=mode,
-        agent=agent,
-        host="h",
-        worktree="w",
-        session="s",
-        reason="",
-        ttl=60,
-        created_at=0.0,
-        expires_at=60.0,
-        priority_at=0.0,
-    )
-
-
 @given(paths, paths)
 def test_overlap_matches_shared_coverage(a: ClaimPath, b: ClaimPath) -> None:
     assert overlaps(a, b) == bool(covered(a) & covered(b))
@@ -70,10 +53,11 @@ def test_compatibility_is_the_table(held: Mode, requested: Mode) -> None:
 def test_conflict_is_overlap_and_incompatible(
     pa: ClaimPath, ma: Mode, pb: ClaimPath, mb: Mode
 ) -> None:
-    a, b = _claim(pa, ma, "alice"), _claim(pb, mb, "bob")
+    a, b = make_claim(pa, ma, "alice"), make_claim(pb, mb, "bob")
     expected = bool(covered(pa) & covered(pb)) and not TABLE[(ma.value, mb.value)]
     assert a.conflicts_with(b) == expected == b.conflicts_with(a)
-    assert not a.conflicts_with(_claim(pb, mb, "alice"))  # one holder never conflicts with itself
+    # One holder never conflicts with itself.
+    assert not a.conflicts_with(make_claim(pb, mb, "alice"))
 
 
 @given(paths)

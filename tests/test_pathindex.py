@@ -9,6 +9,7 @@ from gitcoord.claim import Claim
 from gitcoord.modes import Mode
 from gitcoord.pathindex import conflicting
 from gitcoord.paths import ClaimPath
+from tests.claims import make_claim
 
 NAMES = st.sampled_from(["a", "b", "ab", "a.b", "a-"])
 PATHS = st.builds(
@@ -16,23 +17,6 @@ PATHS = st.builds(
     st.lists(NAMES, max_size=3),
     st.booleans(),
 )
-
-
-def make_claim(path: ClaimPath, mode: Mode, agent: str) -> Claim:
-    return Claim(
-        id="x",
-        path=path,
-        mode=mode,
-        agent=agent,
-        host="h",
-        worktree="w",
-        session="s",
-        reason="",
-        ttl=60,
-        created_at=0.0,
-        expires_at=60.0,
-        priority_at=0.0,
-    )
 
 
 CLAIMS = st.builds(
