@@ -1,3 +1,3 @@
-from gitcoord.cli.main import main
+from gitcoord.cli.entry import main
 
 main()

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import sys
-from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
@@ -17,9 +16,9 @@ from gitcoord.repo import Identity, Repo
 from gitcoord.store import ClaimStore, Listing
 
 
-@dataclass
 class Context:
-    repo: Repo
+    def __init__(self, repo: Repo) -> None:
+        self.repo = repo
 
     @classmethod
     def here(cls) -> Context:

@@ -1,14 +1,9 @@
-"""The `gitcoord` and `git-claim` entry points, and the one place errors become exit codes."""
+"""The typer app behind `gitcoord` and `git claim` (entry.py starts the lean forms first)."""
 
 from __future__ import annotations
 
-import json
-import os
 import sys
-import tempfile
-import traceback
 from collections.abc import Sequence
-from typing import Any
 
 import typer
 
@@ -17,15 +12,15 @@ from gitcoord.cli.approve_cmd import approve_command
 from gitcoord.cli.ci_cmd import ci_command
 from gitcoord.cli.claim_cmd import HELP as CLAIM_HELP
 from gitcoord.cli.claim_cmd import WAIT_FOREVER, claim_command
-from gitcoord.cli.direct import direct_claim_arguments
 from gitcoord.cli.hooks_cmd import hooks_app
 from gitcoord.cli.init_cmd import init_command
 from gitcoord.cli.log_cmd import log_command
+from gitcoord.cli.outcome import exit_code
 from gitcoord.cli.rules_cmd import rules_command
 from gitcoord.cli.server_cmd import server_app
 from gitcoord.cli.status_cmd import status_command
 from gitcoord.cli.sync_cmd import sync_check_command
-from gitcoord.errors import ExitCode, GitcoordError
+from gitcoord.errors import ExitCode
 
 CONTEXT = {"help_option_names": ["-h", "--help"]}
 
@@ -76,65 +71,27 @@ def _normalise_wait(argv: list[str]) -> list[str]:
     return [f"--wait={WAIT_FOREVER}" if a == "--wait" else a for a in argv]
 
 
-def _direct_claim(command: typer.Typer, argv: Sequence[str]) -> dict[str, Any] | None:
-    """`git claim PATH...` and the other flag-only forms skip typer's parsing (direct.py)."""
-    if command is claim_app:
-        return direct_claim_arguments(argv)
-    if command is app and argv[:1] == ["claim"]:
-        return direct_claim_arguments(argv[1:])
-    return None
-
-
 def run(command: typer.Typer, argv: Sequence[str], prog: str) -> int:
-    try:
-        direct = _direct_claim(command, argv)
-        result: object = None
-        if direct is not None:
-            claim_command(**direct)
-        else:
+    """Parse `argv` with typer and run it; typer's own exits become exit codes here, the
+    rest in outcome.exit_code."""
+
+    def invoke() -> int:
+        try:
             result = command(
                 args=_normalise_wait(list(argv)), prog_name=prog, standalone_mode=False
             )
-        return int(result) if isinstance(result, int) else 0
-    except GitcoordError as exc:
-        print(exc.render(), file=sys.stderr)
-        if "--json" in argv:
-            # Agents parse stdout: give them the refusal as data too.
-            error = {"message": exc.message, "fix": exc.fix, "exit_code": int(exc.exit_code)}
-            print(json.dumps({"error": error}, ensure_ascii=False))
-        return int(exc.exit_code)
-    except typer.Exit as exc:
-        return int(exc.exit_code)
-    except typer.Abort:
-        print("gitcoord: interrupted", file=sys.stderr)
-        return int(ExitCode.INTERRUPTED)
-    except typer.TyperException as exc:
-        show = getattr(exc, "show", None)
-        if callable(show):
-            show()
-        else:
-            print(f"gitcoord: {exc.format_message()}", file=sys.stderr)
-        return int(ExitCode.USAGE)
-    except KeyboardInterrupt:
-        print("gitcoord: interrupted", file=sys.stderr)
-        return int(ExitCode.INTERRUPTED)
-    except BrokenPipeError:
-        return 0
-    except Exception:
-        fd, path = tempfile.mkstemp(prefix="gitcoord-crash-", suffix=".log")
-        with os.fdopen(fd, "w") as fh:
-            fh.write(f"gitcoord {__version__} {' '.join(argv)}\n")
-            traceback.print_exc(file=fh)
-        print(
-            f"gitcoord: internal error: {sys.exc_info()[1]!r}\n  details: {path}",
-            file=sys.stderr,
-        )
-        return int(ExitCode.INTERNAL)
+            return int(result) if isinstance(result, int) else 0
+        except typer.Exit as exc:
+            return int(exc.exit_code)
+        except typer.Abort:
+            print("gitcoord: interrupted", file=sys.stderr)
+            return int(ExitCode.INTERRUPTED)
+        except typer.TyperException as exc:
+            show = getattr(exc, "show", None)
+            if callable(show):
+                show()
+            else:
+                print(f"gitcoord: {exc.format_message()}", file=sys.stderr)
+            return int(ExitCode.USAGE)
 
-
-def main() -> None:
-    sys.exit(run(app, sys.argv[1:], "gitcoord"))
-
-
-def git_claim_main() -> None:
-    sys.exit(run(claim_app, sys.argv[1:], "git claim"))
+    return exit_code(invoke, argv)

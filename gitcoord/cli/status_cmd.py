@@ -40,7 +40,7 @@ def status_command(
                 "mine": [c.public_json() for c in mine],
                 "others": [c.public_json() for c in others],
                 "expiring_soon": [c.public_json() for c in soon],
-                "invalid": [i.__dict__ for i in listing.invalid],
+                "invalid": [i._asdict() for i in listing.invalid],
             }
         )
         return
