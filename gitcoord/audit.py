@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from gitcoord import timeutil
 from gitcoord.claim import Claim
@@ -64,8 +63,7 @@ def entry_message(
     return summary + "\n\n" + json.dumps(body, sort_keys=True, indent=1) + "\n"
 
 
-@dataclass(frozen=True)
-class LogEntry:
+class LogEntry(NamedTuple):
     oid: str
     event: str
     agent: str

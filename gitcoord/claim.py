@@ -7,8 +7,7 @@ carries `format`; a reader refuses formats it does not know instead of guessing.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field, fields, replace
-from typing import Any
+from typing import Any, NamedTuple
 
 from gitcoord.modes import Mode, compatible
 from gitcoord.paths import ClaimPath, overlaps
@@ -32,8 +31,7 @@ class UnknownFormat(InvalidClaim):
     """A claim written by a newer gitcoord."""
 
 
-@dataclass(frozen=True)
-class Holder:
+class Holder(NamedTuple):
     agent: str
     session: str
 
@@ -41,8 +39,7 @@ class Holder:
         return self.agent
 
 
-@dataclass(frozen=True)
-class Claim:
+class Claim(NamedTuple):
     id: str
     path: ClaimPath
     mode: Mode
@@ -55,7 +52,7 @@ class Claim:
     created_at: float
     expires_at: float
     priority_at: float  # first attempt of the claim, carried across retries (wait-die)
-    nonce: str = field(default_factory=new_nonce)
+    nonce: str = ""  # new claims get new_nonce(); a NamedTuple has no default factory
     # Where it was read from (not stored in the object).
     ref: str = ""
     oid: str = ""
@@ -79,11 +76,11 @@ class Claim:
 
     def renewed(self, at: float, ttl: int | None = None) -> Claim:
         t = self.ttl if ttl is None else ttl
-        return replace(self, ttl=t, expires_at=at + t, nonce=new_nonce(), oid="")
+        return self._replace(ttl=t, expires_at=at + t, nonce=new_nonce(), oid="")
 
     def to_json(self) -> dict[str, Any]:
         # Shallow: asdict() deep-copies every field, ~0.4 ms a claim, seconds per listing.
-        data = {f.name: getattr(self, f.name) for f in fields(self)}
+        data = self._asdict()
         for gone in ("ref", "oid"):
             data.pop(gone)
         data["path"] = str(self.path)

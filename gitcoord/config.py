@@ -6,10 +6,10 @@ import contextlib
 import json
 import os
 import re
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any, TypeVar
+from types import MappingProxyType
+from typing import Any, NamedTuple, TypeVar
 
 from gitcoord.durations import parse_duration
 from gitcoord.errors import ConfigError
@@ -21,15 +21,13 @@ GUARD_TIERS = ("block", "approve", "warn")
 OFFLINE_POLICIES = ("fail-closed", "fail-open")
 
 
-@dataclass(frozen=True)
-class RemoteConfig:
+class RemoteConfig(NamedTuple):
     name: str = "origin"
     url: str | None = None  # a separate coordination remote
     base: str | None = None  # default: the remote's HEAD
 
 
-@dataclass(frozen=True)
-class ClaimsConfig:
+class ClaimsConfig(NamedTuple):
     ttl: int = 3600
     clock_skew: int = 5
     max_age: int = 30
@@ -38,24 +36,24 @@ class ClaimsConfig:
     allow_break: bool = True
 
 
-@dataclass(frozen=True)
-class Guard:
+class Guard(NamedTuple):
     paths: tuple[str, ...]
     tier: str
     why: str = ""
 
 
-@dataclass(frozen=True)
-class Config:
-    remote: RemoteConfig = field(default_factory=RemoteConfig)
-    claims: ClaimsConfig = field(default_factory=ClaimsConfig)
+# NamedTuples, not dataclasses: importing dataclasses (with inspect) cost the hooks ~14 ms.
+# Defaults are shared between instances, so the mappings are read-only.
+class Config(NamedTuple):
+    remote: RemoteConfig = RemoteConfig()
+    claims: ClaimsConfig = ClaimsConfig()
     rules_file: str = "RULES.md"
-    checks: dict[str, str] = field(default_factory=lambda: dict.fromkeys(CHECK_NAMES, "enforce"))
+    checks: Mapping[str, str] = MappingProxyType(dict.fromkeys(CHECK_NAMES, "enforce"))
     sync_protected: tuple[str, ...] = ("main", "release/*")
     sync_max_behind: int = 0
     guards: tuple[Guard, ...] = ()
-    roles: dict[str, tuple[str, ...]] = field(default_factory=dict)
-    agents: dict[str, str] = field(default_factory=dict)
+    roles: Mapping[str, tuple[str, ...]] = MappingProxyType({})
+    agents: Mapping[str, str] = MappingProxyType({})
     path: Path | None = None  # where it was read from; None means all defaults
 
 
@@ -282,7 +280,7 @@ def load_config(toplevel: Path, cache_dir: Path | None = None) -> Config:
         if cache_dir:
             _cache_doc(cache_dir / CONFIG_CACHE, text, doc)
     cfg = parse_config(text, CONFIG_FILE, doc)
-    return Config(**{**cfg.__dict__, "path": path})
+    return cfg._replace(path=path)
 
 
 CONFIG_CACHE = "config-cache.json"

@@ -6,7 +6,7 @@ import os
 import shlex
 import subprocess
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from gitcoord.errors import GitFailed
 
@@ -24,8 +24,7 @@ _REPO_LOCATORS = (
 )
 
 
-@dataclass(frozen=True)
-class GitResult:
+class GitResult(NamedTuple):
     args: tuple[str, ...]
     returncode: int
     stdout: bytes

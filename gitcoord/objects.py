@@ -14,8 +14,8 @@ import os
 import secrets
 import time
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from gitcoord.errors import GitFailed
 from gitcoord.gitcmd import describe_failure, run_git
@@ -26,8 +26,7 @@ EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
 IDENT = "gitcoord <gitcoord@localhost>"
 
 
-@dataclass(frozen=True)
-class PendingCommit:
+class PendingCommit(NamedTuple):
     oid: str  # computed here, checked against what git writes
     message: bytes
     parent: str | None
@@ -109,8 +108,7 @@ def write_commits(
     return oids
 
 
-@dataclass(frozen=True)
-class RefEntry:
+class RefEntry(NamedTuple):
     ref: str
     oid: str
     type: str

@@ -7,15 +7,14 @@ from __future__ import annotations
 
 import os
 import posixpath
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from gitcoord.errors import UsageError
 
 ROOT_DISPLAY = "./"
 
 
-@dataclass(frozen=True, order=True)
-class ClaimPath:
+class ClaimPath(NamedTuple):
     """`key` is the path without a trailing slash ('' for the whole repository)."""
 
     key: str

@@ -16,11 +16,11 @@ import re
 import secrets
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from typing import NamedTuple
 
 from gitcoord import refnames, timeutil
 from gitcoord.audit import entry_message
-from gitcoord.claim import Claim
+from gitcoord.claim import Claim, new_nonce
 from gitcoord.config import Config
 from gitcoord.durations import format_duration
 from gitcoord.errors import CannotVerify, Refused
@@ -40,16 +40,14 @@ CONTEND_SECONDS = 3.0  # without --wait: how long an older contender waits for y
 MAX_TRANSPORT_RETRIES = 3
 
 
-@dataclass(frozen=True)
-class Request:
+class Request(NamedTuple):
     path: ClaimPath
     mode: Mode
 
 
-@dataclass
-class ClaimOutcome:
+class ClaimOutcome(NamedTuple):
     held: list[Claim]
-    taken_from: list[Claim] = field(default_factory=list)
+    taken_from: list[Claim]
     attempts: int = 1
     waited: float = 0.0
 
@@ -169,7 +167,7 @@ class Coordinator:
                 continue
             claims, previous = plan
             oids = self.store.write_claim_commits(claims)
-            claims = [replace(c, oid=o) for c, o in zip(claims, oids, strict=True)]
+            claims = [c._replace(oid=o) for c, o in zip(claims, oids, strict=True)]
             message = entry_message(
                 "claim", self.me, claims, at=at, reason=reason, previous=previous
             )
@@ -274,6 +272,7 @@ class Coordinator:
                     created_at=at,
                     expires_at=at + ttl,
                     priority_at=priority_at,
+                    nonce=new_nonce(),
                     ref=ref,
                 )
             )
@@ -496,7 +495,7 @@ class Coordinator:
             lapsed.update(c.ref for c in targets if at > c.expires_at)
             fresh = [c.renewed(at, ttl) for c in targets]
             oids = self.store.write_claim_commits(fresh)
-            fresh = [replace(c, oid=o) for c, o in zip(fresh, oids, strict=True)]
+            fresh = [c._replace(oid=o) for c, o in zip(fresh, oids, strict=True)]
             updates = [
                 RefUpdate(c.ref, c.oid, old.oid) for c, old in zip(fresh, targets, strict=True)
             ]

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+from typing import NamedTuple
 
 from gitcoord.errors import UsageError
 from gitcoord.gitcmd import run_git
 
 
-@dataclass(frozen=True)
-class Identity:
+class Identity(NamedTuple):
     agent: str
     host: str
     worktree: str

@@ -9,9 +9,8 @@ import json
 import os
 import tempfile
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from gitcoord import refnames, timeutil
 from gitcoord.claim import MAX_OBJECT_BYTES, Claim, InvalidClaim, parse_claim_message
@@ -24,8 +23,7 @@ from gitcoord.snapshot import coordination_remote, snapshot_file
 from gitcoord.transport import PushResult, RefUpdate, fetch, push
 
 
-@dataclass(frozen=True)
-class InvalidRef:
+class InvalidRef(NamedTuple):
     """A ref under refs/claims/ that is not a readable claim: reported, never trusted."""
 
     ref: str
@@ -34,18 +32,22 @@ class InvalidRef:
     newer_format: bool = False
 
 
-@dataclass
 class Listing:
-    claims: list[Claim]
-    invalid: list[InvalidRef]
-    fetched_at: float
-    log_tip: str | None = None
-    by_ref: dict[str, Claim | InvalidRef] = field(default_factory=dict)
+    __slots__ = ("by_ref", "claims", "fetched_at", "invalid", "log_tip")
 
-    def __post_init__(self) -> None:
-        if not self.by_ref:
-            self.by_ref = {c.ref: c for c in self.claims}
-            self.by_ref.update({i.ref: i for i in self.invalid})
+    def __init__(
+        self,
+        claims: list[Claim],
+        invalid: list[InvalidRef],
+        fetched_at: float,
+        log_tip: str | None = None,
+    ) -> None:
+        self.claims = claims
+        self.invalid = invalid
+        self.fetched_at = fetched_at
+        self.log_tip = log_tip
+        self.by_ref: dict[str, Claim | InvalidRef] = {c.ref: c for c in claims}
+        self.by_ref.update({i.ref: i for i in invalid})
 
     def live(self, at: float, skew: float) -> list[Claim]:
         return [c for c in self.claims if not c.is_expired(at, skew)]
@@ -183,7 +185,7 @@ class ClaimStore:
             "remote": self.remote,
             "fetched_at": timeutil.to_iso(listing.fetched_at),
             "claims": [c.public_json() for c in listing.claims],
-            "invalid": [i.__dict__ for i in listing.invalid],
+            "invalid": [i._asdict() for i in listing.invalid],
         }
         self.repo.state_dir.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=self.repo.state_dir, prefix=".snapshot-")

@@ -7,7 +7,7 @@ and by `gitcoord sync-check` (deploy only from a checkout that contains the base
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from gitcoord.changes import PushedRef, is_zero
 from gitcoord.config import Config
@@ -104,8 +104,7 @@ def base_branch(cwd: str, config: Config) -> str:
     )
 
 
-@dataclass(frozen=True)
-class SyncState:
+class SyncState(NamedTuple):
     remote: str
     base: str
     behind: int

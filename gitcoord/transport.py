@@ -15,8 +15,8 @@ import os
 import re
 import shlex
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from gitcoord.errors import CannotVerify
 from gitcoord.gitcmd import GitResult, run_git
@@ -32,8 +32,7 @@ _UNREACHABLE = re.compile(
 )
 
 
-@dataclass(frozen=True)
-class RefUpdate:
+class RefUpdate(NamedTuple):
     """Set `ref` to `new` (None deletes it) only if it is still `expect` (None: must not exist)."""
 
     ref: str
@@ -47,15 +46,13 @@ class RefUpdate:
         return f"--force-with-lease={self.ref}:{self.expect or ''}"
 
 
-@dataclass(frozen=True)
-class RefStatus:
+class RefStatus(NamedTuple):
     ref: str
     ok: bool
     summary: str
 
 
-@dataclass(frozen=True)
-class PushResult:
+class PushResult(NamedTuple):
     """`statuses` is empty when git never reported per-ref results (a transport failure)."""
 
     statuses: dict[str, RefStatus]

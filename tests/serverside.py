@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import dataclasses
 import subprocess
 import time
 from pathlib import Path
 
 from gitcoord import refnames
-from gitcoord.claim import Claim
+from gitcoord.claim import Claim, new_nonce
 from gitcoord.modes import Mode
 from gitcoord.paths import ClaimPath
 from tests.gitenv import Agent, Result
@@ -44,8 +43,9 @@ def make_claim(path: str, agent: str, *, mode: str = "write", ttl: int = 3600, *
         created_at=now,
         expires_at=now + ttl,
         priority_at=now,
+        nonce=new_nonce(),
     )
-    return dataclasses.replace(claim, ref=refnames.claim_ref(cp.key, Mode(mode), agent, session))
+    return claim._replace(ref=refnames.claim_ref(cp.key, Mode(mode), agent, session))
 
 
 def write_commit(git_dir: Path, message: str, env: dict[str, str]) -> str:

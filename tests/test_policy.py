@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Any
 
 import pytest
@@ -61,7 +60,7 @@ def inp(changes: list[Change], config: Config | None = None, **kw: Any) -> Polic
 
 
 def with_mode(config: Config, check: str, mode: str) -> Config:
-    return dataclasses.replace(config, checks={**config.checks, check: mode})
+    return config._replace(checks={**config.checks, check: mode})
 
 
 # One violating input per check; each must give exactly one finding.
@@ -73,10 +72,10 @@ def violating(check: str) -> tuple[PolicyInput, Config]:
         cfg = Config()
         return inp([Change("M", "a.py")], cfg, rules=RulesState("RULES.md", "h2", "h1")), cfg
     if check == "guards":
-        cfg = dataclasses.replace(Config(), guards=(Guard(("*.pem",), "block", "no keys"),))
+        cfg = Config()._replace(guards=(Guard(("*.pem",), "block", "no keys"),))
         return inp([Change("A", "k/a.pem")], cfg), cfg
     if check == "roles":
-        cfg = dataclasses.replace(Config(), roles={"tests": ("tests/**",)})
+        cfg = Config()._replace(roles={"tests": ("tests/**",)})
         return inp([Change("M", "src/api.py")], cfg, role="tests"), cfg
     raise AssertionError(check)
 
@@ -162,8 +161,7 @@ def test_require_needs_my_live_write_claim() -> None:
 
 
 def test_guard_tiers_and_self_protection() -> None:
-    cfg = dataclasses.replace(
-        Config(),
+    cfg = Config()._replace(
         guards=(
             Guard(("secrets/**",), "block", "credentials never pass through agents"),
             Guard(("deploy/",), "approve", "production"),
@@ -189,7 +187,7 @@ def test_guard_tiers_and_self_protection() -> None:
     assert found[0].reason == "credentials never pass through agents"
     assert found[0].fix == "git restore --staged -- secrets/k"
     # A configured guard overrides the self-protection for that path.
-    relaxed = dataclasses.replace(cfg, guards=(Guard(("gitcoord.toml",), "warn", "trusted"),))
+    relaxed = cfg._replace(guards=(Guard(("gitcoord.toml",), "warn", "trusted"),))
     hit = guard_for("gitcoord.toml", relaxed)
     assert hit is not None and hit[0].tier == "warn"
 
