@@ -67,7 +67,8 @@ def parse_approval_message(message: bytes) -> Approval | None:
 def publish(store: ClaimStore, approval: Approval) -> bool:
     """Push the approval's ref; False when the remote already has an approval of this change.
     Raises CannotVerify when the remote cannot be reached."""
-    oid = write_commits(store.repo.common_dir, [approval_message(approval)])[0]
+    fmt = store.repo.git_config.get("extensions.objectformat", "sha1")
+    oid = write_commits(store.repo.common_dir, [approval_message(approval)], object_format=fmt)[0]
     ref = approval_ref(approval.patch_id)
     result = store.push([RefUpdate(ref, oid, None)])
     if result.landed:
