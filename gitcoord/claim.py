@@ -7,6 +7,7 @@ carries `format`; a reader refuses formats it does not know instead of guessing.
 from __future__ import annotations
 
 import json
+import os
 from typing import Any, NamedTuple
 
 from gitcoord.modes import Mode, compatible
@@ -18,9 +19,8 @@ MAX_OBJECT_BYTES = 64 * 1024  # a larger claim object is hostile, not a claim
 
 
 def new_nonce() -> str:
-    import secrets  # deferred: hooks read claims but never make nonces
-
-    return secrets.token_hex(8)
+    # os.urandom, as secrets.token_hex does, without importing secrets (hmac, hashlib, random).
+    return os.urandom(8).hex()
 
 
 class InvalidClaim(ValueError):

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import secrets
 import time
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -77,7 +76,7 @@ class CommitBatch:
             return
         # fast-import needs a branch to commit on; `reset` without `from` at the end deletes
         # it again, so only the objects remain. Unique per process: worktrees share refs.
-        scratch = f"refs/gitcoord/tmp/{os.getpid()}-{secrets.token_hex(4)}"
+        scratch = f"refs/gitcoord/tmp/{os.getpid()}-{os.urandom(4).hex()}"
         marks: dict[str, str] = {}
         stream = bytearray()
         for n, c in enumerate(self.pending, 1):
@@ -117,7 +116,7 @@ def _write_loose(objects: Path, oid: str, raw: bytes) -> None:
     if final.exists():
         return
     final.parent.mkdir(exist_ok=True)
-    tmp = final.parent / f"tmp_obj_{os.getpid()}_{secrets.token_hex(4)}"
+    tmp = final.parent / f"tmp_obj_{os.getpid()}_{os.urandom(4).hex()}"
     try:
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o444)
         with os.fdopen(fd, "wb") as fh:

@@ -11,9 +11,8 @@ requires an empty conflict set in a listing taken after my own write.
 
 from __future__ import annotations
 
-import random
+import os
 import re
-import secrets
 import time
 from collections.abc import Callable, Sequence
 from typing import NamedTuple
@@ -50,6 +49,13 @@ class ClaimOutcome(NamedTuple):
     taken_from: list[Claim]
     attempts: int = 1
     waited: float = 0.0
+
+
+def _jitter(low: float, high: float) -> float:
+    """A random backoff in [low, high); imports random only on a retry, not every claim."""
+    import random
+
+    return random.uniform(low, high)
 
 
 def describe(c: Claim, at: float) -> str:
@@ -243,7 +249,7 @@ class Coordinator:
         for req in requests:
             ref = refnames.claim_ref(req.path.key, req.mode, self.me.agent, self.me.session)
             existing = listing.by_ref.get(ref)
-            claim_id = secrets.token_hex(6)
+            claim_id = os.urandom(6).hex()
             if isinstance(existing, InvalidRef):
                 if existing.newer_format:
                     raise CannotVerify(
@@ -314,7 +320,7 @@ class Coordinator:
             if older or at >= contend_until:
                 break
             # Wait-die: I am the oldest contender; younger ones will retract.
-            self.sleep(random.uniform(0.05, 0.2))
+            self.sleep(_jitter(0.05, 0.2))
             listing = self.store.fetch_listing()
         self._retract(claims, listing)
         fresh = self.store.fetch_listing()
@@ -333,7 +339,7 @@ class Coordinator:
         if deadline is None or at >= deadline:
             raise self._refusal(holders, requests, at, waited=deadline is not None)
         shown = ""
-        backoff = random.uniform(0.05, 0.3)
+        backoff = _jitter(0.05, 0.3)
         while True:
             line = "waiting: " + "; ".join(describe(h, at) for h in holders[:3])
             if line != shown:
