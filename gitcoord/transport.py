@@ -94,6 +94,11 @@ _BOILERPLATE = (
 
 
 def unreachable(result: GitResult, remote: str) -> CannotVerify:
+    leftover = _LEFTOVER.search(result.err)
+    if leftover:
+        # Not the network: a git process killed while rewriting packed-refs left its
+        # temporary file, and git refuses every later ref deletion until it is removed.
+        return _leftover_error(leftover.group(1), remote)
     lines = [ln for ln in result.err.strip().splitlines() if ln.strip()]
     tail = [ln for ln in lines if not any(b in ln for b in _BOILERPLATE)] or lines
     cause = " / ".join(tail[-3:]) if tail else f"git exited with {result.returncode}"
@@ -164,6 +169,19 @@ def fetch(cwd: str, remote: str, refspecs: Sequence[str]) -> None:
 # manually"). Locks on the private mirror refs (refs/gitcoord/) are removed and the fetch
 # retried: those refs are a cache that the fetch rewrites anyway. Any other lock is the user's.
 _STALE_LOCK = re.compile(r"Unable to create '([^']+\.lock)': File exists")
+_LEFTOVER = re.compile(r"unable to create file (\S+packed-refs\.new): File exists")
+
+
+def _leftover_error(path: str, remote: str) -> CannotVerify:
+    # git writes packed-refs.new only while holding packed-refs.lock; a kill leaves both.
+    lock = path.removesuffix(".new") + ".lock"
+    both = [p for p in (lock, path) if os.path.exists(p)] or [path]
+    return CannotVerify(
+        f"a file left by an interrupted git process blocks ref updates (fetch from "
+        f"{remote!r}): {', '.join(both)}",
+        fix="make sure no git command runs in this clone, then: rm "
+        + " ".join(shlex.quote(p) for p in both),
+    )
 
 
 def _clear_stale_mirror_locks(result: GitResult, cwd: str, remote: str) -> bool:
@@ -172,6 +190,9 @@ def _clear_stale_mirror_locks(result: GitResult, cwd: str, remote: str) -> bool:
         return False
     foreign = [p for p in locks if "/refs/gitcoord/" not in p.replace(os.sep, "/")]
     if foreign:
+        if foreign[0].endswith("packed-refs.lock"):
+            # Its packed-refs.new is left too, and would block the retry next.
+            raise _leftover_error(foreign[0].removesuffix(".lock") + ".new", remote)
         raise CannotVerify(
             f"a lock file left by an interrupted git process blocks the fetch from {remote!r}: "
             f"{foreign[0]}",

@@ -130,10 +130,18 @@ def test_a_foreign_stale_lock_is_named_with_the_command_that_removes_it(
     bob.git("pack-refs", "--all")  # pruning a packed ref rewrites packed-refs
     assert alice.claim("-d", "src/api.py").rc == 0
     lock = bob.path / ".git" / "packed-refs.lock"
+    new = bob.path / ".git" / "packed-refs.new"  # what a git killed mid-rewrite leaves too
+    fix = "fix: make sure no git command runs in this clone, then: rm"
     lock.write_text("")
+    new.write_text("")
     res = bob.claim()
     assert res.rc == 3, (res.out, res.err)
-    assert f"blocks the fetch from 'origin': {lock}" in res.err
-    assert f"fix: make sure no git command runs in this clone, then: rm {lock}" in res.err
-    lock.unlink()
+    assert f"blocks ref updates (fetch from 'origin'): {lock}, {new}" in res.err
+    assert f"{fix} {lock} {new}" in res.err
+    lock.unlink()  # half the fix: the leftover temporary file alone still blocks
+    res = bob.claim()
+    assert res.rc == 3, (res.out, res.err)
+    assert "cannot reach" not in res.err
+    assert f"{fix} {new}" in res.err
+    new.unlink()
     assert bob.claim().rc == 0

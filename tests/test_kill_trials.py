@@ -68,14 +68,15 @@ def run_killed(argv: list[str], agent: Agent, delay: float) -> bool:
 
 
 def following_fix(attempt: Callable[[], tuple[str, str]], tally: Tally) -> tuple[str, str]:
-    """A git killed while pruning the mirror can leave .git/packed-refs.lock, a lock shared with
-    the user's own git that gitcoord names (exit 3, `fix: ... rm PATH`) but never removes. Do
-    what the error says, once, and retry."""
+    """A git killed while pruning the mirror can leave .git/packed-refs.lock and
+    packed-refs.new, shared with the user's own git, that gitcoord names (exit 3,
+    `fix: ... rm PATH...`) but never removes. Do what the error says, once, and retry."""
     verdict, detail = attempt()
-    hint = re.search(r"then: rm (\S+packed-refs\.lock)$", detail, re.MULTILINE)
+    hint = re.search(r"then: rm (\S+packed-refs\.(?:lock|new)(?: \S+)?)$", detail, re.MULTILINE)
     if verdict != "error" or not hint:
         return verdict, detail
-    Path(hint.group(1)).unlink()
+    for path in hint.group(1).split():
+        Path(path).unlink(missing_ok=True)
     with tally.lock:
         tally.fixed_by_hint += 1
     return attempt()
@@ -218,7 +219,7 @@ def test_sigkill_at_random_points_leaves_whole_claims_and_retries_converge(
         + f"); completed before the kill {tally.completed_before_kill}, change on the "
         f"server after the kill {tally.landed}; partial {len(tally.partial)}, double grants "
         f"{len(tally.double)}, retries not converged {len(tally.not_converged)} "
-        f"({tally.fixed_by_hint} after following the printed `rm` of a stale packed-refs.lock)"
+        f"({tally.fixed_by_hint} after following the printed `rm` of a stale packed-refs.lock/.new)"
     )
     assert tally.not_converged == [], "\n".join(tally.not_converged)
     assert tally.partial == []
