@@ -53,7 +53,8 @@ def test_install_is_idempotent_and_uninstall_removes_only_ours(
     ]
     assert data["settings"]["admins"] == ["root"]
     shim = (bare / "hooks" / "pre-receive").read_text()
-    assert "# gitcoord-server-hook 1" in shim and "-m gitcoord.server.hook pre-receive" in shim
+    assert "# gitcoord-server-hook 1" in shim and "gitcoord.server.hook import console_main" in shim
+    assert " -S -P -c " in shim and shim.rstrip().endswith('pre-receive "$@"')
 
     again = gitcoord_server(env, "install", str(bare), "--json").json()
     assert [h["action"] for h in again["hooks"]] == ["unchanged", "unchanged"]

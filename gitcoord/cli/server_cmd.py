@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -101,7 +100,7 @@ def install_command(
         admins=admin,
         user_map=mapping,
         protected=protect,
-        python=python or sys.executable,
+        python=python,
     )
     _print(outcome, as_json)
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from gitcoord.claim import MAX_OBJECT_BYTES, Claim, InvalidClaim, parse_claim_message
 from gitcoord.config import Config, parse_config
@@ -21,8 +21,7 @@ from gitcoord.objects import commit_message
 from gitcoord.refnames import claim_ref
 
 
-@dataclass(frozen=True)
-class ObjectInfo:
+class ObjectInfo(NamedTuple):
     oid: str
     type: str
     size: int
@@ -121,8 +120,7 @@ def team_config(git_dir: Path) -> Config:
         return Config()
 
 
-@dataclass(frozen=True)
-class CommitChanges:
+class CommitChanges(NamedTuple):
     oid: str
     author_email: str
     agent_trailer: str  # the last `Gitcoord-Agent:` trailer, or ""

@@ -1,7 +1,9 @@
 """The server hooks' entry point, exec'd by the shims `gitcoord server install` writes:
 
-    python -P -m gitcoord.server.hook pre-receive
-    python -P -m gitcoord.server.hook reference-transaction STATE
+    python -S -P -c '...; console_main()' pre-receive
+    python -S -P -c '...; console_main()' reference-transaction STATE
+
+(`python -m gitcoord.server.hook HOOK ...` does the same.)
 
 Lean on purpose: no typer, no pygit2; git is read with for-each-ref and cat-file --batch,
 and the light paths (state "committed"/"aborted", transactions that write no claim) import
@@ -20,7 +22,6 @@ from __future__ import annotations
 import os
 import sys
 import time
-import traceback
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -106,6 +107,8 @@ def main(argv: Sequence[str]) -> int:
                 file=sys.stderr,
             )
             return 1
+        import traceback  # only here: importing it costs more than a light hook run
+
         log = git_dir / STATE_DIR / "hook-errors.log"
         log.parent.mkdir(exist_ok=True)
         with open(log, "a", encoding="utf-8") as fh:
@@ -119,5 +122,10 @@ def main(argv: Sequence[str]) -> int:
         return 1
 
 
-if __name__ == "__main__":
+def console_main() -> None:
+    # Run as `python -c` by the shims: the hook name and state follow in sys.argv.
     sys.exit(main(sys.argv[1:]))
+
+
+if __name__ == "__main__":
+    console_main()

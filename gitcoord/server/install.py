@@ -9,6 +9,7 @@ those.
 
 from __future__ import annotations
 
+import json
 import os
 import shlex
 import sys
@@ -25,13 +26,27 @@ MARKER = "# gitcoord-server-hook"
 HOOKS = ("pre-receive", "reference-transaction")
 
 
-def shim(hook: str, python: str) -> str:
+def shim(hook: str, python: str | None = None) -> str:
+    """The hook script. Every claim push runs it two or three times (pre-receive, then
+    reference-transaction per state), so by default it starts this Python with -S and
+    this gitcoord on sys.path: site-packages' .pth processing would cost more than the
+    hook's own work. A --python of the admin's choice finds gitcoord its own way (site,
+    PYTHONPATH), so it keeps site."""
+    if python is None:
+        root = str(Path(__file__).resolve().parent.parent.parent)
+        code = f"import sys; sys.path.insert(0, {json.dumps(root)}); {_CALL}"
+        launch = f"{shlex.quote(sys.executable)} -S -P -c {shlex.quote(code)}"
+    else:
+        launch = f"{shlex.quote(python)} -P -c {shlex.quote(_CALL)}"
     return (
         "#!/bin/sh\n"
         f"{MARKER} {HOOKS_VERSION}: written by `gitcoord server install`; "
         "remove with `gitcoord server uninstall`\n"
-        f'exec {shlex.quote(python)} -P -m gitcoord.server.hook {hook} "$@"\n'
+        f'exec {launch} {hook} "$@"\n'
     )
+
+
+_CALL = "from gitcoord.server.hook import console_main; console_main()"
 
 
 @dataclass
@@ -105,7 +120,7 @@ def install(
     admins: Sequence[str] | None = None,
     user_map: Sequence[str] | None = None,
     protected: Sequence[str] | None = None,
-    python: str = sys.executable,
+    python: str | None = None,
 ) -> Outcome:
     git_dir, hooks_dir = bare_repository(path)
     foreign = [h for h in HOOKS if (hooks_dir / h).exists() and not _ours(hooks_dir / h)]

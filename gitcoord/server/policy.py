@@ -8,8 +8,8 @@ there is one) and the command that resolves it.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
 from fnmatch import fnmatchcase
+from typing import NamedTuple
 
 from gitcoord.claim import MAX_OBJECT_BYTES, Claim
 from gitcoord.objects import commit_message
@@ -22,8 +22,7 @@ BRANCHES = "refs/heads/"
 MAX_SHOWN = 5  # refusals listed per ref before "and N more"
 
 
-@dataclass(frozen=True)
-class Refusal:
+class Refusal(NamedTuple):
     ref: str
     message: str
     fix: str
@@ -32,8 +31,7 @@ class Refusal:
         return f"gitcoord: refused {self.ref}: {self.message}\n  fix: {self.fix}"
 
 
-@dataclass(frozen=True)
-class Pusher:
+class Pusher(NamedTuple):
     """Who pushes: an authenticated gitolite user (GL_USER), or nobody the server can name."""
 
     gl_user: str | None

@@ -6,7 +6,7 @@ write no claim) parse their input and return without importing the rest of gitco
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 CLAIMS = "refs/claims/"
 
@@ -15,8 +15,7 @@ def is_zero(oid: str) -> bool:
     return not oid.strip("0")
 
 
-@dataclass(frozen=True)
-class RefChange:
+class RefChange(NamedTuple):
     """One line of a hook's stdin (githooks(5)): `<old-oid> SP <new-oid> SP <ref-name>`."""
 
     old: str

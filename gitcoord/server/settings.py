@@ -11,10 +11,11 @@ gitcoord.protected     a branch pattern whose history may not be dropped (one pe
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping
 from fnmatch import fnmatchcase
 from pathlib import Path
+from types import MappingProxyType
+from typing import NamedTuple
 
 from gitcoord.errors import UsageError
 from gitcoord.gitcmd import run_git
@@ -22,10 +23,9 @@ from gitcoord.gitcmd import run_git
 HOOKS_VERSION = "1"
 
 
-@dataclass(frozen=True)
-class ServerSettings:
+class ServerSettings(NamedTuple):
     admins: tuple[str, ...] = ()
-    user_map: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    user_map: Mapping[str, tuple[str, ...]] = MappingProxyType({})  # shared default: read-only
     protected: tuple[str, ...] = ()
     installed: str = ""
 

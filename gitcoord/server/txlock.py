@@ -20,15 +20,14 @@ import os
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 LOCK_FILE = "claims-tx.lock"
 GUARD_FILE = "claims-tx.guard"
 
 
-@dataclass(frozen=True)
-class Owner:
+class Owner(NamedTuple):
     """A process, told apart from a later process with the same pid by its start time."""
 
     pid: int
