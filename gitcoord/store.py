@@ -12,12 +12,13 @@ from collections.abc import Collection, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from gitcoord import refnames, timeutil
+from gitcoord import parsecache, refnames, timeutil
 from gitcoord.claim import MAX_OBJECT_BYTES, Claim, InvalidClaim, parse_claim_message
 from gitcoord.config import Config
 from gitcoord.errors import UsageError
 from gitcoord.gitcmd import run_git
 from gitcoord.objects import CommitBatch, commit_message, list_refs, read_objects
+from gitcoord.parsecache import Parsed
 from gitcoord.repo import Identity, Repo
 from gitcoord.snapshot import coordination_remote, snapshot_file
 from gitcoord.transport import PushResult, RefUpdate, fetch, push
@@ -33,7 +34,7 @@ class InvalidRef(NamedTuple):
 
 
 class Listing:
-    __slots__ = ("by_ref", "claims", "fetched_at", "invalid", "log_tip")
+    __slots__ = ("by_ref", "claims", "fetched_at", "invalid", "log_tip", "parsed")
 
     def __init__(
         self,
@@ -41,6 +42,7 @@ class Listing:
         invalid: list[InvalidRef],
         fetched_at: float,
         log_tip: str | None = None,
+        parsed: dict[str, Parsed] | None = None,
     ) -> None:
         self.claims = claims
         self.invalid = invalid
@@ -48,9 +50,20 @@ class Listing:
         self.log_tip = log_tip
         self.by_ref: dict[str, Claim | InvalidRef] = {c.ref: c for c in claims}
         self.by_ref.update({i.ref: i for i in invalid})
+        # Each claim's public JSON, already encoded, by OID (from the parse cache).
+        self.parsed = parsed or {}
 
     def live(self, at: float, skew: float) -> list[Claim]:
         return [c for c in self.claims if not c.is_expired(at, skew)]
+
+    def encoded(self, claim: Claim) -> Parsed:
+        """`claim`'s public JSON, encoded: from the parse cache, else now."""
+        hit = self.parsed.get(claim.oid)
+        return hit if hit is not None and hit.claim is claim else parsecache.parsed(claim)
+
+
+def _wrong_ref(claim: Claim) -> str:
+    return f"claim for {claim.path} sits at the wrong ref"
 
 
 class ClaimStore:
@@ -103,10 +116,17 @@ class ClaimStore:
         if only is not None:
             wanted = {refnames.to_mirror(ref, self.remote_key) for ref in only}
             entries = [e for e in entries if e.ref in wanted]
-        readable = [e for e in entries if e.type == "commit" and e.size <= MAX_OBJECT_BYTES]
-        raw = read_objects(self.cwd, (e.oid for e in readable))
+        cache_file = self.parse_cache_path
+        known = parsecache.load(cache_file)
+        readable = [
+            e.oid
+            for e in entries
+            if e.type == "commit" and e.size <= MAX_OBJECT_BYTES and e.oid not in known
+        ]
+        raw = read_objects(self.cwd, readable)
         claims: list[Claim] = []
         invalid: list[InvalidRef] = []
+        used: dict[str, Parsed] = {}
         for e in entries:
             remote_ref = refnames.from_mirror(e.ref, self.remote_key)
             if e.type != "commit":
@@ -117,27 +137,42 @@ class ClaimStore:
                     InvalidRef(remote_ref, e.oid, f"object is {e.size} bytes, over the limit")
                 )
                 continue
-            try:
-                claim = parse_claim_message(
-                    commit_message(raw.get(e.oid, b"")), ref=remote_ref, oid=e.oid
+            hit = known.get(e.oid) or used.get(e.oid)
+            if hit is None:
+                try:
+                    claim = parse_claim_message(
+                        commit_message(raw.get(e.oid, b"")), ref=remote_ref, oid=e.oid
+                    )
+                except InvalidClaim as exc:
+                    newer = type(exc).__name__ == "UnknownFormat"
+                    invalid.append(InvalidRef(remote_ref, e.oid, str(exc), newer))
+                    continue
+                expected = refnames.claim_ref(
+                    claim.path.key, claim.mode, claim.agent, claim.session
                 )
-            except InvalidClaim as exc:
-                newer = type(exc).__name__ == "UnknownFormat"
-                invalid.append(InvalidRef(remote_ref, e.oid, str(exc), newer))
+                if expected != remote_ref:
+                    invalid.append(InvalidRef(remote_ref, e.oid, _wrong_ref(claim)))
+                    continue
+                hit = parsecache.parsed(claim)
+            elif hit.claim.ref != remote_ref:  # cached at its own ref: this one is a copy
+                invalid.append(InvalidRef(remote_ref, e.oid, _wrong_ref(hit.claim)))
                 continue
-            expected = refnames.claim_ref(claim.path.key, claim.mode, claim.agent, claim.session)
-            if expected != remote_ref:
-                invalid.append(
-                    InvalidRef(remote_ref, e.oid, f"claim for {claim.path} sits at the wrong ref")
-                )
-                continue
-            claims.append(claim)
+            used[e.oid] = hit
+            claims.append(hit.claim)
+        # Keep exactly what this full listing used: new claims in, vanished ones out.
+        if only is None and used.keys() != known.keys():
+            parsecache.save(cache_file, used)
         return Listing(
             claims=claims,
             invalid=invalid,
             fetched_at=fetched_at if fetched_at is not None else timeutil.now(),
             log_tip=log_entries[0].oid if log_entries else None,
+            parsed=used,
         )
+
+    @property
+    def parse_cache_path(self) -> Path:
+        return self.repo.state_dir / f"parsed-{self.remote_key}.marshal"
 
     # -- writing -------------------------------------------------------------------------
 
@@ -181,15 +216,21 @@ class ClaimStore:
         return snapshot_file(self.repo.state_dir, self.remote_key)
 
     def _write_snapshot(self, listing: Listing) -> None:
-        data: dict[str, Any] = {
+        # json.dumps(data, separators=(",", ":")) of the whole snapshot, with each claim's
+        # part taken as the parse cache encoded it: byte for byte the same, at a tenth of the cost.
+        head: dict[str, Any] = {
             "format": 1,
             "remote": self.remote,
             "fetched_at": timeutil.to_iso(listing.fetched_at),
-            "claims": [c.public_json() for c in listing.claims],
-            "invalid": [i._asdict() for i in listing.invalid],
         }
+        compact = (",", ":")
+        claims = ",".join(listing.encoded(c).compact for c in listing.claims)
+        invalid = json.dumps([i._asdict() for i in listing.invalid], separators=compact)
+        text = (
+            f'{json.dumps(head, separators=compact)[:-1]},"claims":[{claims}],"invalid":{invalid}}}'
+        )
         self.repo.state_dir.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=self.repo.state_dir, prefix=".snapshot-")
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(json.dumps(data, separators=(",", ":")))  # one-shot: the C encoder
+            fh.write(text)
         os.replace(tmp, self.snapshot_path)

@@ -4,7 +4,9 @@ importing typer or the other commands."""
 
 from __future__ import annotations
 
+import json
 import math
+import sys
 from typing import Any
 
 from gitcoord import timeutil
@@ -15,6 +17,7 @@ from gitcoord.errors import UsageError
 from gitcoord.gitcmd import run_git
 from gitcoord.modes import parse_mode
 from gitcoord.protocol import Request
+from gitcoord.store import Listing
 
 WAIT_FOREVER = "forever"
 
@@ -153,19 +156,14 @@ def _list(ctx: Context, as_json: bool) -> None:
     ctx.warn_invalid(listing)
     at = timeutil.now()
     skew = ctx.config.claims.clock_skew
-    claims = sorted(listing.claims, key=lambda c: (c.path, c.mode.value, c.agent))
+    # ClaimPath's own order, through its fields: cheaper than comparing ClaimPath objects.
+    claims = sorted(
+        listing.claims, key=lambda c: (c.path.key, c.path.is_dir, c.mode.value, c.agent)
+    )
     mine = {c.ref for c in claims if c.agent == ctx.me.agent and c.session == ctx.me.session}
     if as_json:
-        emit_json(
-            {
-                "agent": ctx.me.agent,
-                "claims": [
-                    {**c.public_json(), "mine": c.ref in mine, "expired": c.is_expired(at, skew)}
-                    for c in claims
-                ],
-                "invalid": [i._asdict() for i in listing.invalid],
-            }
-        )
+        flags = {c.ref: (c.ref in mine, c.is_expired(at, skew)) for c in claims}
+        sys.stdout.write(_listing_json(ctx.me.agent, listing, claims, flags))
         return
     if not claims:
         print("no live claims")
@@ -182,3 +180,31 @@ def _list(ctx: Context, as_json: bool) -> None:
         )
         why = f'  "{c.reason}"' if c.reason else ""
         print(f"{mark} {c.path!s:<{width}}  {c.mode.value:<6}  {c.agent:<{awidth}}  {when}{why}")
+
+
+_JSON_BOOL = {True: "true", False: "false"}
+
+
+def _listing_json(
+    agent: str, listing: Listing, claims: list[Claim], flags: dict[str, tuple[bool, bool]]
+) -> str:
+    """emit_json's text of {agent, claims: [public JSON + mine, expired], invalid}, byte for
+    byte, built from each claim's JSON as the parse cache indented it (indenting 5,000
+    claims through json's pure-Python encoder costs ~50 ms)."""
+    data = {"agent": agent, "claims": [], "invalid": [i._asdict() for i in listing.invalid]}
+    text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    if not claims:
+        return text
+    items = []
+    for c in claims:
+        mine, expired = flags[c.ref]
+        # '{\n  "format": 1,\n  ...\n}' at depth 0 (JSON strings hold no raw newline),
+        # moved to depth 2, with "mine" and "expired" last.
+        body = listing.encoded(c).pretty[:-2].replace("\n", "\n    ")
+        items.append(
+            f'    {body},\n      "mine": {_JSON_BOOL[mine]},\n'
+            f'      "expired": {_JSON_BOOL[expired]}\n    }}'
+        )
+    # The first such text is the key's: a string before it (the agent) has its quotes escaped.
+    claims_json = '"claims": [\n' + ",\n".join(items) + "\n  ],"
+    return text.replace('"claims": [],', claims_json, 1)
