@@ -149,9 +149,9 @@ def _patch_id(
     pid = run_git(["patch-id", "--stable"], cwd=cwd, input=diff).out.split()
     if pid:
         return pid[0]
-    import hashlib
+    from gitcoord.digests import sha256
 
-    return "diff-sha256:" + hashlib.sha256(diff).hexdigest()
+    return "diff-sha256:" + sha256(diff).hexdigest()
 
 
 class PushedRef(NamedTuple):

@@ -83,6 +83,35 @@ def run_git(
     return result
 
 
+class RunningGit:
+    """A git process started and not yet waited for, so the caller can work meanwhile."""
+
+    def __init__(self, args: Sequence[str], cwd: str | os.PathLike[str] | None) -> None:
+        self.argv = ("git", *args)
+        try:
+            self.proc = subprocess.Popen(
+                self.argv,
+                cwd=cwd,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                env=git_env(),
+            )
+        except FileNotFoundError:
+            raise GitFailed("git is not installed or not on PATH") from None
+
+    def wait(self) -> GitResult:
+        """Its result; it never raises for git's exit code (the caller judges it)."""
+        out, err = self.proc.communicate()
+        return GitResult(self.argv, self.proc.returncode, out, err)
+
+    def stop(self) -> None:
+        """Kill it and reap it (the caller failed while it ran)."""
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.communicate()
+
+
 def describe_failure(result: GitResult) -> str:
     """A message that is useful on its own: the command, its exit code and its output."""
     lines = [f"`{shlex.join(result.args)}` exited with {result.returncode}"]

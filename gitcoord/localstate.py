@@ -10,12 +10,12 @@ approvals, and the findings log. Standard library only, so the hook path stays c
 from __future__ import annotations
 
 import json
-import os
 import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from gitcoord import timeutil
+from gitcoord.atomicfile import write_atomic
 
 if TYPE_CHECKING:  # the commit-msg hook reads the rules hash without the policy core
     from gitcoord.policy import Approval, Finding
@@ -35,13 +35,8 @@ def _read(path: Path, default: Any) -> Any:
 
 
 def _write(path: Path, data: Any) -> None:
-    import tempfile  # not on the hooks' path: they only read
-
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix="." + path.name)
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        json.dump(data, fh, indent=1, sort_keys=True)
-    os.replace(tmp, path)
+    write_atomic(path, json.dumps(data, indent=1, sort_keys=True).encode("utf-8"))
 
 
 # -- the rules file ---------------------------------------------------------------------
@@ -49,9 +44,9 @@ def _write(path: Path, data: Any) -> None:
 
 def rules_hash(content: bytes) -> str:
     """The content hash an acknowledgement is bound to (and the Gitcoord-Rules trailer)."""
-    import hashlib  # here, not at the top: loading OpenSSL costs a hook without a rules file
+    from gitcoord.digests import sha256  # only when there is a rules file to hash
 
-    return "sha256:" + hashlib.sha256(content).hexdigest()[:16]
+    return "sha256:" + sha256(content).hexdigest()[:16]
 
 
 def read_rules(toplevel: Path, rules_file: str) -> tuple[bytes | None, str | None]:

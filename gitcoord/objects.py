@@ -10,13 +10,13 @@ cheaper than importing pygit2 (~0.1 s). Reading uses `git for-each-ref` and one
 
 from __future__ import annotations
 
-import hashlib
 import os
 import time
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import NamedTuple
 
+from gitcoord.digests import sha1
 from gitcoord.errors import GitFailed
 from gitcoord.gitcmd import describe_failure, run_git
 
@@ -58,7 +58,7 @@ class CommitBatch:
         head += f"author {IDENT} {when} +0000\ncommitter {IDENT} {when} +0000\n\n"
         body = head.encode() + data
         raw = b"commit %d\0" % len(body) + body
-        oid = hashlib.sha1(raw).hexdigest()
+        oid = sha1(raw).hexdigest()
         self.pending.append(PendingCommit(oid, data, parent, when, raw))
         return oid
 

@@ -19,18 +19,17 @@ from __future__ import annotations
 
 import json
 import marshal
-import os
-import tempfile
 from pathlib import Path
 from typing import Any, NamedTuple
 
 from gitcoord import __version__
+from gitcoord.atomicfile import write_atomic
 from gitcoord.claim import FORMAT_VERSION, Claim
 from gitcoord.modes import Mode
 from gitcoord.paths import ClaimPath
 
 MAGIC = b"gitcoord parse cache\n"
-SCHEMA = 1  # bump when the entry tuple changes
+SCHEMA = 2  # bump when the entry tuple changes
 _MODES = {m.value: m for m in Mode}
 
 
@@ -49,48 +48,29 @@ def parsed(claim: Claim) -> Parsed:
     )
 
 
+# An entry is the claim's fields in Claim's own order, ClaimPath and Mode flattened, then the
+# two encodings (OID is the key): rebuilt with tuple.__new__, a third of the cost of calling
+# the NamedTuple constructors with keywords (14 against 5 ms for 5,000 claims here).
 def _fields(p: Parsed) -> tuple[Any, ...]:
     c = p.claim
     return (
-        c.ref,
         c.id,
         c.path.key,
         c.path.is_dir,
         c.mode.value,
-        c.agent,
-        c.host,
-        c.worktree,
-        c.session,
-        c.reason,
-        c.ttl,
-        c.created_at,
-        c.expires_at,
-        c.priority_at,
-        c.nonce,
+        *c[3:14],  # agent .. ref
         p.compact,
         p.pretty,
     )
 
 
+_new = tuple.__new__
+
+
 def _entry(oid: str, f: tuple[Any, ...]) -> Parsed:
-    claim = Claim(
-        id=f[1],
-        path=ClaimPath(f[2], f[3]),
-        mode=_MODES[f[4]],
-        agent=f[5],
-        host=f[6],
-        worktree=f[7],
-        session=f[8],
-        reason=f[9],
-        ttl=f[10],
-        created_at=f[11],
-        expires_at=f[12],
-        priority_at=f[13],
-        nonce=f[14],
-        ref=f[0],
-        oid=oid,
-    )
-    return Parsed(claim, f[15], f[16])
+    path = _new(ClaimPath, (f[1], f[2]))
+    claim = _new(Claim, (f[0], path, _MODES[f[3]], *f[4:15], oid))
+    return _new(Parsed, (claim, f[15], f[16]))
 
 
 def _header() -> tuple[Any, ...]:
@@ -116,13 +96,6 @@ def save(path: Path, entries: dict[str, Parsed]) -> None:
     payload = {oid: _fields(p) for oid, p in entries.items()}
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".parsecache-")
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(MAGIC + marshal.dumps((*_header(), payload)))
-            os.replace(tmp, path)
-        except BaseException:
-            os.unlink(tmp)
-            raise
+        write_atomic(path, MAGIC + marshal.dumps((*_header(), payload)))
     except OSError:
         pass

@@ -12,8 +12,8 @@ and case-insensitive servers cannot merge two refs.
 from __future__ import annotations
 
 import base64
-import hashlib
 
+from gitcoord.digests import sha256
 from gitcoord.modes import Mode
 
 CLAIMS = "refs/claims/"
@@ -24,7 +24,7 @@ LOCAL = "refs/gitcoord/"
 
 
 def _key(text: str, length: int) -> str:
-    digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).digest()
+    digest = sha256(text.encode("utf-8", "surrogatepass")).digest()
     return base64.b32encode(digest).decode("ascii").lower()[:length]
 
 

@@ -6,13 +6,12 @@ Speaks only in refs and objects; the claim protocol (protocol.py) decides what t
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from collections.abc import Collection, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
 from gitcoord import parsecache, refnames, timeutil
+from gitcoord.atomicfile import write_atomic
 from gitcoord.claim import MAX_OBJECT_BYTES, Claim, InvalidClaim, parse_claim_message
 from gitcoord.config import Config
 from gitcoord.errors import UsageError
@@ -92,8 +91,15 @@ class ClaimStore:
 
     def fetch_listing(self) -> Listing:
         """A fresh listing: fetch refs/claims/* (and my log tip), then read it."""
-        fetch(self.cwd, self.remote, self._refspecs())
-        listing = self.read_listing()
+        known: dict[str, Parsed] = {}
+        # The parse cache loads while git fetches: it does not depend on what comes.
+        fetch(
+            self.cwd,
+            self.remote,
+            self._refspecs(),
+            meanwhile=lambda: known.update(parsecache.load(self.parse_cache_path)),
+        )
+        listing = self.read_listing(known=known)
         self._write_snapshot(listing)
         return listing
 
@@ -101,7 +107,10 @@ class ClaimStore:
         fetch(self.cwd, self.remote, self._refspecs(all_logs=True))
 
     def read_listing(
-        self, fetched_at: float | None = None, only: Collection[str] | None = None
+        self,
+        fetched_at: float | None = None,
+        only: Collection[str] | None = None,
+        known: dict[str, Parsed] | None = None,
     ) -> Listing:
         """The claims in the local mirror, as last fetched; no network.
 
@@ -117,7 +126,9 @@ class ClaimStore:
             wanted = {refnames.to_mirror(ref, self.remote_key) for ref in only}
             entries = [e for e in entries if e.ref in wanted]
         cache_file = self.parse_cache_path
-        known = parsecache.load(cache_file)
+        if known is None:  # else the caller loaded it (while fetching)
+            # A few refs of my own parse faster than the whole cache loads.
+            known = parsecache.load(cache_file) if only is None else {}
         readable = [
             e.oid
             for e in entries
@@ -230,7 +241,4 @@ class ClaimStore:
             f'{json.dumps(head, separators=compact)[:-1]},"claims":[{claims}],"invalid":{invalid}}}'
         )
         self.repo.state_dir.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=self.repo.state_dir, prefix=".snapshot-")
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, self.snapshot_path)
+        write_atomic(self.snapshot_path, text.encode("utf-8"))

@@ -14,12 +14,12 @@ from __future__ import annotations
 import os
 import re
 import shlex
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import NamedTuple
 
 from gitcoord.errors import CannotVerify
-from gitcoord.gitcmd import GitResult, run_git
+from gitcoord.gitcmd import GitResult, RunningGit, run_git
 
 # Messages by which git says it never reached, or was not let into, the remote.
 _UNREACHABLE = re.compile(
@@ -137,8 +137,14 @@ def push(
     return PushResult(statuses=statuses, result=res)
 
 
-def fetch(cwd: str, remote: str, refspecs: Sequence[str]) -> None:
-    """A prefix fetch (protocol v2 sends ref-prefixes); raises CannotVerify when unreachable."""
+def fetch(
+    cwd: str, remote: str, refspecs: Sequence[str], meanwhile: Callable[[], None] | None = None
+) -> None:
+    """A prefix fetch (protocol v2 sends ref-prefixes); raises CannotVerify when unreachable.
+
+    `meanwhile` runs in this process while the first attempt's git works: local work that
+    does not depend on what the fetch brings (loading a cache), off the wall-clock path.
+    """
     args = [
         "-c",
         "protocol.version=2",
@@ -155,8 +161,17 @@ def fetch(cwd: str, remote: str, refspecs: Sequence[str]) -> None:
         remote,
         *refspecs,
     ]
-    for _ in range(3):
-        res = run_git(args, cwd=cwd, check=False)
+    for attempt in range(3):
+        if attempt == 0 and meanwhile is not None:
+            running = RunningGit(args, cwd)
+            try:
+                meanwhile()
+            except BaseException:
+                running.stop()
+                raise
+            res = running.wait()
+        else:
+            res = run_git(args, cwd=cwd, check=False)
         if res.returncode == 0:
             return
         if not _clear_stale_mirror_locks(res, cwd, remote):

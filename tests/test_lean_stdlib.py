@@ -1,0 +1,82 @@
+"""The stand-ins that keep heavy standard-library imports off the claim and hook paths:
+they must behave exactly like what they replace."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from gitcoord import digests
+from gitcoord.atomicfile import write_atomic
+from gitcoord.transport import fetch
+from tests.gitenv import Agent
+
+
+@given(st.binary(max_size=300))
+def test_digests_match_hashlib(data: bytes) -> None:
+    assert digests.sha1(data).hexdigest() == hashlib.sha1(data).hexdigest()
+    assert digests.sha256(data).digest() == hashlib.sha256(data).digest()
+
+
+def test_write_atomic_replaces_whole_and_leaves_no_temporary(tmp_path: Path) -> None:
+    target = tmp_path / "state.json"
+    write_atomic(target, b"one")
+    write_atomic(target, b"two")
+    assert target.read_bytes() == b"two"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["state.json"]
+
+
+def test_write_atomic_failure_keeps_the_old_file(tmp_path: Path) -> None:
+    target = tmp_path / "state.json"
+    write_atomic(target, b"old")
+    with pytest.raises(TypeError):
+        write_atomic(target, "not bytes")  # type: ignore[arg-type]  # fails mid-write
+    assert target.read_bytes() == b"old"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["state.json"]
+
+
+def test_write_atomic_honours_the_umask(tmp_path: Path) -> None:
+    old = os.umask(0o027)
+    try:
+        write_atomic(tmp_path / "f", b"x")
+    finally:
+        os.umask(old)
+    assert (tmp_path / "f").stat().st_mode & 0o777 == 0o640
+
+
+def test_claim_path_imports_no_heavy_modules(alice: Agent) -> None:
+    """What `git claim PATH` imports, in a fresh interpreter: none of the modules whose
+    import this project measured as costly and replaced."""
+    code = (
+        "import sys; from gitcoord.cli.claim_run import run_claim; "
+        "from gitcoord.cli.outcome import exit_code; "
+        "print(' '.join(sorted(sys.modules)))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.split()
+    heavy = {"tempfile", "socket", "hashlib", "_hashlib", "typer", "click", "pydantic", "pygit2"}
+    assert heavy.isdisjoint(out), sorted(heavy & set(out))
+
+
+def test_fetch_stops_its_git_when_the_overlapped_work_fails(alice: Agent, bob: Agent) -> None:
+    assert alice.claim("src/a.py").rc == 0
+
+    def boom() -> None:
+        raise RuntimeError("meanwhile failed")
+
+    spec = ["+refs/claims/*:refs/gitcoord/origin/claims/*"]
+    with pytest.raises(RuntimeError, match="meanwhile failed"):
+        fetch(str(bob.path), "origin", spec, meanwhile=boom)
+    ran: list[int] = []
+    fetch(str(bob.path), "origin", spec, meanwhile=lambda: ran.append(1))
+    assert ran == [1]
+    refs = bob.git("for-each-ref", "--format=%(refname)", "refs/gitcoord/origin/claims/")
+    assert refs.strip().startswith("refs/gitcoord/origin/claims/w/")
