@@ -203,7 +203,7 @@ class Coordinator:
                 listing, fresh = self.store.fetch_listing(), True
                 continue  # stale lease: replan from the fresh listing
             if not result.answered:
-                listing, fresh = self.store.fetch_listing(), True
+                listing, fresh = self.store.fetch_listing(wrote=claims), True
                 if not all(self._holds(listing, c) for c in claims):
                     transport_failures += 1
                     if transport_failures >= MAX_TRANSPORT_RETRIES:
@@ -214,7 +214,7 @@ class Coordinator:
                         )
                     continue
             else:
-                listing = self.store.fetch_listing()  # the read after my write
+                listing = self.store.fetch_listing(wrote=claims)  # the read after my write
             verdict = self._verify(claims, listing, requests, deadline, started)
             if verdict is None:
                 return ClaimOutcome(

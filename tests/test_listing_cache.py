@@ -115,3 +115,24 @@ def test_hostile_objects_are_reported_with_the_cache_warm(alice: Agent, bob: Age
         assert data["claims"] == first["claims"]
         assert sorted(i["ref"] for i in data["invalid"]) == sorted([bad_ref, copy_ref])
     assert set(parsecache.load(_cache(bob))) == {good["oid"]}
+
+
+def test_the_read_after_my_write_parses_my_claims_without_reading_them_back(
+    alice: Agent, bob: Agent, tmp_path: Path
+) -> None:
+    assert bob.claim("docs/").rc == 0
+    assert alice.claim("--json").rc == 0  # bob's claim is parsed and cached
+    trace = tmp_path / "trace"
+    alice.extra["GIT_TRACE"] = str(trace)
+    res = alice.claim("--json", "src/a.py", "src/b.py")
+    del alice.extra["GIT_TRACE"]
+    assert res.rc == 0, res.err
+    # Nothing new on the remote but my own objects: no object is read back.
+    assert "cat-file" not in trace.read_text()
+    held = res.json()["claimed"]
+    # What I parsed from my own messages is what a clone that reads the objects sees.
+    theirs = {c["oid"]: c for c in _listed(bob)["claims"]}
+    mine = {c["oid"]: c for c in _listed(alice)["claims"]}
+    assert {c["oid"] for c in held} <= mine.keys()
+    for oid, claim in mine.items():
+        assert {**claim, "mine": None} == {**theirs[oid], "mine": None}
