@@ -62,3 +62,11 @@ def rerun(python: Path, script: Path, argv: list[str]) -> int:
     env["PATH"] = f"{python.parent}{os.pathsep}{env.get('PATH', '')}"
     env.pop("PYTHONDONTWRITEBYTECODE", None)  # pip compiled the installed copy's bytecode
     return subprocess.run([str(python), str(script), *argv], env=env).returncode
+
+
+def package_root() -> str:
+    """The directory the measured gitcoord package is imported from, as the hook shim's
+    sys.path entry: the installed copy's site-packages, or (--editable) the checkout."""
+    if running_installed():
+        return sysconfig.get_paths()["purelib"]
+    return str(Path(__file__).resolve().parent.parent)

@@ -97,16 +97,17 @@ class ClaimStore:
         in hand, not read back from git (one `cat-file` and 1,000 reads for 1,000 paths).
         """
         known: dict[str, Parsed] = {}
+        mine: dict[str, Parsed] = {}
 
         def meanwhile() -> None:  # while git fetches: none of it depends on what comes
             known.update(parsecache.load(self.parse_cache_path))
             for c in wrote:
                 if c.oid not in known:
                     again = parse_claim_message(c.message(), ref=c.ref, oid=c.oid)
-                    known[c.oid] = parsecache.parsed(again)
+                    mine[c.oid] = parsecache.parsed(again)
 
         fetch(self.cwd, self.remote, self._refspecs(), meanwhile=meanwhile)
-        listing = self.read_listing(known=known)
+        listing = self.read_listing(known=known, also=mine)
         self._write_snapshot(listing)
         return listing
 
@@ -118,11 +119,15 @@ class ClaimStore:
         fetched_at: float | None = None,
         only: Collection[str] | None = None,
         known: dict[str, Parsed] | None = None,
+        also: dict[str, Parsed] | None = None,
     ) -> Listing:
         """The claims in the local mirror, as last fetched; no network.
 
         `only` (remote ref names) reads and parses just those claim refs (and the log tip),
         for a caller that needs its own refs and not every claim on the remote.
+        `known` is the parse cache as loaded; `also`, claims parsed without reading them
+        back (fetch_listing's `wrote`): both are used, and the cache is saved when what the
+        listing used differs from what it loaded.
         """
         claims_prefix = self.mirror + "claims/"
         log_mirror = refnames.to_mirror(self.my_log_ref, self.remote_key)
@@ -136,10 +141,14 @@ class ClaimStore:
         if known is None:  # else the caller loaded it (while fetching)
             # A few refs of my own parse faster than the whole cache loads.
             known = parsecache.load(cache_file) if only is None else {}
+        also = also or {}
         readable = [
             e.oid
             for e in entries
-            if e.type == "commit" and e.size <= MAX_OBJECT_BYTES and e.oid not in known
+            if e.type == "commit"
+            and e.size <= MAX_OBJECT_BYTES
+            and e.oid not in known
+            and e.oid not in also
         ]
         raw = read_objects(self.cwd, readable)
         claims: list[Claim] = []
@@ -155,7 +164,7 @@ class ClaimStore:
                     InvalidRef(remote_ref, e.oid, f"object is {e.size} bytes, over the limit")
                 )
                 continue
-            hit = known.get(e.oid) or used.get(e.oid)
+            hit = known.get(e.oid) or also.get(e.oid) or used.get(e.oid)
             if hit is None:
                 try:
                     claim = parse_claim_message(

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from bench import profile
 from bench.report import Results, Row, Target
 from bench.timing import Plan, interleaved, timed
 from bench.world import FILE, Transport, World, commit_object
 from tests.gitenv import Agent
 
 TARGET = Target("≤ 1.3x floor", most=1.3)
+# What `git claim PATH` and `git claim --json` import (gitcoord/cli/entry.py's lean route).
+CLAIM_IMPORTS = ["gitcoord.cli.entry", "gitcoord.cli.claim_run", "gitcoord.cli.outcome"]
 FETCH_FLOOR = ["git", "fetch", "--no-tags", "--prune", "origin", "+refs/claims/*:refs/x/*"]
 
 
@@ -49,6 +52,18 @@ def run(world: World, transport: Transport, plan: Plan, results: Results) -> Non
     )
     if transport is FILE:
         results.facts.append(_process_count(agent, world.root / "trace"))
+        results.facts.append(
+            profile.split(
+                "one `git claim PATH` over file://",
+                [],
+                agent.path,
+                env,
+                outer="claim",
+                imports=CLAIM_IMPORTS,
+                runs=plan.runs,
+                prepare=lambda n: ["git", "claim", f"bench/profile-{n}.py"],
+            )
+        )
 
 
 def _process_count(agent: Agent, trace: Path) -> str:

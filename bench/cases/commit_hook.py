@@ -13,6 +13,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from bench import profile
 from bench.report import Results, Row, Target
 from bench.timing import Plan, check, interleaved, timed
 from bench.world import FILE, Transport, World
@@ -60,6 +61,27 @@ def run(world: World, transport: Transport, plan: Plan, results: Results) -> Non
         f"interpreter the shim starts, no gitcoord): {_ms(python.median)} median, "
         f"+{_ms(python.median - none.median)} over no hook; the gitcoord hook "
         f"+{_ms(hook.median - none.median)}"
+    )
+
+    def staged(n: int) -> list[str]:
+        (me.path / "work.txt").write_text(f"profile {n}\n")
+        check(["git", "add", "work.txt"], me.path, env)
+        return ["git", "-c", f"core.hooksPath={hooks['pre-commit']}", "commit", "-q", "-m", "p"]
+
+    results.facts.append(
+        profile.split(
+            f"the pre-commit hook ({CLAIMS:,} live claims, fresh snapshot; git commit's own "
+            "median without a hook taken off)",
+            [],
+            me.path,
+            env,
+            outer="commit",
+            imports=["gitcoord.hook_entry", "gitcoord.hook_checks"],
+            python_flags=["-S"],
+            runs=plan.runs,
+            prepare=staged,
+            baseline=none.median,
+        )
     )
 
 

@@ -11,6 +11,8 @@ import json
 import shutil
 from pathlib import Path
 
+from bench import profile
+from bench.cases.claim_latency import CLAIM_IMPORTS
 from bench.report import Results, Row, Target
 from bench.timing import BenchError, Plan, check, interleaved, timed
 from bench.world import FILE, Transport, World, remote_url
@@ -67,6 +69,18 @@ def run(world: World, transport: Transport, plan: Plan, results: Results) -> Non
     results.add(
         Row(f"{name}, warm", transport.name, TARGET, "fetch, up to date", stats[0], stats[1])
     )
+    if transport is FILE:
+        results.facts.append(
+            profile.split(
+                f"`git claim --json` with {LIVE:,} live claims, warm, over file://",
+                LIST,
+                reader.path,
+                env,
+                outer="claim",
+                imports=CLAIM_IMPORTS,
+                runs=plan.heavy_runs,
+            )
+        )
     results.add(
         Row(f"{name}, cold", transport.name, TARGET, "fetch into new repo", stats[2], stats[3])
     )
