@@ -13,12 +13,14 @@ line puts the development venv's site-packages on the path, which costs no impor
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import sysconfig
 from pathlib import Path
 
 MARKER = "GITCOORD_BENCH_INSTALLED"  # set in the child: it runs from the installed copy
+_PYCACHE = shutil.ignore_patterns("__pycache__")
 
 
 def running_installed() -> bool:
@@ -27,6 +29,12 @@ def running_installed() -> bool:
 
 def make_venv(root: Path, checkout: Path) -> Path:
     """A venv under `root` with this checkout pip-installed into it; its python."""
+    # From a copy of the sources: setuptools builds in the source tree's build/, where a
+    # file from an older checkout would be packed into the wheel as well.
+    source = root / "source"
+    shutil.copytree(checkout / "gitcoord", source / "gitcoord", ignore=_PYCACHE)
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy2(checkout / name, source / name)
     venv = root / "venv"
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
     python = venv / "bin" / "python"
@@ -41,7 +49,7 @@ def make_venv(root: Path, checkout: Path) -> Path:
             "--quiet",
             "--no-deps",
             "--no-warn-script-location",
-            str(checkout),
+            str(source),
         ],
         check=True,
     )

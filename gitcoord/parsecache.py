@@ -29,23 +29,25 @@ from gitcoord.modes import Mode
 from gitcoord.paths import ClaimPath
 
 MAGIC = b"gitcoord parse cache\n"
-SCHEMA = 2  # bump when the entry tuple changes
+SCHEMA = 3  # bump when the entry tuple changes
 _MODES = {m.value: m for m in Mode}
 
 
 class Parsed(NamedTuple):
     claim: Claim
     compact: str  # public_json() as the snapshot stores it (compact, ASCII)
-    pretty: str  # public_json() as `--json` prints it (indent=2, UTF-8), at depth 0
+    # public_json() as `git claim --json` prints it inside its "claims" list (indent=2,
+    # UTF-8, at depth 2), without the closing brace: "mine" and "expired" follow.
+    listed: str
 
 
 def parsed(claim: Claim) -> Parsed:
     public = claim.public_json()
-    return Parsed(
-        claim,
-        json.dumps(public, separators=(",", ":")),
-        json.dumps(public, indent=2, ensure_ascii=False),
-    )
+    pretty = json.dumps(public, indent=2, ensure_ascii=False)
+    # '{\n  "format": 1,\n  ...\n}' at depth 0 (JSON strings hold no raw newline), moved
+    # to depth 2, its closing line dropped.
+    listed = "    " + pretty[:-2].replace("\n", "\n    ")
+    return Parsed(claim, json.dumps(public, separators=(",", ":")), listed)
 
 
 # An entry is the claim's fields in Claim's own order, ClaimPath and Mode flattened, then the
@@ -60,7 +62,7 @@ def _fields(p: Parsed) -> tuple[Any, ...]:
         c.mode.value,
         *c[3:14],  # agent .. ref
         p.compact,
-        p.pretty,
+        p.listed,
     )
 
 

@@ -32,7 +32,7 @@ from gitcoord.transport import PushResult, RefUpdate
 
 # The server's compare-and-swap lost a race (a ref changed after the advertisement): this is
 # a stale lease, answered by a fresh listing, not a refusal by a server hook.
-_LOST_RACE = re.compile(r"atomic transaction failed|failed to lock|cannot lock ref|stale info")
+_LOST_RACE = r"atomic transaction failed|failed to lock|cannot lock ref|stale info"  # re caches
 MAX_STALE_RETRIES = 12
 
 CONTEND_SECONDS = 3.0  # without --wait: how long an older contender waits for younger ones
@@ -113,7 +113,7 @@ class Coordinator:
         culprits = [
             s
             for s in result.culprits()
-            if "remote rejected" in s.summary and not _LOST_RACE.search(s.summary)
+            if "remote rejected" in s.summary and not re.search(_LOST_RACE, s.summary)
         ]
         if not culprits:
             return None

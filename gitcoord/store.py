@@ -33,7 +33,16 @@ class InvalidRef(NamedTuple):
 
 
 class Listing:
-    __slots__ = ("by_ref", "claims", "fetched_at", "invalid", "log_tip", "parsed")
+    __slots__ = (
+        "_by_path",
+        "by_ref",
+        "claims",
+        "fetched_at",
+        "invalid",
+        "log_tip",
+        "parsed",
+        "snapshot_claims",
+    )
 
     def __init__(
         self,
@@ -51,6 +60,23 @@ class Listing:
         self.by_ref.update({i.ref: i for i in invalid})
         # Each claim's public JSON, already encoded, by OID (from the parse cache).
         self.parsed = parsed or {}
+        self.snapshot_claims: str | None = None  # the snapshot's "claims" text, when known
+        self._by_path: list[Claim] | None = None
+
+    def by_path(self) -> list[Claim]:
+        """The claims in display order: by path (a directory after the file of its name),
+        mode, agent."""
+        if self._by_path is None:
+            # ClaimPath's own order, through its fields: cheaper than comparing ClaimPaths.
+            self._by_path = sorted(
+                self.claims, key=lambda c: (c.path.key, c.path.is_dir, c.mode.value, c.agent)
+            )
+        return self._by_path
+
+    def snapshot_text(self) -> str:
+        if self.snapshot_claims is None:
+            self.snapshot_claims = ",".join(self.encoded(c).compact for c in self.claims)
+        return self.snapshot_claims
 
     def live(self, at: float, skew: float) -> list[Claim]:
         return [c for c in self.claims if not c.is_expired(at, skew)]
@@ -131,16 +157,29 @@ class ClaimStore:
         """
         claims_prefix = self.mirror + "claims/"
         log_mirror = refnames.to_mirror(self.my_log_ref, self.remote_key)
-        found = list_refs(self.cwd, claims_prefix, log_mirror)
+        cache_file = self.parse_cache_path
+        loaded: dict[str, Parsed] = {} if known is None else known
+        guess: list[tuple[Listing, list[tuple[str, str]]]] = []
+
+        def meanwhile() -> None:  # while git reads the refs
+            if known is None and only is None:  # (a few refs of mine parse faster)
+                loaded.update(parsecache.load(cache_file))
+            if only is None and not also and loaded:
+                guess.append(self._unchanged(loaded))
+
+        found = list_refs(self.cwd, claims_prefix, log_mirror, meanwhile=meanwhile)
         log_entries = [e for e in found if e.ref == log_mirror]
         entries = [e for e in found if e.ref.startswith(claims_prefix)]
+        log_tip = log_entries[0].oid if log_entries else None
+        at = fetched_at if fetched_at is not None else timeutil.now()
+        if guess and guess[0][1] == [(e.ref, e.oid) for e in entries]:
+            listing = guess[0][0]
+            listing.fetched_at, listing.log_tip = at, log_tip
+            return listing
         if only is not None:
             wanted = {refnames.to_mirror(ref, self.remote_key) for ref in only}
             entries = [e for e in entries if e.ref in wanted]
-        cache_file = self.parse_cache_path
-        if known is None:  # else the caller loaded it (while fetching)
-            # A few refs of my own parse faster than the whole cache loads.
-            known = parsecache.load(cache_file) if only is None else {}
+        known = loaded
         also = also or {}
         readable = [
             e.oid
@@ -189,13 +228,18 @@ class ClaimStore:
         # Keep exactly what this full listing used: new claims in, vanished ones out.
         if only is None and used.keys() != known.keys():
             parsecache.save(cache_file, used)
-        return Listing(
-            claims=claims,
-            invalid=invalid,
-            fetched_at=fetched_at if fetched_at is not None else timeutil.now(),
-            log_tip=log_entries[0].oid if log_entries else None,
-            parsed=used,
-        )
+        return Listing(claims=claims, invalid=invalid, fetched_at=at, log_tip=log_tip, parsed=used)
+
+    def _unchanged(self, cached: dict[str, Parsed]) -> tuple[Listing, list[tuple[str, str]]]:
+        """The listing if the mirror holds exactly the cached claims, and the (mirror ref,
+        OID) pairs it then lists: the cache keeps the last full listing's claims in its ref
+        order. Built, with what the snapshot and the display need, while git reads the
+        refs; used only if git then lists exactly those pairs (no more, no invalid ref)."""
+        listing = Listing([p.claim for p in cached.values()], [], 0.0, parsed=cached)
+        listing.snapshot_text()
+        listing.by_path()
+        key = self.remote_key
+        return listing, [(refnames.to_mirror(c.ref, key), c.oid) for c in listing.claims]
 
     @property
     def parse_cache_path(self) -> Path:
@@ -251,7 +295,7 @@ class ClaimStore:
             "fetched_at": timeutil.to_iso(listing.fetched_at),
         }
         compact = (",", ":")
-        claims = ",".join(listing.encoded(c).compact for c in listing.claims)
+        claims = listing.snapshot_text()
         invalid = json.dumps([i._asdict() for i in listing.invalid], separators=compact)
         text = (
             f'{json.dumps(head, separators=compact)[:-1]},"claims":[{claims}],"invalid":{invalid}}}'

@@ -21,16 +21,6 @@ from typing import NamedTuple
 from gitcoord.errors import CannotVerify
 from gitcoord.gitcmd import GitResult, RunningGit, run_git
 
-# Messages by which git says it never reached, or was not let into, the remote.
-_UNREACHABLE = re.compile(
-    r"Could not read from remote repository|unable to access|Connection refused|"
-    r"unable to connect|Could not resolve host|Authentication failed|Permission denied|"
-    r"does not appear to be a git repository|remote end hung up|Connection timed out|"
-    r"No route to host|Network is unreachable|early EOF|protocol error|"
-    r"Connection reset|Broken pipe|timed out",
-    re.IGNORECASE,
-)
-
 
 class RefUpdate(NamedTuple):
     """Set `ref` to `new` (None deletes it) only if it is still `expect` (None: must not exist)."""
@@ -94,7 +84,7 @@ _BOILERPLATE = (
 
 
 def unreachable(result: GitResult, remote: str) -> CannotVerify:
-    leftover = _LEFTOVER.search(result.err)
+    leftover = re.search(_LEFTOVER, result.err)
     if leftover:
         # Not the network: a git process killed while rewriting packed-refs left its
         # temporary file, and git refuses every later ref deletion until it is removed.
@@ -183,8 +173,9 @@ def fetch(
 # that ref fails until someone removes it ("a git process may have crashed ... remove the file
 # manually"). Locks on the private mirror refs (refs/gitcoord/) are removed and the fetch
 # retried: those refs are a cache that the fetch rewrites anyway. Any other lock is the user's.
-_STALE_LOCK = re.compile(r"Unable to create '([^']+\.lock)': File exists")
-_LEFTOVER = re.compile(r"unable to create file (\S+packed-refs\.new): File exists")
+# Patterns as text: re compiles (and caches) them on first use, which is only on failure.
+_STALE_LOCK = r"Unable to create '([^']+\.lock)': File exists"
+_LEFTOVER = r"unable to create file (\S+packed-refs\.new): File exists"
 
 
 def _leftover_error(path: str, remote: str) -> CannotVerify:
@@ -200,7 +191,7 @@ def _leftover_error(path: str, remote: str) -> CannotVerify:
 
 
 def _clear_stale_mirror_locks(result: GitResult, cwd: str, remote: str) -> bool:
-    locks = _STALE_LOCK.findall(result.err)
+    locks = re.findall(_STALE_LOCK, result.err)
     if not locks:
         return False
     foreign = [p for p in locks if "/refs/gitcoord/" not in p.replace(os.sep, "/")]

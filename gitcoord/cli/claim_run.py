@@ -156,10 +156,7 @@ def _list(ctx: Context, as_json: bool) -> None:
     ctx.warn_invalid(listing)
     at = timeutil.now()
     skew = ctx.config.claims.clock_skew
-    # ClaimPath's own order, through its fields: cheaper than comparing ClaimPath objects.
-    claims = sorted(
-        listing.claims, key=lambda c: (c.path.key, c.path.is_dir, c.mode.value, c.agent)
-    )
+    claims = listing.by_path()
     mine = {c.ref for c in claims if c.agent == ctx.me.agent and c.session == ctx.me.session}
     if as_json:
         flags = {c.ref: (c.ref in mine, c.is_expired(at, skew)) for c in claims}
@@ -195,16 +192,13 @@ def _listing_json(
     text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
     if not claims:
         return text
-    items = []
-    for c in claims:
-        mine, expired = flags[c.ref]
-        # '{\n  "format": 1,\n  ...\n}' at depth 0 (JSON strings hold no raw newline),
-        # moved to depth 2, with "mine" and "expired" last.
-        body = listing.encoded(c).pretty[:-2].replace("\n", "\n    ")
-        items.append(
-            f'    {body},\n      "mine": {_JSON_BOOL[mine]},\n'
-            f'      "expired": {_JSON_BOOL[expired]}\n    }}'
-        )
+    encoded = listing.encoded
+    tails = {
+        (m, e): f',\n      "mine": {_JSON_BOOL[m]},\n      "expired": {_JSON_BOOL[e]}\n    }}'
+        for m in (True, False)
+        for e in (True, False)
+    }
+    items = [encoded(c).listed + tails[flags[c.ref]] for c in claims]
     # The first such text is the key's: a string before it (the agent) has its quotes escaped.
     claims_json = '"claims": [\n' + ",\n".join(items) + "\n  ],"
     return text.replace('"claims": [],', claims_json, 1)
