@@ -40,9 +40,9 @@ class Stat:
 class Plan:
     """How many runs each measurement gets, after `warmup` unrecorded ones."""
 
-    runs: int = 5
+    runs: int = 7
     warmup: int = 1
-    heavy_runs: int = 3  # for the 1,000-path, 5,000-claim and 16-agent cases
+    heavy_runs: int = 4  # for the 1,000-path, 5,000-claim and 16-agent cases
 
 
 def check(

@@ -6,7 +6,7 @@ Speaks only in refs and objects; the claim protocol (protocol.py) decides what t
 from __future__ import annotations
 
 import json
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -41,6 +41,7 @@ class Listing:
         "invalid",
         "log_tip",
         "parsed",
+        "prepared",
         "snapshot_claims",
     )
 
@@ -61,6 +62,7 @@ class Listing:
         # Each claim's public JSON, already encoded, by OID (from the parse cache).
         self.parsed = parsed or {}
         self.snapshot_claims: str | None = None  # the snapshot's "claims" text, when known
+        self.prepared: str | None = None  # what fetch_listing's `prepare` made of it
         self._by_path: list[Claim] | None = None
 
     def by_path(self) -> list[Claim]:
@@ -115,12 +117,16 @@ class ClaimStore:
         log = self.my_log_ref if not all_logs else refnames.LOG
         return [claims, f"+{log}*:{refnames.to_mirror(log, self.remote_key)}*"]
 
-    def fetch_listing(self, wrote: Sequence[Claim] = ()) -> Listing:
+    def fetch_listing(
+        self, wrote: Sequence[Claim] = (), prepare: Callable[[Listing], str] | None = None
+    ) -> Listing:
         """A fresh listing: fetch refs/claims/* (and my log tip), then read it.
 
         `wrote`: claims whose objects this process just wrote (with their OIDs). An OID
         names its content, so where the remote has them they are parsed from the message
         in hand, not read back from git (one `cat-file` and 1,000 reads for 1,000 paths).
+        `prepare` (a command's output for a listing) may run on the listing predicted while
+        git reads the refs; the result is the returned listing's `prepared` if it was that.
         """
         known: dict[str, Parsed] = {}
         mine: dict[str, Parsed] = {}
@@ -133,7 +139,7 @@ class ClaimStore:
                     mine[c.oid] = parsecache.parsed(again)
 
         fetch(self.cwd, self.remote, self._refspecs(), meanwhile=meanwhile)
-        listing = self.read_listing(known=known, also=mine)
+        listing = self.read_listing(known=known, also=mine, prepare=prepare)
         self._write_snapshot(listing)
         return listing
 
@@ -146,6 +152,7 @@ class ClaimStore:
         only: Collection[str] | None = None,
         known: dict[str, Parsed] | None = None,
         also: dict[str, Parsed] | None = None,
+        prepare: Callable[[Listing], str] | None = None,
     ) -> Listing:
         """The claims in the local mirror, as last fetched; no network.
 
@@ -153,7 +160,7 @@ class ClaimStore:
         for a caller that needs its own refs and not every claim on the remote.
         `known` is the parse cache as loaded; `also`, claims parsed without reading them
         back (fetch_listing's `wrote`): both are used, and the cache is saved when what the
-        listing used differs from what it loaded.
+        listing used differs from what it loaded. `prepare`: as for fetch_listing.
         """
         claims_prefix = self.mirror + "claims/"
         log_mirror = refnames.to_mirror(self.my_log_ref, self.remote_key)
@@ -165,7 +172,7 @@ class ClaimStore:
             if known is None and only is None:  # (a few refs of mine parse faster)
                 loaded.update(parsecache.load(cache_file))
             if only is None and not also and loaded:
-                guess.append(self._unchanged(loaded))
+                guess.append(self._unchanged(loaded, prepare))
 
         found = list_refs(self.cwd, claims_prefix, log_mirror, meanwhile=meanwhile)
         log_entries = [e for e in found if e.ref == log_mirror]
@@ -230,7 +237,9 @@ class ClaimStore:
             parsecache.save(cache_file, used)
         return Listing(claims=claims, invalid=invalid, fetched_at=at, log_tip=log_tip, parsed=used)
 
-    def _unchanged(self, cached: dict[str, Parsed]) -> tuple[Listing, list[tuple[str, str]]]:
+    def _unchanged(
+        self, cached: dict[str, Parsed], prepare: Callable[[Listing], str] | None
+    ) -> tuple[Listing, list[tuple[str, str]]]:
         """The listing if the mirror holds exactly the cached claims, and the (mirror ref,
         OID) pairs it then lists: the cache keeps the last full listing's claims in its ref
         order. Built, with what the snapshot and the display need, while git reads the
@@ -238,6 +247,8 @@ class ClaimStore:
         listing = Listing([p.claim for p in cached.values()], [], 0.0, parsed=cached)
         listing.snapshot_text()
         listing.by_path()
+        if prepare is not None:
+            listing.prepared = prepare(listing)
         key = self.remote_key
         return listing, [(refnames.to_mirror(c.ref, key), c.oid) for c in listing.claims]
 

@@ -152,21 +152,27 @@ def _claim(
 
 
 def _list(ctx: Context, as_json: bool) -> None:
-    listing = ctx.listing()
+    # The output is rendered while git reads the refs when the listing can be predicted
+    # (store.read_listing); it is used only if the prediction held.
+    listing = ctx.listing(prepare=lambda predicted: _render(ctx, predicted, as_json))
     ctx.warn_invalid(listing)
+    text = listing.prepared if listing.prepared is not None else _render(ctx, listing, as_json)
+    sys.stdout.write(text)
+
+
+def _render(ctx: Context, listing: Listing, as_json: bool) -> str:
     at = timeutil.now()
     skew = ctx.config.claims.clock_skew
     claims = listing.by_path()
     mine = {c.ref for c in claims if c.agent == ctx.me.agent and c.session == ctx.me.session}
     if as_json:
         flags = {c.ref: (c.ref in mine, c.is_expired(at, skew)) for c in claims}
-        sys.stdout.write(_listing_json(ctx.me.agent, listing, claims, flags))
-        return
+        return _listing_json(ctx.me.agent, listing, claims, flags)
     if not claims:
-        print("no live claims")
-        return
+        return "no live claims\n"
     width = min(max(len(str(c.path)) for c in claims), 60)
     awidth = min(max(len(c.agent) for c in claims), 30)
+    lines = []
     for c in claims:
         mark = "*" if c.ref in mine else " "
         left = c.expires_at - at
@@ -176,7 +182,10 @@ def _list(ctx: Context, as_json: bool) -> None:
             else ("expired" + ("" if c.is_expired(at, skew) else " (within skew)"))
         )
         why = f'  "{c.reason}"' if c.reason else ""
-        print(f"{mark} {c.path!s:<{width}}  {c.mode.value:<6}  {c.agent:<{awidth}}  {when}{why}")
+        lines.append(
+            f"{mark} {c.path!s:<{width}}  {c.mode.value:<6}  {c.agent:<{awidth}}  {when}{why}\n"
+        )
+    return "".join(lines)
 
 
 _JSON_BOOL = {True: "true", False: "false"}
