@@ -10,6 +10,7 @@ import json
 import os
 from typing import Any, NamedTuple
 
+from gitcoord import flatjson
 from gitcoord.modes import Mode, compatible
 from gitcoord.paths import ClaimPath, overlaps
 from gitcoord.timeutil import from_iso, to_iso
@@ -100,7 +101,8 @@ class Claim(NamedTuple):
 
     def message(self) -> str:
         summary = f"claim {self.mode.value} {json.dumps(str(self.path))} by {self.agent}"
-        return summary + "\n\n" + json.dumps(self.to_json(), sort_keys=True, indent=1) + "\n"
+        body = flatjson.dumps(self.to_json(), sort_keys=True, indent=1)  # json.dumps's text
+        return summary + "\n\n" + body + "\n"
 
 
 _STR_FIELDS = ("id", "agent", "host", "worktree", "session", "reason", "nonce")

@@ -22,7 +22,7 @@ import marshal
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from gitcoord import __version__
+from gitcoord import __version__, flatjson
 from gitcoord.atomicfile import write_atomic
 from gitcoord.claim import FORMAT_VERSION, Claim
 from gitcoord.modes import Mode
@@ -43,11 +43,15 @@ class Parsed(NamedTuple):
 
 def parsed(claim: Claim) -> Parsed:
     public = claim.public_json()
-    pretty = json.dumps(public, indent=2, ensure_ascii=False)
-    # '{\n  "format": 1,\n  ...\n}' at depth 0 (JSON strings hold no raw newline), moved
-    # to depth 2, its closing line dropped.
-    listed = "    " + pretty[:-2].replace("\n", "\n    ")
-    return Parsed(claim, json.dumps(public, separators=(",", ":")), listed)
+    return Parsed(claim, json.dumps(public, separators=(",", ":")), listed_text(public))
+
+
+def listed_text(public: dict[str, Any]) -> str:
+    """The claim's object as `git claim --json` prints it in its list: json.dumps(public,
+    indent=2, ensure_ascii=False) moved to depth 2, without its closing line."""
+    pretty = flatjson.dumps(public, indent=2, ensure_ascii=False)
+    # '{\n  "k": v,\n  ...\n}' (JSON strings hold no raw newline) moved to depth 2.
+    return "    " + pretty[:-2].replace("\n", "\n    ")
 
 
 # An entry is the claim's fields in Claim's own order, ClaimPath and Mode flattened, then the

@@ -4,6 +4,7 @@ they must behave exactly like what they replace."""
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import subprocess
 import sys
@@ -13,7 +14,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gitcoord import digests
+from gitcoord import digests, flatjson, parsecache
 from gitcoord.atomicfile import write_atomic
 from gitcoord.transport import fetch
 from tests.gitenv import Agent
@@ -80,3 +81,41 @@ def test_fetch_stops_its_git_when_the_overlapped_work_fails(alice: Agent, bob: A
     assert ran == [1]
     refs = bob.git("for-each-ref", "--format=%(refname)", "refs/gitcoord/origin/claims/")
     assert refs.strip().startswith("refs/gitcoord/origin/claims/w/")
+
+
+_SCALAR = (
+    st.text()
+    | st.integers()
+    | st.floats(allow_nan=True, allow_infinity=True)
+    | st.booleans()
+    | st.none()
+)
+
+
+_OBJECTS = st.dictionaries(st.text(), _SCALAR | st.lists(st.integers(), max_size=2))
+
+
+@given(_OBJECTS, st.integers(0, 3), st.booleans(), st.booleans())
+def test_flatjson_writes_jsons_indented_text(
+    obj: dict[str, object], indent: int, sort_keys: bool, ascii_only: bool
+) -> None:
+    expected = json.dumps(obj, indent=indent, sort_keys=sort_keys, ensure_ascii=ascii_only)
+    assert flatjson.dumps(obj, indent=indent, sort_keys=sort_keys, ensure_ascii=ascii_only) == (
+        expected
+    )
+
+
+@given(_OBJECTS.filter(bool))
+def test_listed_text_is_jsons_indented_text_at_depth_two(public: dict[str, object]) -> None:
+    pretty = json.dumps(public, indent=2, ensure_ascii=False)
+    assert parsecache.listed_text(public) == "    " + pretty[:-2].replace("\n", "\n    ")
+
+
+@given(st.text())
+def test_ref_keys_are_the_base32_of_the_whole_digest(text: str) -> None:
+    import base64
+
+    from gitcoord import refnames
+
+    digest = hashlib.sha256(("path\0" + text).encode("utf-8", "surrogatepass")).digest()
+    assert refnames.path_key(text) == base64.b32encode(digest).decode().lower()[:26]
