@@ -8,9 +8,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from bench import profile
+from bench.cases.claim_latency import CLAIM_IMPORTS
 from bench.report import Results, Row, Target
 from bench.timing import Plan, check, interleaved, timed
-from bench.world import Transport, World
+from bench.world import FILE, Transport, World
 from gitcoord.objects import write_commits
 from tests.gitenv import Agent
 
@@ -48,6 +50,25 @@ def run(world: World, transport: Transport, plan: Plan, results: Results) -> Non
             many_stat,
         )
     )
+    if transport is FILE:
+
+        def fresh_claim(n: int) -> list[str]:
+            check(release, agent.path, env)  # untimed: prepare runs before the clock starts
+            return ["git", "claim", *(f"split/{n}/{k // 100}/file-{k}.py" for k in range(PATHS))]
+
+        results.facts.append(
+            profile.split(
+                f"one claim of {PATHS:,} paths over file://",
+                [],
+                agent.path,
+                env,
+                outer="claim",
+                imports=CLAIM_IMPORTS,
+                runs=plan.heavy_runs,
+                prepare=fresh_claim,
+            )
+        )
+        check(release, agent.path, env)
     raw_one, raw_many = interleaved(
         [lambda r: _raw(agent, 1, r), lambda r: _raw(agent, PATHS, r)], RAW_RUNS, 0
     )
