@@ -242,11 +242,10 @@ class ClaimStore:
     ) -> tuple[Listing, list[tuple[str, str]]]:
         """The listing if the mirror holds exactly the cached claims, and the (mirror ref,
         OID) pairs it then lists: the cache keeps the last full listing's claims in its ref
-        order. Built, with what the snapshot and the display need, while git reads the
+        order. Built, with the snapshot's text and `prepare`'s output, while git reads the
         refs; used only if git then lists exactly those pairs (no more, no invalid ref)."""
         listing = Listing([p.claim for p in cached.values()], [], 0.0, parsed=cached)
         listing.snapshot_text()
-        listing.by_path()
         if prepare is not None:
             listing.prepared = prepare(listing)
         key = self.remote_key

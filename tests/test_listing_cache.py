@@ -140,3 +140,18 @@ def test_the_read_after_my_write_parses_my_claims_without_reading_them_back(
     assert {c["oid"] for c in held} <= mine.keys()
     for oid, claim in mine.items():
         assert {**claim, "mine": None} == {**theirs[oid], "mine": None}
+
+
+def test_a_predicted_listing_is_dropped_when_one_object_changed(alice: Agent, bob: Agent) -> None:
+    """Same refs, same count, one new object (a renewal): the listing built from the cache
+    while git reads the refs must not be the one shown."""
+    assert alice.claim("src/a.py", "src/b.py").rc == 0
+    before = _listed(bob)
+    assert _listed(bob) == before  # unchanged: the predicted listing is the right one
+    assert alice.claim("--renew", "src/a.py").rc == 0
+    after = _listed(bob)
+    assert [c["ref"] for c in after["claims"]] == [c["ref"] for c in before["claims"]]
+    assert after["claims"] == [
+        {**c, "mine": False} for c in _listed(alice)["claims"]
+    ]  # alice's own view: the renewed object
+    assert after["claims"][0]["oid"] != before["claims"][0]["oid"]
