@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import argparse
 import compileall
+import shlex
 import shutil
 import signal
+import subprocess
 import sys
 import tempfile
 import time
@@ -72,8 +74,14 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 
 def main(argv: list[str]) -> int:
     args = parse_args(argv)
+    fallback = None
     if not args.editable and not installed.running_installed():
-        return _from_installed_copy(args, argv)
+        try:
+            return _from_installed_copy(args, argv)
+        except subprocess.CalledProcessError as exc:
+            fallback = f"`{shlex.join(str(a) for a in exc.cmd)}` exited with {exc.returncode}"
+            print(f"could not install a copy ({fallback}); measuring the editable install")
+            args.editable = True
     # Stopped with SIGTERM: still stop sshd and remove the temporary repositories.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     plan = Plan(runs=args.runs, heavy_runs=args.heavy_runs)
@@ -82,7 +90,11 @@ def main(argv: list[str]) -> int:
     host = machine.describe()  # before the run: the load average at start
     results = Results(rows=[], facts=[], skipped=[])
     results.facts.append(
-        "gitcoord as measured: the development checkout's editable install (--editable)"
+        f"gitcoord as measured: the development checkout's editable install, as a pip-installed "
+        f"copy could not be made ({fallback}): every interpreter start here includes "
+        "setuptools' editable finder"
+        if fallback
+        else "gitcoord as measured: the development checkout's editable install (--editable)"
         if args.editable
         else "gitcoord as measured: pip-installed from this checkout (not editable) into a "
         "fresh venv, as users get it; `python -c pass` is that venv's interpreter"
