@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
+import sys
 from pathlib import Path
 
 from bench import profile
 from bench.report import Results, Row, Target
-from bench.timing import Plan, interleaved, timed
+from bench.timing import Plan, check, interleaved, timed
 from bench.world import FILE, Transport, World, commit_object
 from tests.gitenv import Agent
 
@@ -64,6 +66,34 @@ def run(world: World, transport: Transport, plan: Plan, results: Results) -> Non
                 prepare=lambda n: ["git", "claim", f"bench/profile-{n}.py"],
             )
         )
+        in_process = _claims_in_one_process(agent, plan.runs)
+        results.facts.append(
+            f"one claim made by a process that has already started and imported (what a "
+            f"resident helper would pay, less its client): {in_process * 1000:.1f} ms median "
+            f"of {plan.runs} claims in one Python process over file://; the floor here: "
+            f"{floor_stat.median * 1000:.1f} ms"
+        )
+
+
+# Claims in a loop in one interpreter, each with a fresh Context (repository, config and
+# identity read again): the per-claim cost with the interpreter's start and the imports gone.
+_IN_PROCESS = """
+import contextlib, io, json, statistics, sys, time
+from gitcoord.cli.claim_run import run_claim
+spent = []
+for n in range(int(sys.argv[1])):
+    start = time.perf_counter()
+    with contextlib.redirect_stdout(io.StringIO()):
+        run_claim(paths=[f"bench/in-process-{n}.py"])
+    spent.append(time.perf_counter() - start)
+print(json.dumps(statistics.median(spent)))
+"""
+
+
+def _claims_in_one_process(agent: Agent, runs: int) -> float:
+    out = check([sys.executable, "-c", _IN_PROCESS, str(runs)], agent.path, agent.environ())
+    seconds: float = json.loads(out)
+    return seconds
 
 
 def _process_count(agent: Agent, trace: Path) -> str:
