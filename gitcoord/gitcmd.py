@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import shlex
 import subprocess
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import NamedTuple
 
 from gitcoord.errors import GitFailed
@@ -83,33 +83,38 @@ def run_git(
     return result
 
 
-class RunningGit:
-    """A git process started and not yet waited for, so the caller can work meanwhile."""
-
-    def __init__(self, args: Sequence[str], cwd: str | os.PathLike[str] | None) -> None:
-        self.argv = ("git", *args)
-        try:
-            self.proc = subprocess.Popen(
-                self.argv,
-                cwd=cwd,
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                env=git_env(),
-            )
-        except FileNotFoundError:
-            raise GitFailed("git is not installed or not on PATH") from None
-
-    def wait(self) -> GitResult:
-        """Its result; it never raises for git's exit code (the caller judges it)."""
-        out, err = self.proc.communicate()
-        return GitResult(self.argv, self.proc.returncode, out, err)
-
-    def stop(self) -> None:
-        """Kill it and reap it (the caller failed while it ran)."""
-        if self.proc.poll() is None:
-            self.proc.kill()
-        self.proc.communicate()
+def run_git_while(
+    args: Sequence[str],
+    *,
+    cwd: str | os.PathLike[str] | None,
+    meanwhile: Callable[[], None] | None,
+) -> GitResult:
+    """`git ARGS`, with `meanwhile()` run in this process while git works (local work that
+    does not depend on git's answer). Never raises for git's exit code: the caller judges
+    it. If `meanwhile` raises, git is killed and reaped first."""
+    if meanwhile is None:
+        return run_git(args, cwd=cwd, check=False)
+    argv = ("git", *args)
+    try:
+        proc = subprocess.Popen(
+            argv,
+            cwd=cwd,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=git_env(),
+        )
+    except FileNotFoundError:
+        raise GitFailed("git is not installed or not on PATH") from None
+    try:
+        meanwhile()
+    except BaseException:
+        if proc.poll() is None:
+            proc.kill()
+        proc.communicate()
+        raise
+    out, err = proc.communicate()
+    return GitResult(argv, proc.returncode, out, err)
 
 
 def describe_failure(result: GitResult) -> str:

@@ -18,7 +18,7 @@ from typing import NamedTuple
 
 from gitcoord.digests import sha1
 from gitcoord.errors import GitFailed
-from gitcoord.gitcmd import RunningGit, describe_failure, run_git
+from gitcoord.gitcmd import describe_failure, run_git, run_git_while
 
 EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
 
@@ -162,14 +162,7 @@ def list_refs(
     """Refs matching any of `patterns` (for-each-ref: a prefix up to a slash, or exact).
     `meanwhile` runs here while git reads the refs (5,000 loose refs: ~30 ms)."""
     args = ["for-each-ref", "--format=%(objectname) %(objecttype) %(objectsize) %(refname)"]
-    running = RunningGit([*args, *patterns], cwd)
-    try:
-        if meanwhile is not None:
-            meanwhile()
-    except BaseException:
-        running.stop()
-        raise
-    res = running.wait()
+    res = run_git_while([*args, *patterns], cwd=cwd, meanwhile=meanwhile)
     if res.returncode != 0:
         raise GitFailed(describe_failure(res))
     entries = []

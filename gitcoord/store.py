@@ -109,6 +109,7 @@ class ClaimStore:
         self.mirror = refnames.mirror_prefix(self.remote_key)
         self.my_log_ref = refnames.log_ref(me.agent)
         self._unwritten = CommitBatch()
+        self._messages: dict[str, str] = {}  # claim messages this process wrote, by OID
 
     # -- reading -------------------------------------------------------------------------
 
@@ -135,7 +136,8 @@ class ClaimStore:
             known.update(parsecache.load(self.parse_cache_path))
             for c in wrote:
                 if c.oid not in known:
-                    again = parse_claim_message(c.message(), ref=c.ref, oid=c.oid)
+                    message = self._messages.get(c.oid) or c.message()
+                    again = parse_claim_message(message, ref=c.ref, oid=c.oid)
                     mine[c.oid] = parsecache.parsed(again)
 
         fetch(self.cwd, self.remote, self._refspecs(), meanwhile=meanwhile)
@@ -186,14 +188,13 @@ class ClaimStore:
         if only is not None:
             wanted = {refnames.to_mirror(ref, self.remote_key) for ref in only}
             entries = [e for e in entries if e.ref in wanted]
-        known = loaded
         also = also or {}
         readable = [
             e.oid
             for e in entries
             if e.type == "commit"
             and e.size <= MAX_OBJECT_BYTES
-            and e.oid not in known
+            and e.oid not in loaded
             and e.oid not in also
         ]
         raw = read_objects(self.cwd, readable)
@@ -210,7 +211,7 @@ class ClaimStore:
                     InvalidRef(remote_ref, e.oid, f"object is {e.size} bytes, over the limit")
                 )
                 continue
-            hit = known.get(e.oid) or also.get(e.oid) or used.get(e.oid)
+            hit = loaded.get(e.oid) or also.get(e.oid) or used.get(e.oid)
             if hit is None:
                 try:
                     claim = parse_claim_message(
@@ -233,7 +234,7 @@ class ClaimStore:
             used[e.oid] = hit
             claims.append(hit.claim)
         # Keep exactly what this full listing used: new claims in, vanished ones out.
-        if only is None and used.keys() != known.keys():
+        if only is None and used.keys() != loaded.keys():
             parsecache.save(cache_file, used)
         return Listing(claims=claims, invalid=invalid, fetched_at=at, log_tip=log_tip, parsed=used)
 
@@ -261,7 +262,12 @@ class ClaimStore:
     # that needs them: one git process per claim instead of one per step.
 
     def write_claim_commits(self, claims: Sequence[Claim]) -> list[str]:
-        return [self._unwritten.add(c.message()) for c in claims]
+        oids = []
+        for c in claims:
+            message = c.message()
+            oids.append(self._unwritten.add(message))
+            self._messages[oids[-1]] = message
+        return oids
 
     def write_log_entry(self, message: str, parent: str | None) -> str:
         return self._unwritten.add(message, parent)

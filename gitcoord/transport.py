@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from gitcoord.errors import CannotVerify
-from gitcoord.gitcmd import GitResult, RunningGit, run_git
+from gitcoord.gitcmd import GitResult, run_git, run_git_while
 
 
 class RefUpdate(NamedTuple):
@@ -152,16 +152,7 @@ def fetch(
         *refspecs,
     ]
     for attempt in range(3):
-        if attempt == 0 and meanwhile is not None:
-            running = RunningGit(args, cwd)
-            try:
-                meanwhile()
-            except BaseException:
-                running.stop()
-                raise
-            res = running.wait()
-        else:
-            res = run_git(args, cwd=cwd, check=False)
+        res = run_git_while(args, cwd=cwd, meanwhile=meanwhile if attempt == 0 else None)
         if res.returncode == 0:
             return
         if not _clear_stale_mirror_locks(res, cwd, remote):
