@@ -17,6 +17,9 @@ from gitcoord.timeutil import from_iso, to_iso
 
 FORMAT_VERSION = 1
 MAX_OBJECT_BYTES = 64 * 1024  # a larger claim object is hostile, not a claim
+# The lease of a claim pushed but not yet verified by its read after write: a client killed
+# in between blocks others for this long (plus the skew allowance), not for its TTL.
+PROVISIONAL_SECONDS = 30
 
 
 def new_nonce() -> str:
@@ -54,6 +57,9 @@ class Claim(NamedTuple):
     expires_at: float
     priority_at: float  # first attempt of the claim, carried across retries (wait-die)
     nonce: str = ""  # new claims get new_nonce(); a NamedTuple has no default factory
+    # Pushed but not yet verified by a read after its write: its lease is short
+    # (PROVISIONAL_SECONDS) until the holder's verification extends it (docs/design.md).
+    provisional: bool = False
     # Where it was read from (not stored in the object).
     ref: str = ""
     oid: str = ""
@@ -66,8 +72,21 @@ class Claim(NamedTuple):
         """Total order for wait-die: older first; ties broken by holder and nonce."""
         return (self.priority_at, self.agent, self.session, self.nonce)
 
+    @property
+    def lease_end(self) -> float:
+        """When the lease ends by the claim's own account: `expires_at`, unless that is later
+        than its creation time plus its TTL (an inconsistent, possibly hostile, expiry)."""
+        return min(self.expires_at, self.created_at + self.ttl)
+
+    @property
+    def lease_seconds(self) -> float:
+        """The length of this object's lease (a provisional claim's is short)."""
+        return max(0.0, self.lease_end - self.created_at)
+
     def is_expired(self, at: float, skew: float = 0.0) -> bool:
-        return at > self.expires_at + skew
+        """By the holder's clock alone; the protocol also asks for its own observation
+        (store.Listing.expired)."""
+        return at > self.lease_end + skew
 
     def conflicts_with(self, other: Claim) -> bool:
         """Incompatible modes on overlapping paths, held by different holders."""
@@ -75,9 +94,18 @@ class Claim(NamedTuple):
             return False
         return overlaps(self.path, other.path) and not compatible(other.mode, self.mode)
 
-    def renewed(self, at: float, ttl: int | None = None) -> Claim:
+    def renewed(self, at: float, ttl: int | None = None, *, provisional: bool = False) -> Claim:
+        """A new version of this claim created at `at`; a provisional one has a short lease."""
         t = self.ttl if ttl is None else ttl
-        return self._replace(ttl=t, expires_at=at + t, nonce=new_nonce(), oid="")
+        lease = min(t, PROVISIONAL_SECONDS) if provisional else t
+        return self._replace(
+            ttl=t,
+            created_at=at,
+            expires_at=at + lease,
+            nonce=new_nonce(),
+            provisional=provisional and lease < t,
+            oid="",
+        )
 
     def to_json(self) -> dict[str, Any]:
         # Shallow: asdict() deep-copies every field, ~0.4 ms a claim, seconds per listing.
@@ -142,6 +170,8 @@ def parse_claim_message(message: str | bytes, *, ref: str = "", oid: str = "") -
         ttl = data["ttl"]
         if not isinstance(ttl, int) or isinstance(ttl, bool) or ttl <= 0:
             raise InvalidClaim("field 'ttl' is not a positive integer")
+        if not isinstance(data.get("provisional", False), bool):
+            raise InvalidClaim("field 'provisional' is not a boolean")
         return claim_from_fields(data, nonce=data["nonce"], ref=ref, oid=oid)
     except InvalidClaim:
         raise
@@ -165,6 +195,7 @@ def claim_from_fields(data: dict[str, Any], *, nonce: str, ref: str, oid: str) -
         expires_at=from_iso(data["expires_at"]),
         priority_at=from_iso(data["priority_at"]),
         nonce=nonce,
+        provisional=data.get("provisional", False) is True,
         ref=ref,
         oid=oid,
     )

@@ -29,7 +29,7 @@ from gitcoord.modes import Mode
 from gitcoord.paths import ClaimPath
 
 MAGIC = b"gitcoord parse cache\n"
-SCHEMA = 3  # bump when the entry tuple changes
+SCHEMA = 4  # bump when the entry tuple changes
 _MODES = {m.value: m for m in Mode}
 
 
@@ -64,7 +64,7 @@ def _fields(p: Parsed) -> tuple[Any, ...]:
         c.path.key,
         c.path.is_dir,
         c.mode.value,
-        *c[3:14],  # agent .. ref
+        *c[3:15],  # agent .. ref
         p.compact,
         p.listed,
     )
@@ -75,8 +75,8 @@ _new = tuple.__new__
 
 def _entry(oid: str, f: tuple[Any, ...]) -> Parsed:
     path = _new(ClaimPath, (f[1], f[2]))
-    claim = _new(Claim, (f[0], path, _MODES[f[3]], *f[4:15], oid))
-    return _new(Parsed, (claim, f[15], f[16]))
+    claim = _new(Claim, (f[0], path, _MODES[f[3]], *f[4:16], oid))
+    return _new(Parsed, (claim, f[16], f[17]))
 
 
 def _header() -> tuple[Any, ...]:
