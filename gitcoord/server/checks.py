@@ -15,6 +15,7 @@ from gitcoord import timeutil
 from gitcoord.claim import MAX_OBJECT_BYTES, Claim
 from gitcoord.refnames import CLAIMS, LOG
 from gitcoord.server import gitdata
+from gitcoord.server.gitdata import MAX_NEW_LOG_COMMITS
 from gitcoord.server.policy import (
     BRANCHES,
     Pusher,
@@ -57,10 +58,17 @@ def pre_receive(git_dir: Path, changes: Sequence[RefChange]) -> list[Refusal]:
         return gitdata.is_ancestor(git_dir, old, new)
 
     if any(c.ref.startswith(LOG) for c in changes):
-        infos = gitdata.object_info(git_dir, (c.new for c in log_changes))
+        tips = gitdata.object_info(git_dir, (c.new for c in log_changes))
+        new_commits = {
+            c.ref: gitdata.new_log_commits(git_dir, c.new)
+            for c in log_changes
+            if c.new in tips and tips[c.new].type == "commit"
+        }
+        brought = [oid for oids in new_commits.values() for oid in oids[:MAX_NEW_LOG_COMMITS]]
+        infos = {**tips, **gitdata.object_info(git_dir, brought)}
         small = [i.oid for i in infos.values() if i.size <= MAX_OBJECT_BYTES]
         raw = gitdata.read_objects(git_dir, small)
-        refusals += check_logs(changes, infos, raw, pusher, ancestor)
+        refusals += check_logs(changes, new_commits, infos, raw, pusher, ancestor)
     if not (claim_changes or branch_changes):
         return refusals
     team = gitdata.team_config(git_dir)

@@ -17,8 +17,11 @@ from gitcoord.claim import MAX_OBJECT_BYTES, Claim, InvalidClaim, parse_claim_me
 from gitcoord.config import Config, parse_config
 from gitcoord.errors import ConfigError
 from gitcoord.gitcmd import run_git
-from gitcoord.objects import commit_message
-from gitcoord.refnames import claim_ref
+from gitcoord.objects import EMPTY_TREE, commit_message
+from gitcoord.refnames import LOG, claim_ref
+
+# The most new commits one push may bring to one audit-log ref; each is read and parsed.
+MAX_NEW_LOG_COMMITS = 1000
 
 
 class ObjectInfo(NamedTuple):
@@ -65,6 +68,30 @@ def read_objects(git_dir: Path, oids: Iterable[str]) -> dict[str, bytes]:
     return found
 
 
+def commit_shape(raw: bytes) -> tuple[str, list[str]]:
+    """(tree, parents) from a raw commit's header."""
+    head, _, _ = raw.partition(b"\n\n")
+    tree = ""
+    parents = []
+    for line in head.split(b"\n"):
+        if line.startswith(b"tree "):
+            tree = line[5:].decode("ascii", "replace")
+        elif line.startswith(b"parent "):
+            parents.append(line[7:].decode("ascii", "replace"))
+    return tree, parents
+
+
+def shape_problem(raw: bytes, max_parents: int) -> str | None:
+    """Why a claim or log commit does not have gitcoord's shape: the empty tree (no files
+    for every agent to download) and at most `max_parents` parents."""
+    tree, parents = commit_shape(raw)
+    if tree != EMPTY_TREE:
+        return f"its commit carries files (tree {tree[:12]}); gitcoord commits have the empty tree"
+    if len(parents) > max_parents:
+        return f"its commit has {len(parents)} parents (at most {max_parents})"
+    return None
+
+
 def claim_at(ref: str, info: ObjectInfo | None, raw: bytes | None) -> Claim | str:
     """The claim a ref under refs/claims/ holds, or why it is not a valid one."""
     if info is None:
@@ -79,6 +106,11 @@ def claim_at(ref: str, info: ObjectInfo | None, raw: bytes | None) -> Claim | st
         claim = parse_claim_message(commit_message(raw), ref=ref, oid=info.oid)
     except InvalidClaim as exc:
         return str(exc)
+    except Exception as exc:  # hostile content must refuse the object, never crash the hook
+        return f"its message cannot be parsed ({type(exc).__name__})"
+    shape = shape_problem(raw, max_parents=0)
+    if shape is not None:
+        return shape
     expected = claim_ref(claim.path.key, claim.mode, claim.agent, claim.session)
     if expected != ref:
         return f"a {claim.mode.value} claim on {claim.path} by {claim.agent} belongs at {expected}"
@@ -95,6 +127,15 @@ def claims_for(git_dir: Path, *ref_oids: dict[str, str]) -> list[dict[str, Claim
         {ref: claim_at(ref, infos.get(oid), raw.get(oid)) for ref, oid in pairs.items()}
         for pairs in ref_oids
     ]
+
+
+def new_log_commits(git_dir: Path, new: str, limit: int = MAX_NEW_LOG_COMMITS) -> list[str]:
+    """Commits reachable from `new` that no audit-log ref on the server reaches yet, newest
+    first; at most `limit` + 1 (one more than allowed tells the caller there are too many).
+    Commits only a branch reaches count as new: they were never checked as log entries."""
+    args = ["rev-list", f"--max-count={limit + 1}", new, "--not", f"--glob={LOG}*"]
+    out = _git(git_dir, args)
+    return out.decode("ascii", "replace").split()
 
 
 def current_refs(git_dir: Path, prefix: str) -> dict[str, str]:
