@@ -79,10 +79,19 @@ def reference_transaction(git_dir: Path, state: str, changes: list[RefChange]) -
     return 1 if refusals else 0
 
 
+def _stale_lock_after(git_dir: Path) -> float:
+    from gitcoord.server.settings import read_settings
+
+    return read_settings(git_dir).stale_lock_after
+
+
 def _run(argv: Sequence[str], git_dir: Path) -> int:
     changes = parse_changes(sys.stdin.read())
     if argv[0] == "reference-transaction":
         return reference_transaction(git_dir, argv[1] if len(argv) > 1 else "", changes)
+    from gitcoord.server.stalelocks import break_stale_locks
+
+    break_stale_locks(git_dir, git_dir / STATE_DIR, changes, lambda: _stale_lock_after(git_dir))
     from gitcoord.server import checks
 
     refusals = checks.pre_receive(git_dir, changes)

@@ -4,9 +4,9 @@ gitcoord.serverhooks   the installed hook version (written by `gitcoord server i
 gitcoord.admin         a gitolite user who may break others' claims (one value per user)
 gitcoord.usermap       "GL_USER AGENT [AGENT...]": the agent names a gitolite user may act
                        as (fnmatch patterns); a user without an entry may act only as itself
-gitcoord.protected     a branch pattern whose history may not be dropped (one per value);
-                       unset: `[sync] protected` of gitcoord.toml on the default branch,
-                       else main and release/*
+gitcoord.protected     a branch pattern whose history may not be dropped (one per value)
+gitcoord.stalelockafter  seconds after which a ref lock file under refs/claims/ or
+                       refs/claims-log/ that no live transaction can own is removed (60)
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from gitcoord.errors import UsageError
 from gitcoord.gitcmd import run_git
 
 HOOKS_VERSION = "1"
+STALE_LOCK_AFTER = 60.0  # twice the claims lock's 30 s timeout: no live transaction waits longer
 
 
 class ServerSettings(NamedTuple):
@@ -28,6 +29,7 @@ class ServerSettings(NamedTuple):
     user_map: Mapping[str, tuple[str, ...]] = MappingProxyType({})  # shared default: read-only
     protected: tuple[str, ...] = ()
     installed: str = ""
+    stale_lock_after: float = STALE_LOCK_AFTER
 
     def agents_for(self, gl_user: str) -> tuple[str, ...]:
         return self.user_map.get(gl_user, (gl_user,))
@@ -44,6 +46,7 @@ class ServerSettings(NamedTuple):
         user_map: dict[str, tuple[str, ...]] = {}
         protected: list[str] = []
         installed = ""
+        stale_lock_after = STALE_LOCK_AFTER
         for key, value in items:
             if key == "gitcoord.admin":
                 admins.append(value.strip())
@@ -55,7 +58,13 @@ class ServerSettings(NamedTuple):
                 protected.append(value.strip())
             elif key == "gitcoord.serverhooks":
                 installed = value
-        return cls(tuple(admins), user_map, tuple(protected), installed)
+            elif key == "gitcoord.stalelockafter" and _seconds(value):
+                stale_lock_after = float(value)  # (a bad value keeps the safe default)
+        return cls(tuple(admins), user_map, tuple(protected), installed, stale_lock_after)
+
+
+def _seconds(value: str) -> bool:
+    return value.strip().replace(".", "", 1).isdigit()
 
 
 def read_settings(git_dir: Path) -> ServerSettings:
