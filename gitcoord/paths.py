@@ -59,10 +59,29 @@ def overlaps(a: ClaimPath, b: ClaimPath) -> bool:
     return b.is_dir and pa[: len(pb)] == pb
 
 
-def normalize_user_path(arg: str, *, cwd: str, toplevel: str) -> tuple[str, bool]:
+def normalize_user_path(
+    arg: str,
+    *,
+    cwd: str,
+    toplevel: str,
+    ignorecase: bool = False,
+    precompose: bool = False,
+    listed: dict[str, list[str] | None] | None = None,
+) -> tuple[str, bool]:
     """Resolve a path as typed (relative to `cwd`) to (repository-relative key, trailing slash).
 
-    `cwd` and `toplevel` are absolute, symlink-resolved directories. A path outside the
+    `cwd` and `toplevel` are absolute, symlink-resolved directories. The key is the path git
+    tracks, so that every spelling of one file gives one key (and so one claim ref):
+
+    * directories are followed through symlinks, relative and absolute spellings alike; the
+      last component is followed only with a trailing slash (without one, the claim is on
+      the link itself, which is what git tracks). A symlink inside the repository that leads
+      out of it is a UsageError naming the link, whatever the spelling.
+    * `ignorecase` (core.ignorecase): each component takes the spelling found on disk in its
+      directory; a component that matches nothing (a new file) is lowercased.
+    * `precompose` (core.precomposeunicode): the key is in NFC.
+
+    `listed` caches directory listings across the paths of one command. A path outside the
     repository, inside .git, or not valid UTF-8 is a UsageError (exit 2).
     """
     if not arg:
@@ -74,15 +93,11 @@ def normalize_user_path(arg: str, *, cwd: str, toplevel: str) -> tuple[str, bool
             f"path {arg!r} is not valid UTF-8; gitcoord stores paths as UTF-8"
         ) from None
     trailing = arg.endswith("/") or arg.endswith(os.sep) or arg in (".", "..")
-    absolute = arg if os.path.isabs(arg) else os.path.join(cwd, arg)
-    absolute = os.path.normpath(absolute)
-    if not os.path.isabs(arg):
-        rel = os.path.relpath(absolute, toplevel)
-    else:
-        # An absolute path may pass through symlinks (e.g. /tmp -> /private/tmp).
-        parent = os.path.realpath(os.path.dirname(absolute)) if absolute != "/" else "/"
-        rel = os.path.relpath(os.path.join(parent, os.path.basename(absolute)), toplevel)
-    rel = rel.replace(os.sep, "/")
+    spelled = _nfc(arg) if precompose else arg
+    lexical = os.path.normpath(os.path.join(cwd, spelled))  # join keeps an absolute `spelled`
+    matcher = _CaseMatcher(precompose, {} if listed is None else listed) if ignorecase else None
+    real = _resolve(arg, lexical, toplevel, follow_last=trailing, matcher=matcher)
+    rel = os.path.relpath(real, toplevel).replace(os.sep, "/")
     if rel == ".":
         return "", True
     if rel == ".." or rel.startswith("../"):
@@ -91,6 +106,90 @@ def normalize_user_path(arg: str, *, cwd: str, toplevel: str) -> tuple[str, bool
             fix="name a path inside the working tree",
         )
     rel = posixpath.normpath(rel)
-    if rel == ".git" or rel.startswith(".git/"):
+    if precompose:
+        rel = _nfc(rel)  # link targets are read as stored
+    first = rel.split("/", 1)[0]
+    if (first.lower() if ignorecase else first) == ".git":
         raise UsageError(f"path {arg!r} is inside .git, which git does not track")
     return rel, trailing
+
+
+def _resolve(
+    arg: str, lexical: str, toplevel: str, *, follow_last: bool, matcher: _CaseMatcher | None
+) -> str:
+    """`lexical` (absolute, normalised) with its directories followed through symlinks.
+
+    Walks from the file system root, one lstat per component. Inside the repository, each
+    component is first matched against the directory's entries (when `matcher` is given), and
+    a symlink leading out of the repository is refused.
+    """
+    drive, rest = os.path.splitdrive(lexical)
+    names = [n for n in rest.split(os.sep) if n]
+    cur = drive + os.sep
+    for i, name in enumerate(names):
+        inside = _within(cur, toplevel)
+        if inside and matcher is not None:
+            name = matcher.match(cur, name)
+        nxt = os.path.join(cur, name)
+        if i == len(names) - 1 and not follow_last:
+            return nxt
+        if not os.path.islink(nxt):
+            cur = nxt
+            continue
+        target = os.path.realpath(nxt)
+        if inside and not _within(target, toplevel):
+            link = os.path.relpath(nxt, toplevel).replace(os.sep, "/")
+            raise UsageError(
+                f"path {arg!r} goes through the symlink {link} -> {_readlink(nxt)}, which "
+                f"leads outside the repository (to {target})",
+                fix=f"claim the file where it lives, in the repository that holds {target}",
+            )
+        cur = target
+    return cur
+
+
+def _within(path: str, top: str) -> bool:
+    return path == top or path.startswith(top.rstrip(os.sep) + os.sep)
+
+
+def _readlink(path: str) -> str:
+    try:
+        return os.readlink(path)
+    except OSError:
+        return "?"
+
+
+def _nfc(text: str) -> str:
+    if text.isascii():
+        return text
+    import unicodedata  # deferred: its import costs more than most claims' path handling
+
+    return unicodedata.normalize("NFC", text)
+
+
+class _CaseMatcher:
+    """core.ignorecase: a name takes the spelling its directory has on disk."""
+
+    def __init__(self, precompose: bool, listed: dict[str, list[str] | None]) -> None:
+        self.precompose = precompose
+        self.listed = listed
+
+    def match(self, directory: str, name: str) -> str:
+        entries = self._entries(directory)
+        if entries is None:
+            return name.lower()  # a new directory: every spelling of it meets here
+        if name in entries:
+            return name
+        folded = name.lower()
+        found = sorted(e for e in entries if e.lower() == folded)
+        return found[0] if found else folded
+
+    def _entries(self, directory: str) -> list[str] | None:
+        if directory not in self.listed:
+            try:
+                names = os.listdir(directory)
+            except OSError:
+                self.listed[directory] = None
+            else:
+                self.listed[directory] = [_nfc(n) for n in names] if self.precompose else names
+        return self.listed[directory]

@@ -64,12 +64,26 @@ class Context:
             return "(never, in this clone)"
 
     def claim_paths(self, args: list[str]) -> list[ClaimPath]:
+        """User paths as claim paths: the one place they are resolved (symlinks, and the
+        repository's core.ignorecase / core.precomposeunicode), so every spelling of one
+        file gives one key and therefore one claim ref."""
         out = []
+        cwd, top = str(self.repo.cwd), str(self.repo.toplevel)
+        ignorecase = self.repo.config_flag("core.ignorecase")
+        precompose = self.repo.config_flag("core.precomposeunicode")
+        listed: dict[str, list[str] | None] = {}
         for arg in args:
             key, trailing = normalize_user_path(
-                arg, cwd=str(self.repo.cwd), toplevel=str(self.repo.toplevel)
+                arg,
+                cwd=cwd,
+                toplevel=top,
+                ignorecase=ignorecase,
+                precompose=precompose,
+                listed=listed,
             )
-            is_dir = trailing or not key or os.path.isdir(os.path.join(self.repo.toplevel, key))
+            where = os.path.join(top, key)
+            # A symlink named without a trailing slash is claimed as the link (a file).
+            is_dir = trailing or not key or (os.path.isdir(where) and not os.path.islink(where))
             out.append(ClaimPath(key, is_dir))
         return out
 
