@@ -20,7 +20,7 @@ from gitcoord.objects import CommitBatch, commit_message, list_refs, read_object
 from gitcoord.parsecache import Parsed
 from gitcoord.repo import Identity, Repo
 from gitcoord.snapshot import coordination_remote, snapshot_file
-from gitcoord.transport import PushResult, RefUpdate, fetch, push
+from gitcoord.transport import MIRROR_LOCK, PushResult, RefUpdate, fetch, push
 
 
 class InvalidRef(NamedTuple):
@@ -140,13 +140,18 @@ class ClaimStore:
                     again = parse_claim_message(message, ref=c.ref, oid=c.oid)
                     mine[c.oid] = parsecache.parsed(again)
 
-        fetch(self.cwd, self.remote, self._refspecs(), meanwhile=meanwhile)
+        fetch(self.cwd, self.remote, self._refspecs(), meanwhile=meanwhile, lock=self.mirror_lock)
         listing = self.read_listing(known=known, also=mine, prepare=prepare)
         self._write_snapshot(listing)
         return listing
 
     def fetch_logs(self) -> None:
-        fetch(self.cwd, self.remote, self._refspecs(all_logs=True))
+        fetch(self.cwd, self.remote, self._refspecs(all_logs=True), lock=self.mirror_lock)
+
+    @property
+    def mirror_lock(self) -> Path:
+        """The flock that serializes this clone's fetches (every session shares the mirror)."""
+        return self.repo.state_dir / MIRROR_LOCK
 
     def read_listing(
         self,

@@ -14,7 +14,9 @@ from __future__ import annotations
 import os
 import re
 import shlex
-from collections.abc import Callable, Sequence
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import NamedTuple
 
@@ -128,12 +130,21 @@ def push(
 
 
 def fetch(
-    cwd: str, remote: str, refspecs: Sequence[str], meanwhile: Callable[[], None] | None = None
+    cwd: str,
+    remote: str,
+    refspecs: Sequence[str],
+    meanwhile: Callable[[], None] | None = None,
+    lock: Path | None = None,
 ) -> None:
     """A prefix fetch (protocol v2 sends ref-prefixes); raises CannotVerify when unreachable.
 
     `meanwhile` runs in this process while the first attempt's git works: local work that
     does not depend on what the fetch brings (loading a cache), off the wall-clock path.
+    `lock`: a file whose flock serializes the fetches of every session in this clone (they
+    all rewrite the same mirror refs). Held only while git fetches; the kernel drops it if
+    the process dies. A local ref-lock race that still happens (a push of another session
+    updating its mirrored log ref, a leftover lock file) is retried, never reported as an
+    unreachable remote.
     """
     args = [
         "-c",
@@ -151,13 +162,45 @@ def fetch(
         remote,
         *refspecs,
     ]
-    for attempt in range(3):
-        res = run_git_while(args, cwd=cwd, meanwhile=meanwhile if attempt == 0 else None)
+    started = time.monotonic()
+    attempt = 0
+    while True:
+        with _serialized(lock):
+            res = run_git_while(args, cwd=cwd, meanwhile=meanwhile if attempt == 0 else None)
         if res.returncode == 0:
             return
-        if not _clear_stale_mirror_locks(res, cwd, remote):
-            break
-    raise unreachable(res, remote)
+        attempt += 1
+        if not _local_race(res, cwd, remote):
+            raise unreachable(res, remote)
+        if time.monotonic() - started > MIRROR_RACE_PATIENCE:
+            raise CannotVerify(
+                f"the fetch from {remote!r} kept meeting other git processes updating this "
+                f"clone's mirror refs (refs/gitcoord/) for {MIRROR_RACE_PATIENCE:.0f}s: "
+                + " / ".join(res.err.strip().splitlines()[-2:]),
+                fix="retry; if it persists, look for a git process stuck in this clone",
+            )
+        time.sleep(min(0.01 * attempt, 0.1))
+
+
+MIRROR_LOCK = "mirror.lock"  # in the clone's state dir (<git-common-dir>/gitcoord/)
+MIRROR_RACE_PATIENCE = 10.0  # seconds of local ref-lock races before giving up
+STALE_MIRROR_LOCK = 1.0  # a mirror ref lock this old, seen under the flock, is a dead process's
+
+
+@contextmanager
+def _serialized(lock: Path | None) -> Iterator[None]:
+    if lock is None:
+        yield
+        return
+    import fcntl  # deferred: only a fetch with a clone's lock needs it
+
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o666)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing drops the flock
 
 
 # A git process killed while updating a ref leaves its lock file, and every later update of
@@ -181,10 +224,23 @@ def _leftover_error(path: str, remote: str) -> CannotVerify:
     )
 
 
-def _clear_stale_mirror_locks(result: GitResult, cwd: str, remote: str) -> bool:
+# Another writer changed a mirror ref between the fetch's read and its ref transaction.
+_MOVED = (
+    r"cannot lock ref '[^']*refs/gitcoord/[^']*': "
+    r"(is at |reference already exists|reference is missing)"
+)
+
+
+def _local_race(result: GitResult, cwd: str, remote: str) -> bool:
+    """Whether a failed fetch met a local race on the mirror refs (retry it): a mirror ref
+    that moved under it, or a lock file on one. A lock file that stays is a dead process's:
+    removed once older than STALE_MIRROR_LOCK (the fetches of this clone are serialized, so
+    only another session's push or ref deletion, which hold a ref lock for milliseconds, can
+    own a younger one). Raises for a leftover lock outside the mirror: that one is the
+    user's to remove."""
     locks = re.findall(_STALE_LOCK, result.err)
     if not locks:
-        return False
+        return re.search(_MOVED, result.err) is not None
     foreign = [p for p in locks if "/refs/gitcoord/" not in p.replace(os.sep, "/")]
     if foreign:
         if foreign[0].endswith("packed-refs.lock"):
@@ -195,6 +251,12 @@ def _clear_stale_mirror_locks(result: GitResult, cwd: str, remote: str) -> bool:
             f"{foreign[0]}",
             fix=f"make sure no git command runs in this clone, then: rm {shlex.quote(foreign[0])}",
         )
+    now = time.time()
     for path in locks:
-        Path(cwd, path).unlink(missing_ok=True)  # git names it absolute; else cwd-relative
+        lock = Path(cwd, path)  # git names it absolute; else cwd-relative
+        try:
+            if now - lock.stat().st_mtime >= STALE_MIRROR_LOCK:
+                lock.unlink()
+        except FileNotFoundError:
+            pass  # its owner finished: the retry goes through
     return True
