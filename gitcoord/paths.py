@@ -6,7 +6,6 @@ Pure functions only; callers supply the repository root and the current director
 from __future__ import annotations
 
 import os
-import posixpath
 from typing import NamedTuple
 
 from gitcoord.errors import UsageError
@@ -59,6 +58,14 @@ def overlaps(a: ClaimPath, b: ClaimPath) -> bool:
     return b.is_dir and pa[: len(pb)] == pb
 
 
+class PathCache:
+    """What the paths of one command share: resolved directories and directory listings."""
+
+    def __init__(self) -> None:
+        self.real: dict[str, str] = {}
+        self.listed: dict[str, list[str] | None] = {}
+
+
 def normalize_user_path(
     arg: str,
     *,
@@ -66,7 +73,7 @@ def normalize_user_path(
     toplevel: str,
     ignorecase: bool = False,
     precompose: bool = False,
-    listed: dict[str, list[str] | None] | None = None,
+    cache: PathCache | None = None,
 ) -> tuple[str, bool]:
     """Resolve a path as typed (relative to `cwd`) to (repository-relative key, trailing slash).
 
@@ -81,8 +88,9 @@ def normalize_user_path(
       directory; a component that matches nothing (a new file) is lowercased.
     * `precompose` (core.precomposeunicode): the key is in NFC.
 
-    `listed` caches directory listings across the paths of one command. A path outside the
-    repository, inside .git, or not valid UTF-8 is a UsageError (exit 2).
+    Pass one `cache` to all the paths of a command (the settings must not change between
+    them). A path outside the repository, inside .git, or not valid UTF-8 is a UsageError
+    (exit 2).
     """
     if not arg:
         raise UsageError("empty path", fix="name a file or directory, e.g. git claim src/api.py")
@@ -95,17 +103,23 @@ def normalize_user_path(
     trailing = arg.endswith("/") or arg.endswith(os.sep) or arg in (".", "..")
     spelled = _nfc(arg) if precompose else arg
     lexical = os.path.normpath(os.path.join(cwd, spelled))  # join keeps an absolute `spelled`
-    matcher = _CaseMatcher(precompose, {} if listed is None else listed) if ignorecase else None
-    real = _resolve(arg, lexical, toplevel, follow_last=trailing, matcher=matcher)
-    rel = os.path.relpath(real, toplevel).replace(os.sep, "/")
-    if rel == ".":
+    cache = cache or PathCache()
+    cache.real.setdefault(toplevel, toplevel)  # resolved already: the walk starts there
+    walk = _Walk(arg, toplevel, cache, ignorecase=ignorecase, precompose=precompose)
+    if trailing:
+        real = walk.real_dir(lexical)
+    else:
+        parent, name = os.path.split(lexical)
+        real_parent = walk.real_dir(parent)
+        real = os.path.join(real_parent, walk.spelling(real_parent, name))
+    if real == toplevel:
         return "", True
-    if rel == ".." or rel.startswith("../"):
+    if not _within(real, toplevel):
         raise UsageError(
             f"path {arg!r} is outside the repository ({toplevel})",
             fix="name a path inside the working tree",
         )
-    rel = posixpath.normpath(rel)
+    rel = real[len(toplevel.rstrip(os.sep)) + 1 :].replace(os.sep, "/")
     if precompose:
         rel = _nfc(rel)  # link targets are read as stored
     first = rel.split("/", 1)[0]
@@ -114,38 +128,69 @@ def normalize_user_path(
     return rel, trailing
 
 
-def _resolve(
-    arg: str, lexical: str, toplevel: str, *, follow_last: bool, matcher: _CaseMatcher | None
-) -> str:
-    """`lexical` (absolute, normalised) with its directories followed through symlinks.
+class _Walk:
+    """Directories followed through symlinks, one lstat per directory per command.
 
-    Walks from the file system root, one lstat per component. Inside the repository, each
-    component is first matched against the directory's entries (when `matcher` is given), and
-    a symlink leading out of the repository is refused.
+    Inside the repository each component is first given its on-disk spelling (ignorecase),
+    and a symlink leading out of the repository is refused, naming the link.
     """
-    drive, rest = os.path.splitdrive(lexical)
-    names = [n for n in rest.split(os.sep) if n]
-    cur = drive + os.sep
-    for i, name in enumerate(names):
-        inside = _within(cur, toplevel)
-        if inside and matcher is not None:
-            name = matcher.match(cur, name)
-        nxt = os.path.join(cur, name)
-        if i == len(names) - 1 and not follow_last:
-            return nxt
-        if not os.path.islink(nxt):
-            cur = nxt
-            continue
-        target = os.path.realpath(nxt)
-        if inside and not _within(target, toplevel):
-            link = os.path.relpath(nxt, toplevel).replace(os.sep, "/")
-            raise UsageError(
-                f"path {arg!r} goes through the symlink {link} -> {_readlink(nxt)}, which "
-                f"leads outside the repository (to {target})",
-                fix=f"claim the file where it lives, in the repository that holds {target}",
-            )
-        cur = target
-    return cur
+
+    def __init__(
+        self, arg: str, toplevel: str, cache: PathCache, *, ignorecase: bool, precompose: bool
+    ) -> None:
+        self.arg = arg
+        self.toplevel = toplevel
+        self.cache = cache
+        self.ignorecase = ignorecase
+        self.precompose = precompose
+
+    def real_dir(self, lexical: str) -> str:
+        """`lexical` (absolute, normalised) with every component followed through symlinks."""
+        known = self.cache.real.get(lexical)
+        if known is not None:
+            return known
+        parent, name = os.path.split(lexical)
+        if not name:  # the root
+            return lexical
+        real_parent = self.real_dir(parent)
+        inside = _within(real_parent, self.toplevel)
+        nxt = os.path.join(real_parent, self.spelling(real_parent, name))
+        real = nxt
+        if os.path.islink(nxt):
+            real = os.path.realpath(nxt)
+            if inside and not _within(real, self.toplevel):
+                link = os.path.relpath(nxt, self.toplevel).replace(os.sep, "/")
+                raise UsageError(
+                    f"path {self.arg!r} goes through the symlink {link} -> {_readlink(nxt)}, "
+                    f"which leads outside the repository (to {real})",
+                    fix=f"claim the file where it lives, in the repository that holds {real}",
+                )
+        self.cache.real[lexical] = real
+        return real
+
+    def spelling(self, directory: str, name: str) -> str:
+        """core.ignorecase: `name` as `directory` has it on disk; a new name lowercased."""
+        if not self.ignorecase or not _within(directory, self.toplevel):
+            return name
+        entries = self._entries(directory)
+        if entries is None:
+            return name.lower()  # a new directory: every spelling of it meets here
+        if name in entries:
+            return name
+        folded = name.lower()
+        found = sorted(e for e in entries if e.lower() == folded)
+        return found[0] if found else folded
+
+    def _entries(self, directory: str) -> list[str] | None:
+        listed = self.cache.listed
+        if directory not in listed:
+            try:
+                names = os.listdir(directory)
+            except OSError:
+                listed[directory] = None
+            else:
+                listed[directory] = [_nfc(n) for n in names] if self.precompose else names
+        return listed[directory]
 
 
 def _within(path: str, top: str) -> bool:
@@ -165,31 +210,3 @@ def _nfc(text: str) -> str:
     import unicodedata  # deferred: its import costs more than most claims' path handling
 
     return unicodedata.normalize("NFC", text)
-
-
-class _CaseMatcher:
-    """core.ignorecase: a name takes the spelling its directory has on disk."""
-
-    def __init__(self, precompose: bool, listed: dict[str, list[str] | None]) -> None:
-        self.precompose = precompose
-        self.listed = listed
-
-    def match(self, directory: str, name: str) -> str:
-        entries = self._entries(directory)
-        if entries is None:
-            return name.lower()  # a new directory: every spelling of it meets here
-        if name in entries:
-            return name
-        folded = name.lower()
-        found = sorted(e for e in entries if e.lower() == folded)
-        return found[0] if found else folded
-
-    def _entries(self, directory: str) -> list[str] | None:
-        if directory not in self.listed:
-            try:
-                names = os.listdir(directory)
-            except OSError:
-                self.listed[directory] = None
-            else:
-                self.listed[directory] = [_nfc(n) for n in names] if self.precompose else names
-        return self.listed[directory]

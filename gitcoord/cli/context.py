@@ -11,10 +11,11 @@ from typing import Any
 
 from gitcoord.config import Config, load_config
 from gitcoord.errors import CannotVerify, UsageError
-from gitcoord.paths import ClaimPath, normalize_user_path
+from gitcoord.paths import ClaimPath, PathCache, normalize_user_path
 from gitcoord.protocol import Coordinator
 from gitcoord.repo import Identity, Repo
 from gitcoord.store import ClaimStore, Listing
+from gitcoord.textsafe import printable
 
 
 class Context:
@@ -71,7 +72,7 @@ class Context:
         cwd, top = str(self.repo.cwd), str(self.repo.toplevel)
         ignorecase = self.repo.config_flag("core.ignorecase")
         precompose = self.repo.config_flag("core.precomposeunicode")
-        listed: dict[str, list[str] | None] = {}
+        cache = PathCache()
         for arg in args:
             key, trailing = normalize_user_path(
                 arg,
@@ -79,7 +80,7 @@ class Context:
                 toplevel=top,
                 ignorecase=ignorecase,
                 precompose=precompose,
-                listed=listed,
+                cache=cache,
             )
             where = os.path.join(top, key)
             # A symlink named without a trailing slash is claimed as the link (a file).
@@ -89,7 +90,8 @@ class Context:
 
     def warn_invalid(self, listing: Listing) -> None:
         for bad in listing.invalid:
-            _stderr(f"warning: skipping {bad.ref} ({bad.oid[:12]}): {bad.problem}")
+            # The problem can quote the object (a path): escaped, as all remote data shown.
+            _stderr(printable(f"warning: skipping {bad.ref} ({bad.oid[:12]}): {bad.problem}"))
 
 
 def _stderr(message: str) -> None:
