@@ -24,11 +24,13 @@ from gitcoord import refnames, timeutil
 from gitcoord.objects import commit_message, list_refs, read_objects, write_commits
 from gitcoord.policy import Approval
 from gitcoord.store import ClaimStore
+from gitcoord.textsafe import loads_bounded
 from gitcoord.transport import RefUpdate, fetch, unreachable
 
 PREFIX = "refs/claims-approvals/"
 FORMAT = 1
 MAX_BYTES = 64 * 1024
+MAX_DEPTH = 4  # {"paths": [...]} nests two levels
 
 
 def approval_ref(patch_id: str) -> str:
@@ -48,20 +50,30 @@ def approval_message(approval: Approval) -> str:
 
 
 def parse_approval_message(message: bytes) -> Approval | None:
-    """The approval in a commit message, or None when it is not one this gitcoord reads."""
-    _, _, body = message.partition(b"\n\n")
+    """The approval in a commit message, or None when it is not one this gitcoord reads:
+    hostile content (too large, nested too deep, any exception) approves nothing."""
     try:
-        data = json.loads(body)
-        if data.get("format") != FORMAT:
-            return None
-        return Approval(
-            patch_id=str(data["patch_id"]),
-            approver=str(data["approver"]),
-            paths=tuple(str(p) for p in data["paths"]),
-            at=timeutil.from_iso(data["at"]),
-        )
-    except (ValueError, KeyError, TypeError, AttributeError):
+        return _parse_approval(message)
+    except Exception:
         return None
+
+
+def _parse_approval(message: bytes) -> Approval | None:
+    if len(message) > MAX_BYTES:
+        return None
+    _, _, body = message.partition(b"\n\n")
+    data = loads_bounded(body.decode("utf-8"), MAX_DEPTH)
+    if not isinstance(data, dict) or data.get("format") != FORMAT:
+        return None
+    paths = data["paths"]
+    if not isinstance(paths, list):
+        return None
+    return Approval(
+        patch_id=str(data["patch_id"]),
+        approver=str(data["approver"]),
+        paths=tuple(str(p) for p in paths),
+        at=timeutil.from_iso(data["at"]),
+    )
 
 
 def publish(store: ClaimStore, approval: Approval) -> bool:

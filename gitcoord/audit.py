@@ -1,6 +1,6 @@
 """The audit trail: one append-only chain of log commits per agent under refs/claims-log/.
 
-Each change to claims (claim, renew, release, retract, take, break) appends one entry to
+Each change to claims (claim, grant, renew, release, retract, take, break) appends one entry to
 the acting agent's chain in the same atomic push as the change itself, so the trail can
 never disagree with the refs. Agents never contend on one log ref.
 """
@@ -16,9 +16,15 @@ from gitcoord.claim import Claim
 from gitcoord.gitcmd import run_git
 from gitcoord.paths import ClaimPath, overlaps
 from gitcoord.repo import Identity
+from gitcoord.textsafe import loads_bounded
 
 LOG_FORMAT = 1
-EVENTS = ("claim", "renew", "release", "retract", "break")
+# "grant": a provisional claim verified by its read after write and extended to its TTL.
+EVENTS = ("claim", "grant", "renew", "release", "retract", "break")
+# An entry's body nests {"claims": [{...}]}: three levels, and room for one more.
+MAX_DEPTH = 4
+# Larger messages are skipped unparsed (a 1,000-path claim's entry is ~300 KB).
+MAX_ENTRY_BYTES = 4 * 1024 * 1024
 
 
 def claim_summary(c: Claim) -> dict[str, Any]:
@@ -103,37 +109,57 @@ class LogEntry(NamedTuple):
 
 
 def parse_entry(oid: str, message: str) -> LogEntry | None:
-    """A log entry, or None for anything that is not one (skipped, never fatal)."""
-    _, sep, body = message.partition("\n\n")
+    """A log entry, or None for anything that is not one (skipped, never fatal): hostile
+    content (too large, nested too deep, any exception while parsing) is not an entry."""
     try:
-        data = json.loads(body) if sep else None
-        if not isinstance(data, dict) or data.get("format") != LOG_FORMAT:
-            return None
-        if data.get("event") not in EVENTS:
-            return None
-        claims = [c for c in data.get("claims", []) if isinstance(c, dict)]
-        previous = [c for c in data.get("previous", []) if isinstance(c, dict)]
-        return LogEntry(
-            oid=oid,
-            event=str(data["event"]),
-            agent=str(data["agent"]),
-            session=str(data.get("session", "")),
-            host=str(data.get("host", "")),
-            at=timeutil.from_iso(data["at"]),
-            reason=str(data.get("reason", "")),
-            commit=str(data["commit"]) if data.get("commit") else None,
-            claims=claims,
-            previous=previous,
-        )
-    except (ValueError, TypeError, KeyError, AttributeError):
+        return _parse_entry(oid, message)
+    except Exception:
         return None
 
 
+def _parse_entry(oid: str, message: str) -> LogEntry | None:
+    if len(message) > MAX_ENTRY_BYTES:
+        return None
+    if not message.isascii():
+        message.encode("utf-8")  # raises for surrogates (read_log's non-UTF-8 bytes)
+    _, sep, body = message.partition("\n\n")
+    if not sep:
+        return None
+    try:
+        data = loads_bounded(body, MAX_DEPTH)
+    except ValueError:
+        return None
+    if not isinstance(data, dict) or data.get("format") != LOG_FORMAT:
+        return None
+    if data.get("event") not in EVENTS:
+        return None
+    claims, previous = data.get("claims", []), data.get("previous", [])
+    if not isinstance(claims, list) or not isinstance(previous, list):
+        return None
+    return LogEntry(
+        oid=oid,
+        event=str(data["event"]),
+        agent=str(data["agent"]),
+        session=str(data.get("session", "")),
+        host=str(data.get("host", "")),
+        at=timeutil.from_iso(data["at"]),
+        reason=str(data.get("reason", "")),
+        commit=str(data["commit"]) if data.get("commit") else None,
+        claims=[c for c in claims if isinstance(c, dict)],
+        previous=[c for c in previous if isinstance(c, dict)],
+    )
+
+
 def read_log(cwd: str, log_prefix: str, limit: int | None = None) -> list[LogEntry]:
-    """Every entry reachable from the mirrored log refs, oldest first."""
-    refs = run_git(["for-each-ref", "--format=%(refname)", log_prefix], cwd=cwd).out.split()
+    """Every entry reachable from the mirrored log refs, oldest first. A ref that is not a
+    commit, and a commit that is not an entry (hostile, foreign, damaged), are skipped."""
+    listed = run_git(
+        ["for-each-ref", "--format=%(objecttype) %(refname)", log_prefix], cwd=cwd
+    ).out.split("\n")
+    refs = [line[7:] for line in listed if line.startswith("commit ")]
     if not refs:
         return []
+    # git prints a message up to its first NUL, so no message can forge the separator.
     res = run_git(["log", "--format=%H%x00%B%x00%x01", *refs, "--"], cwd=cwd)
     entries = []
     for record in res.out.split("\x00\x01"):

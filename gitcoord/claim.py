@@ -13,6 +13,7 @@ from typing import Any, NamedTuple
 from gitcoord import flatjson
 from gitcoord.modes import Mode, compatible
 from gitcoord.paths import ClaimPath, overlaps
+from gitcoord.textsafe import Refused, loads_bounded
 from gitcoord.timeutil import from_iso, to_iso
 
 FORMAT_VERSION = 1
@@ -134,10 +135,54 @@ class Claim(NamedTuple):
 
 
 _STR_FIELDS = ("id", "agent", "host", "worktree", "session", "reason", "nonce")
+# Claims are flat objects; a little room for what a later format may nest.
+MAX_DEPTH = 4
+# A bound that keeps every sum with a lease finite (a hostile 10**400 would overflow a float).
+MAX_TTL = 2**53
+# The empty tree (SHA-1 and SHA-256 object names): a claim commit carries no files.
+EMPTY_TREES = frozenset(
+    {
+        "4b825dc642cb6eb9a060e54bf8d69288fbee4904",
+        "6ef19b41225c5369f1c104d45d8d85efa9b057b53b14b4b9b939dd74decc5321",
+    }
+)
+
+
+def parse_claim_commit(raw: bytes, *, ref: str = "", oid: str = "") -> Claim:
+    """Parse a raw claim commit object (as `git cat-file --batch` gives it): refused when it
+    carries files (a tree other than the empty tree: every agent would download them) or
+    has parents, then as parse_claim_message. Raises InvalidClaim and nothing else."""
+    if len(raw) > MAX_OBJECT_BYTES:
+        raise InvalidClaim(f"object is {len(raw)} bytes, over {MAX_OBJECT_BYTES}")
+    head, sep, message = raw.partition(b"\n\n")
+    if not sep:
+        raise InvalidClaim("not a commit object (no message)")
+    lines = head.split(b"\n")
+    tree = lines[0][5:].decode("ascii", "replace") if lines[0].startswith(b"tree ") else ""
+    if tree not in EMPTY_TREES:
+        raise InvalidClaim(
+            f"claim commit carries files (tree {tree[:12] or 'missing'}, not the empty tree)"
+        )
+    parents = sum(1 for line in lines if line.startswith(b"parent "))
+    if parents:
+        raise InvalidClaim(f"claim commit has parents ({parents}); a claim has none")
+    return parse_claim_message(message, ref=ref, oid=oid)
 
 
 def parse_claim_message(message: str | bytes, *, ref: str = "", oid: str = "") -> Claim:
-    """Parse a claim commit message; raise InvalidClaim (or UnknownFormat) with the cause."""
+    """Parse a claim commit message; raise InvalidClaim (or UnknownFormat) with the cause.
+
+    Hostile content fails only into InvalidClaim: bounded size and nesting depth, and any
+    exception (RecursionError, OverflowError, ...) is reported as the claim's problem."""
+    try:
+        return _parse_message(message, ref, oid)
+    except InvalidClaim:
+        raise
+    except Exception as exc:  # never let one forged ref stop every agent's listing
+        raise InvalidClaim(f"malformed claim: {type(exc).__name__}: {exc}"[:300]) from None
+
+
+def _parse_message(message: str | bytes, ref: str, oid: str) -> Claim:
     if isinstance(message, bytes):
         if len(message) > MAX_OBJECT_BYTES:
             raise InvalidClaim(f"object is {len(message)} bytes, over {MAX_OBJECT_BYTES}")
@@ -151,7 +196,9 @@ def parse_claim_message(message: str | bytes, *, ref: str = "", oid: str = "") -
     if not sep:
         raise InvalidClaim("no claim body in the commit message")
     try:
-        data = json.loads(body)
+        data = loads_bounded(body, MAX_DEPTH)
+    except Refused as exc:
+        raise InvalidClaim(f"claim body {exc}") from None
     except ValueError:
         raise InvalidClaim("claim body is not JSON") from None
     if not isinstance(data, dict):
@@ -163,39 +210,52 @@ def parse_claim_message(message: str | bytes, *, ref: str = "", oid: str = "") -
                 f"claim format {fmt} is newer than this gitcoord reads ({FORMAT_VERSION})"
             )
         raise InvalidClaim(f"unknown claim format {fmt!r}")
-    try:
-        for name in _STR_FIELDS:
-            if not isinstance(data[name], str):
-                raise InvalidClaim(f"field {name!r} is not a string")
-        ttl = data["ttl"]
-        if not isinstance(ttl, int) or isinstance(ttl, bool) or ttl <= 0:
-            raise InvalidClaim("field 'ttl' is not a positive integer")
-        if not isinstance(data.get("provisional", False), bool):
-            raise InvalidClaim("field 'provisional' is not a boolean")
-        return claim_from_fields(data, nonce=data["nonce"], ref=ref, oid=oid)
-    except InvalidClaim:
-        raise
-    except (KeyError, ValueError, TypeError) as exc:
-        raise InvalidClaim(f"malformed claim: {type(exc).__name__}: {exc}") from None
+    nonce = data.get("nonce")
+    if not isinstance(nonce, str):
+        raise InvalidClaim("field 'nonce' is not a string")
+    return claim_from_fields(data, nonce=nonce, ref=ref, oid=oid)
 
 
 def claim_from_fields(data: dict[str, Any], *, nonce: str, ref: str, oid: str) -> Claim:
-    """A Claim from its JSON fields (stored object or snapshot); the caller has validated them."""
+    """A Claim from its JSON fields (a stored object or the snapshot's public JSON).
+
+    Checks every field's type and value: raises InvalidClaim and nothing else."""
+    try:
+        return _from_fields(data, nonce, ref, oid)
+    except InvalidClaim:
+        raise
+    except Exception as exc:
+        raise InvalidClaim(f"malformed claim: {type(exc).__name__}: {exc}"[:300]) from None
+
+
+def _from_fields(data: dict[str, Any], nonce: str, ref: str, oid: str) -> Claim:
+    for name in _STR_FIELDS[:-1]:  # (the nonce is passed: the snapshot has none)
+        if not isinstance(data.get(name), str):
+            raise InvalidClaim(f"field {name!r} is not a string")
+    ttl = data.get("ttl")
+    if not isinstance(ttl, int) or isinstance(ttl, bool) or not 0 < ttl <= MAX_TTL:
+        raise InvalidClaim(f"field 'ttl' is not a positive integer up to {MAX_TTL}")
+    provisional = data.get("provisional", False)
+    if not isinstance(provisional, bool):
+        raise InvalidClaim("field 'provisional' is not a boolean")
+    path, mode = data.get("path"), data.get("mode")
+    if not isinstance(path, str) or not isinstance(mode, str):
+        raise InvalidClaim("field 'path' or 'mode' is not a string")
     return Claim(
         id=data["id"],
-        path=ClaimPath.parse_stored(data["path"]),
-        mode=Mode(data["mode"]),
+        path=ClaimPath.parse_stored(path),
+        mode=Mode(mode),
         agent=data["agent"],
         host=data["host"],
         worktree=data["worktree"],
         session=data["session"],
         reason=data["reason"],
-        ttl=data["ttl"],
+        ttl=ttl,
         created_at=from_iso(data["created_at"]),
         expires_at=from_iso(data["expires_at"]),
         priority_at=from_iso(data["priority_at"]),
         nonce=nonce,
-        provisional=data.get("provisional", False) is True,
+        provisional=provisional,
         ref=ref,
         oid=oid,
     )

@@ -28,10 +28,8 @@ FINDINGS_LOG = "findings.log"
 def _read(path: Path, default: Any) -> Any:
     try:
         return json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
+    except Exception:  # (RecursionError too) a damaged file means "nothing recorded"
         return default
-    except (OSError, ValueError):
-        return default  # a damaged cache file means "nothing recorded", never a crash
 
 
 def _write(path: Path, data: Any) -> None:
@@ -83,7 +81,8 @@ def citations(rules_file: str, content: bytes | None) -> dict[str, str]:
 
 
 def acked_hash(state_dir: Path, agent: str) -> str | None:
-    entry = _read(state_dir / ACKS, {}).get(agent)
+    acks = _read(state_dir / ACKS, {})
+    entry = acks.get(agent) if isinstance(acks, dict) else None
     return entry.get("hash") if isinstance(entry, dict) else None
 
 
@@ -105,15 +104,18 @@ def read_approvals(state_dir: Path) -> list[Approval]:
     out = []
     for item in raw if isinstance(raw, list) else []:
         try:
+            paths = item["paths"]
+            if not isinstance(paths, list):
+                continue
             out.append(
                 Approval(
                     patch_id=str(item["patch_id"]),
                     approver=str(item["approver"]),
-                    paths=tuple(str(p) for p in item["paths"]),
+                    paths=tuple(str(p) for p in paths),
                     at=timeutil.from_iso(item["at"]),
                 )
             )
-        except (KeyError, TypeError, ValueError):
+        except Exception:  # one damaged item is skipped, never a crash
             continue
     return out
 

@@ -86,7 +86,8 @@ def _key(stored: str) -> str:
 
 
 def read_snapshot(path: Path, relevant: set[str] | None = None) -> Snapshot | None:
-    """The snapshot, or None when it is missing, damaged or of another format (then: fetch).
+    """The snapshot, or None when it is missing, damaged or of another format (then: fetch);
+    any exception while reading it means damaged.
 
     With `relevant` (see `ancestry`), only claims whose path key is in it are built: the
     others cannot cover a changed path, and building 2,000 claims costs more than the rest
@@ -108,5 +109,5 @@ def read_snapshot(path: Path, relevant: set[str] | None = None) -> Snapshot | No
             fetched_at=from_iso(data["fetched_at"]),
             claims=[claim_from_public(c) for c in raw],
         )
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+    except Exception:  # damaged (an InvalidClaim, a RecursionError, ...): fetch instead
         return None

@@ -18,6 +18,7 @@ from gitcoord.gitcmd import run_git
 from gitcoord.modes import parse_mode
 from gitcoord.protocol import Request
 from gitcoord.store import Listing
+from gitcoord.textsafe import printable
 
 WAIT_FOREVER = "forever"
 
@@ -108,7 +109,7 @@ def _report(as_json: bool, key: str, claims: list[Claim], line: Any) -> None:
     if not claims:
         print(f"nothing {key}: you hold no claims")
     for c in claims:
-        print(line(c))
+        print(printable(line(c)))  # remote data (paths, agents): never a raw control character
 
 
 def _claim(
@@ -144,11 +145,14 @@ def _claim(
     at = timeutil.now()
     for prev in outcome.taken_from:
         print(
-            f"took over {prev.path} from {prev.agent} (its claim expired "
-            f"{format_duration(at - prev.expires_at)} ago)"
+            printable(
+                f"took over {prev.path} from {prev.agent} (its claim expired "
+                f"{format_duration(at - prev.expires_at)} ago)"
+            )
         )
     for c in outcome.held:
-        print(f"claimed {c.path} ({c.mode.value}, expires in {format_duration(c.expires_at - at)})")
+        left = format_duration(c.expires_at - at)
+        print(printable(f"claimed {c.path} ({c.mode.value}, expires in {left})"))
 
 
 def _list(ctx: Context, as_json: bool) -> None:
@@ -170,10 +174,13 @@ def _render(ctx: Context, listing: Listing, as_json: bool) -> str:
         return _listing_json(ctx.me.agent, listing, claims, flags)
     if not claims:
         return "no live claims\n"
-    width = min(max(len(str(c.path)) for c in claims), 60)
-    awidth = min(max(len(c.agent) for c in claims), 30)
+    # Remote data is shown escaped: a forged path or reason cannot fake a line.
+    paths = [printable(str(c.path)) for c in claims]
+    agents = [printable(c.agent) for c in claims]
+    width = min(max(map(len, paths)), 60)
+    awidth = min(max(map(len, agents)), 30)
     lines = []
-    for c in claims:
+    for c, path, agent in zip(claims, paths, agents, strict=True):
         mark = "*" if c.ref in mine else " "
         left = c.expires_at - at
         when = (
@@ -181,10 +188,8 @@ def _render(ctx: Context, listing: Listing, as_json: bool) -> str:
             if left > 0
             else ("expired" + ("" if c.is_expired(at, skew) else " (within skew)"))
         )
-        why = f'  "{c.reason}"' if c.reason else ""
-        lines.append(
-            f"{mark} {c.path!s:<{width}}  {c.mode.value:<6}  {c.agent:<{awidth}}  {when}{why}\n"
-        )
+        why = f'  "{printable(c.reason)}"' if c.reason else ""
+        lines.append(f"{mark} {path:<{width}}  {c.mode.value:<6}  {agent:<{awidth}}  {when}{why}\n")
     return "".join(lines)
 
 

@@ -1,4 +1,5 @@
-"""`gitcoord log [PATH]`: the audit trail of claims, renewals, releases and breaks."""
+"""`gitcoord log [PATH]`: the audit trail of claims, grants (a provisional claim verified),
+renewals, releases, retractions and breaks."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import typer
 from gitcoord import refnames, timeutil
 from gitcoord.audit import read_log
 from gitcoord.cli.context import Context, emit_json
+from gitcoord.textsafe import printable
 
 
 def log_command(
@@ -37,7 +39,7 @@ def log_command(
         emit_json({"entries": [e.to_json() for e in entries]})
         return
     if not entries:
-        print("no audit entries" + (f" for {target}" if target else ""))
+        print(printable("no audit entries" + (f" for {target}" if target else "")))
     for e in entries:
         items = e.claims or e.previous
         paths = ", ".join(f"{c.get('path')} ({c.get('mode')})" for c in items[:3])
@@ -52,4 +54,5 @@ def log_command(
             extra += f"  commit {e.commit[:12]}"
         if e.reason:
             extra += f'  "{e.reason}"'
-        print(f"{timeutil.to_iso(e.at)}  {e.agent:<16}  {e.event:<8}  {paths}{extra}")
+        # Entries are remote data: shown escaped, so no entry can fake another line.
+        print(printable(f"{timeutil.to_iso(e.at)}  {e.agent:<16}  {e.event:<8}  {paths}{extra}"))

@@ -9,6 +9,7 @@ import typer
 from gitcoord import timeutil
 from gitcoord.cli.context import Context, emit_json
 from gitcoord.durations import format_duration
+from gitcoord.textsafe import printable
 
 SOON_SECONDS = 600  # "expiring soon": within ten minutes, or within a tenth of the lease
 
@@ -44,17 +45,19 @@ def status_command(
             }
         )
         return
-    print(f"agent {ctx.me.agent} (session {ctx.me.session}) on {ctx.store.remote}")
-    print(f"\nmy claims ({len(mine)}):")
+    # Every line through printable: paths and agents are remote data (no control characters).
+    lines = [f"agent {ctx.me.agent} (session {ctx.me.session}) on {ctx.store.remote}"]
+    lines += ["", f"my claims ({len(mine)}):"]
     for c in sorted(mine, key=lambda c: c.path):
-        print(f"  {c.path}  {c.mode.value}  expires in {format_duration(c.expires_at - at)}")
-    print(f"\nothers' live claims ({len(others)}):")
+        lines.append(f"  {c.path}  {c.mode.value}  expires in {format_duration(c.expires_at - at)}")
+    lines += ["", f"others' live claims ({len(others)}):"]
     for c in sorted(others, key=lambda c: c.path):
-        print(
+        lines.append(
             f"  {c.path}  {c.mode.value}  {c.agent}  expires in "
             f"{format_duration(c.expires_at - at)}"
         )
     if soon:
-        print(f"\nexpiring soon ({len(soon)}): renew with `git claim --renew`")
+        lines += ["", f"expiring soon ({len(soon)}): renew with `git claim --renew`"]
         for c in sorted(soon, key=lambda c: c.path):
-            print(f"  {c.path}  expires in {format_duration(c.expires_at - at)}")
+            lines.append(f"  {c.path}  expires in {format_duration(c.expires_at - at)}")
+    print("\n".join(map(printable, lines)))
