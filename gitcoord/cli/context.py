@@ -15,6 +15,7 @@ from gitcoord.paths import ClaimPath, PathCache, normalize_user_path
 from gitcoord.protocol import Coordinator
 from gitcoord.repo import Identity, Repo
 from gitcoord.store import ClaimStore, Listing
+from gitcoord.textsafe import printable
 
 
 class Context:
@@ -89,7 +90,8 @@ class Context:
 
     def warn_invalid(self, listing: Listing) -> None:
         for bad in listing.invalid:
-            _stderr(f"warning: skipping {bad.ref} ({bad.oid[:12]}): {bad.problem}")
+            # The problem can quote the object (a path): escaped, as all remote data shown.
+            _stderr(printable(f"warning: skipping {bad.ref} ({bad.oid[:12]}): {bad.problem}"))
 
 
 def _stderr(message: str) -> None:
