@@ -11,7 +11,8 @@ class ExitCode(IntEnum):
     USAGE = 2  # usage error or bad input
     CANNOT_VERIFY = 3  # remote unreachable, authentication, server lacks a capability
     INTERNAL = 4  # unexpected internal error (details logged)
-    INTERRUPTED = 130
+    INTERRUPTED = 130  # SIGINT (128 + 2)
+    TERMINATED = 143  # SIGTERM (128 + 15)
 
 
 class GitcoordError(Exception):
@@ -60,3 +61,8 @@ class GitFailed(GitcoordError):
     """A git command failed in a way that is not a refusal or a transport problem."""
 
     exit_code = ExitCode.INTERNAL
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised as an exception so that what was pushed and not verified is taken
+    back before the process exits (143), as for an interrupt (130)."""

@@ -4,9 +4,14 @@ Same-ref conflicts (two writers of one path) are refused by the server's compare
 Conflicts across refs (a directory and a file in it, a writer and a reader) use write,
 then read: one atomic push creates all my refs, then a fresh listing taken after the push
 is acknowledged must show no live conflicting claim, else I retract with a leased delete.
-Wait-die gives liveness: the older contender (by first-attempt time) keeps its refs and
-waits; a younger one retracts and backs off. Safety never depends on clocks: holding always
-requires an empty conflict set in a listing taken after my own write.
+A claim is pushed *provisional* (a short lease) and extended to its TTL only once that read
+verified it, so a client killed in between blocks others briefly, not for its TTL. A
+renewal is a write too: it holds only after the same read.
+
+Wait-die gives liveness: an older contender (by first-attempt time) keeps its refs and waits
+a little for younger provisional ones to retract; a younger one, or anyone who meets a
+granted holder, retracts and waits as an ordinary waiter. Safety never depends on clocks:
+holding always requires an empty conflict set in a listing taken after my own write.
 """
 
 from __future__ import annotations
@@ -23,19 +28,24 @@ from gitcoord.claim import Claim, new_nonce
 from gitcoord.config import Config
 from gitcoord.durations import format_duration
 from gitcoord.errors import CannotVerify, Refused
+from gitcoord.heldrecord import HeldClaim
 from gitcoord.modes import Mode
 from gitcoord.pathindex import conflicting
 from gitcoord.paths import ClaimPath
 from gitcoord.repo import Identity
 from gitcoord.store import ClaimStore, InvalidRef, Listing
+from gitcoord.textsafe import printable
 from gitcoord.transport import PushResult, RefUpdate
 
 # The server's compare-and-swap lost a race (a ref changed after the advertisement): this is
 # a stale lease, answered by a fresh listing, not a refusal by a server hook.
 _LOST_RACE = r"atomic transaction failed|failed to lock|cannot lock ref|stale info"  # re caches
+# A ref in the way of the layout: `refs/claims/s` as a ref blocks every shared claim, a ref
+# under an agent's log key blocks that agent's log. git names both in the remote's message.
+_SHADOWED = r"cannot lock ref '([^']+)': '([^']+)' exists"
 MAX_STALE_RETRIES = 12
 
-CONTEND_SECONDS = 3.0  # without --wait: how long an older contender waits for younger ones
+CONTEND_SECONDS = 3.0  # how long an older contender waits for younger provisional ones
 MAX_TRANSPORT_RETRIES = 3
 
 
@@ -51,6 +61,11 @@ class ClaimOutcome(NamedTuple):
     waited: float = 0.0
 
 
+class BreakOutcome(NamedTuple):
+    broken: list[Claim]
+    removed: list[InvalidRef]  # unreadable objects at the path's write ref
+
+
 def _jitter(low: float, high: float) -> float:
     """A random backoff in [low, high); imports random only on a retry, not every claim."""
     import random
@@ -61,21 +76,24 @@ def _jitter(low: float, high: float) -> float:
 def describe(c: Claim, at: float) -> str:
     left = c.expires_at - at
     when = f"expires in {format_duration(left)}" if left > 0 else "expired"
-    why = f', reason: "{c.reason}"' if c.reason else ""
-    return f"{c.path} is claimed by {c.agent} ({c.mode.value}, {when}{why})"
+    if c.provisional:
+        when += ", not yet verified"
+    why = f', reason: "{printable(c.reason)}"' if c.reason else ""
+    return (
+        f"{printable(str(c.path))} is claimed by {printable(c.agent)} ({c.mode.value}, {when}{why})"
+    )
 
 
-def _quote(path: ClaimPath) -> str:
-    text = str(path)
+def _quote(path: ClaimPath | str) -> str:
+    text = printable(str(path))
     safe = all(ch.isalnum() or ch in "/._-" for ch in text)
     return text if safe else "'" + text.replace("'", "'\\''") + "'"
 
 
 class _Blocked(Exception):
-    def __init__(self, holders: list[Claim], same_ref: bool) -> None:
+    def __init__(self, holders: list[Claim]) -> None:
         super().__init__("blocked")
         self.holders = holders
-        self.same_ref = same_ref
 
 
 class Coordinator:
@@ -98,6 +116,9 @@ class Coordinator:
         self.progress = progress or (lambda _msg: None)
         self.contend = contend
         self.skew = float(config.claims.clock_skew)
+        # Claims this process pushed and has not yet verified (or retracted): what an
+        # interrupt must take back (retract_unverified).
+        self.unverified: dict[str, Claim] = {}
 
     # -- helpers ---------------------------------------------------------------------------
 
@@ -109,7 +130,15 @@ class Coordinator:
         return RefUpdate(self.store.my_log_ref, oid, listing.log_tip)
 
     def _remote_refusal(self, result: PushResult) -> Refused | None:
-        """A server-side hook said no: pass its words on."""
+        """A server-side hook said no, or a ref shadows the layout: say which and why."""
+        shadow = re.search(_SHADOWED, result.result.err)
+        if shadow and not result.landed:
+            wanted, blocker = shadow.group(1), shadow.group(2)
+            return Refused(
+                f"the ref {blocker} on the remote is in the way of {wanted}: it is not part of "
+                "gitcoord's layout (a claim ref at the wrong depth, or a ref under a log ref)",
+                fix=f"remove it: git push {self.store.remote} :{blocker}",
+            )
         culprits = [
             s
             for s in result.culprits()
@@ -118,7 +147,7 @@ class Coordinator:
         if not culprits:
             return None
         said = [ln[7:].strip() for ln in result.result.err.splitlines() if ln.startswith("remote:")]
-        detail = ("\n  " + "\n  ".join(s for s in said if s)) if said else ""
+        detail = ("\n  " + "\n  ".join(printable(s) for s in said if s)) if said else ""
         return Refused(
             f"the remote refused the push ({culprits[0].summary}){detail}",
             fix="read the server's message above; `gitcoord log` shows recent claim changes",
@@ -131,9 +160,24 @@ class Coordinator:
             raise refusal
         return result
 
-    def _only_log_stale(self, result: PushResult) -> bool:
-        culprits = result.culprits()
-        return bool(culprits) and all(s.ref == self.store.my_log_ref for s in culprits)
+    def _write(
+        self, claims: Sequence[Claim], olds: Sequence[str | None], listing: Listing, message: str
+    ) -> tuple[list[Claim], list[RefUpdate]]:
+        """Stage `claims` (each replacing the OID in `olds`) and the log entry; the updates."""
+        oids = self.store.write_claim_commits(claims)
+        written = [c._replace(oid=o) for c, o in zip(claims, oids, strict=True)]
+        updates = [RefUpdate(c.ref, c.oid, old) for c, old in zip(written, olds, strict=True)]
+        updates.append(self._log_update(listing, message))
+        return written, updates
+
+    def _landed(self, updates: Sequence[RefUpdate], listing: Listing) -> bool:
+        """Whether every claim ref of `updates` is as the push would have left it."""
+        return all(
+            (u.new is None and u.ref not in listing.by_ref)
+            or (u.new is not None and getattr(listing.by_ref.get(u.ref), "oid", "") == u.new)
+            for u in updates
+            if u.ref != self.store.my_log_ref
+        )
 
     # -- claim -----------------------------------------------------------------------------
 
@@ -145,7 +189,18 @@ class Coordinator:
         reason: str,
         wait: float | None = None,
     ) -> ClaimOutcome:
-        """Claim every request, all or nothing. `wait` (seconds, may be inf) queues until free."""
+        """Claim every request, all or nothing. `wait` (seconds, may be inf) queues until free.
+        If anything stops it half-way (an interrupt, SIGTERM, an error), what it pushed and
+        did not verify is retracted first."""
+        try:
+            return self._claim(requests, ttl=ttl, reason=reason, wait=wait)
+        except BaseException:
+            self.retract_unverified()
+            raise
+
+    def _claim(
+        self, requests: Sequence[Request], *, ttl: int, reason: str, wait: float | None
+    ) -> ClaimOutcome:
         requests = list(dict.fromkeys(requests))
         started = self.clock()
         priority_at = started
@@ -164,22 +219,18 @@ class Coordinator:
             attempts += 1
             at = self.clock()
             try:
-                plan = self._plan(requests, listing, at, ttl, reason, priority_at)
+                claims, previous = self._plan(requests, listing, at, ttl, reason, priority_at)
             except _Blocked as blocked:
                 if not fresh:
                     listing, fresh = self.store.fetch_listing(), True
                     continue
                 listing = self._wait_or_refuse(blocked.holders, requests, deadline, started)
                 continue
-            claims, previous = plan
-            oids = self.store.write_claim_commits(claims)
-            claims = [c._replace(oid=o) for c, o in zip(claims, oids, strict=True)]
             message = entry_message(
                 "claim", self.me, claims, at=at, reason=reason, previous=previous
             )
-            expects = {c.ref: self._expect(listing, c.ref) for c in claims}
-            updates = [RefUpdate(c.ref, c.oid, expects[c.ref]) for c in claims]
-            updates.append(self._log_update(listing, message))
+            olds = [self._expect(listing, c.ref) for c in claims]
+            claims, updates = self._write(claims, olds, listing, message)
             try:
                 result = self._push_checked(updates)
             except Refused:
@@ -202,28 +253,35 @@ class Coordinator:
                     )
                 listing, fresh = self.store.fetch_listing(), True
                 continue  # stale lease: replan from the fresh listing
-            if not result.answered:
-                listing, fresh = self.store.fetch_listing(wrote=claims), True
-                if not all(self._holds(listing, c) for c in claims):
-                    transport_failures += 1
-                    if transport_failures >= MAX_TRANSPORT_RETRIES:
-                        raise CannotVerify(
-                            "the claim push failed and did not land: "
-                            + (result.result.err.strip().splitlines() or ["no output"])[-1],
-                            fix="retry the same `git claim` command",
-                        )
-                    continue
-            else:
-                listing = self.store.fetch_listing(wrote=claims)  # the read after my write
+            self.unverified.update((c.ref, c) for c in claims)  # on the remote, maybe
+            # The read after my write (after an unanswered push, it also tells whether
+            # the push landed: refs with my OIDs mean it did).
+            listing, fresh = self.store.fetch_listing(wrote=claims), True
+            if not result.answered and not all(self._holds(listing, c) for c in claims):
+                self._retract(claims, listing)  # whatever part of it did land
+                transport_failures += 1
+                if transport_failures >= MAX_TRANSPORT_RETRIES:
+                    raise CannotVerify(
+                        "the claim push failed and did not land: "
+                        + (result.result.err.strip().splitlines() or ["no output"])[-1],
+                        fix="retry the same `git claim` command",
+                    )
+                continue
             verdict = self._verify(claims, listing, requests, deadline, started)
-            if verdict is None:
-                return ClaimOutcome(
-                    held=claims,
-                    taken_from=previous,
-                    attempts=attempts,
-                    waited=self.clock() - started,
-                )
-            listing, fresh = verdict, True
+            if verdict is not None:
+                listing = verdict
+                continue
+            granted = self._grant(claims, listing, requests, deadline, started)
+            if isinstance(granted, Listing):
+                listing = granted  # lost while provisional: start again
+                continue
+            self.store.record_held(granted)
+            return ClaimOutcome(
+                held=granted,
+                taken_from=previous,
+                attempts=attempts,
+                waited=self.clock() - started,
+            )
 
     def _expect(self, listing: Listing, ref: str) -> str | None:
         existing = listing.by_ref.get(ref)
@@ -242,7 +300,8 @@ class Coordinator:
         reason: str,
         priority_at: float,
     ) -> tuple[list[Claim], list[Claim]]:
-        """The claim commits to write, and the expired claims they replace; or _Blocked."""
+        """The provisional claim commits to write, and the expired claims they replace;
+        or _Blocked."""
         claims: list[Claim] = []
         previous: list[Claim] = []
         blocked: list[Claim] = []
@@ -252,38 +311,32 @@ class Coordinator:
             claim_id = os.urandom(6).hex()
             if isinstance(existing, InvalidRef):
                 if existing.newer_format:
-                    raise CannotVerify(
-                        f"{ref} holds a claim on {req.path} from a newer gitcoord: "
-                        f"{existing.problem}",
-                        fix="upgrade gitcoord: pip install -U gitcoord",
-                    )
+                    raise _newer_format(existing, str(req.path))
             elif isinstance(existing, Claim):
                 if self._mine(existing):
-                    claim_id = existing.id
-                elif existing.is_expired(at, self.skew):
+                    claim_id = existing.id  # re-claiming renews in place (verified again)
+                elif listing.expired(existing, at, self.skew):
                     previous.append(existing)
                 else:
                     blocked.append(existing)
-            claims.append(
-                Claim(
-                    id=claim_id,
-                    path=req.path,
-                    mode=req.mode,
-                    agent=self.me.agent,
-                    host=self.me.host,
-                    worktree=self.me.worktree,
-                    session=self.me.session,
-                    reason=reason,
-                    ttl=ttl,
-                    created_at=at,
-                    expires_at=at + ttl,
-                    priority_at=priority_at,
-                    nonce=new_nonce(),
-                    ref=ref,
-                )
+            template = Claim(
+                id=claim_id,
+                path=req.path,
+                mode=req.mode,
+                agent=self.me.agent,
+                host=self.me.host,
+                worktree=self.me.worktree,
+                session=self.me.session,
+                reason=reason,
+                ttl=ttl,
+                created_at=at,
+                expires_at=at + ttl,
+                priority_at=priority_at,
+                ref=ref,
             )
+            claims.append(template.renewed(at, ttl, provisional=True))
         if blocked:
-            raise _Blocked(blocked, same_ref=True)
+            raise _Blocked(blocked)
         return claims, previous
 
     def _conflicts(self, mine: Sequence[Claim], listing: Listing, at: float) -> list[Claim]:
@@ -298,15 +351,20 @@ class Coordinator:
         requests: Sequence[Request],
         deadline: float | None,
         started: float,
+        *,
+        holding: bool = False,
     ) -> Listing | None:
         """None when I hold every claim; else a fresh listing to retry from (after retracting).
 
-        Raises Refused when there is no time left to wait.
+        Wait-die: I yield (retract) to a granted holder, and to an older provisional
+        contender; younger provisional contenders will yield to me, so I wait for them, but
+        only briefly: one that was verified before my write arrived goes on to be granted.
+        `holding`: the claims are a renewal that was live throughout, so any contender's
+        read saw them and will yield; only a granted conflict (which cannot arise) defeats
+        them. Raises Refused when there is no time left to wait.
         """
         my_priority = (claims[0].priority_at, self.me.agent, self.me.session)
         contend_until = self.clock() + self.contend
-        if deadline is not None:
-            contend_until = max(contend_until, deadline)
         while True:
             at = self.clock()
             if not all(self._holds(listing, c) for c in claims):
@@ -316,15 +374,73 @@ class Coordinator:
             conflicts = self._conflicts(claims, listing, at)
             if not conflicts:
                 return None
+            granted = [c for c in conflicts if not c.provisional]
             older = [c for c in conflicts if (c.priority_at, c.agent, c.session) < my_priority]
-            if older or at >= contend_until:
+            if granted or (older and not holding) or at >= contend_until:
                 break
-            # Wait-die: I am the oldest contender; younger ones will retract.
             self.sleep(_jitter(0.05, 0.2))
             listing = self.store.fetch_listing()
         self._retract(claims, listing)
         fresh = self.store.fetch_listing()
         return self._wait_or_refuse(conflicts, requests, deadline, started, fresh)
+
+    def _grant(
+        self,
+        claims: list[Claim],
+        listing: Listing,
+        requests: Sequence[Request],
+        deadline: float | None,
+        started: float,
+    ) -> list[Claim] | Listing:
+        """Extend verified provisional claims to their full lease. The granted claims, or
+        a fresh listing to start again from when they were lost meanwhile.
+
+        An extension acknowledged before the provisional lease ended needs no read after
+        it: the claim was live throughout in every reader's eyes (they wait for their own
+        observation of it for its lease plus skew), so no conflicting claim was granted.
+        One acknowledged later is a new write, and is verified like one.
+        """
+        pending = [c for c in claims if c.provisional]
+        if not pending:
+            self._verified(claims)
+            return claims
+        for _ in range(MAX_TRANSPORT_RETRIES + 2):
+            at = self.clock()
+            full = [
+                c._replace(
+                    provisional=False, expires_at=c.created_at + c.ttl, nonce=new_nonce(), oid=""
+                )
+                for c in pending
+            ]
+            message = entry_message("grant", self.me, full, at=at)
+            full, updates = self._write(full, [c.oid for c in pending], listing, message)
+            result = self._push_checked(updates)
+            if not result.landed:
+                listing = self.store.fetch_listing(wrote=full)
+                if not self._landed(updates, listing):
+                    if all(self._holds(listing, c) for c in pending):
+                        continue  # not delivered, or only my log tip was stale: again
+                    self._retract(pending, listing)  # lost while provisional
+                    return self.store.fetch_listing()
+            acked = self.clock()
+            granted = [next((f for f in full if f.ref == c.ref), c) for c in claims]
+            self.unverified.update((g.ref, g) for g in granted)
+            if any(acked >= c.lease_end for c in pending):
+                listing = self.store.fetch_listing(wrote=full)
+                verdict = self._verify(granted, listing, requests, deadline, started)
+                if verdict is not None:
+                    return verdict
+            self._verified(granted)
+            return granted
+        raise CannotVerify(
+            "could not extend the verified claim to its lease; it expires in "
+            f"{format_duration(pending[0].lease_seconds)}",
+            fix="run the same `git claim` again (it renews in place)",
+        )
+
+    def _verified(self, claims: Sequence[Claim]) -> None:
+        for c in claims:
+            self.unverified.pop(c.ref, None)
 
     def _wait_or_refuse(
         self,
@@ -387,7 +503,7 @@ class Coordinator:
         if len(lines) > 1:
             message += "".join(f"\n  also: {ln}" for ln in lines[1:])
         fix = (
-            f"wait for it: `git claim --wait {paths}`; ask {first.agent} to release "
+            f"wait for it: `git claim --wait {paths}`; ask {printable(first.agent)} to release "
             f"(`git claim -d {_quote(first.path)}`); or break it: "
             f"`git claim --break {_quote(first.path)} -r REASON`"
         )
@@ -398,6 +514,7 @@ class Coordinator:
         for _ in range(MAX_TRANSPORT_RETRIES + 2):
             mine = [c for c in claims if self._holds(listing, c)]
             if not mine:
+                self._verified(claims)
                 return
             at = self.clock()
             updates = [RefUpdate(c.ref, None, c.oid) for c in mine]
@@ -406,6 +523,7 @@ class Coordinator:
             )
             result = self._push_checked(updates)
             if result.landed:
+                self._verified(claims)
                 return
             listing = self.store.fetch_listing()
         raise CannotVerify(
@@ -413,78 +531,126 @@ class Coordinator:
             fix="run `git claim -d --all` to release your claims",
         )
 
+    def retract_unverified(self) -> None:
+        """After an interrupt or error: take back what this process pushed and did not
+        verify. Best effort, with further interrupts held off: if the remote cannot be
+        reached, the refs' provisional lease ends them soon anyway."""
+        if not self.unverified:
+            return
+        import signal
+
+        try:
+            previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+        except ValueError:  # not the main thread: nothing to hold off
+            previous = None
+        try:
+            self._retract(list(self.unverified.values()), self.store.fetch_listing())
+        except Exception as exc:
+            self.progress(f"warning: could not retract an unverified claim: {exc}")
+        finally:
+            if previous is not None:
+                signal.signal(signal.SIGINT, previous)
+
     # -- renew, release, break ---------------------------------------------------------------
 
-    def _taken(self, known: Sequence[Claim], listing: Listing) -> list[Claim]:
-        """Claims I held when last seen that another agent now holds on the same path."""
-        mine_now = {c.ref for c in listing.claims if self._mine(c)}
-        return [
-            c
-            for c in known
-            if c.ref not in mine_now
-            and any(o.path.key == c.path.key and not self._mine(o) for o in listing.claims)
-        ]
-
-    def _lost(self, path: ClaimPath, listing: Listing, at: float, done: int = 0) -> Refused:
+    def _gone(self, lost: Sequence[HeldClaim], listing: Listing, at: float, done: int) -> None:
+        """Raise for the claims I was granted that are no longer mine on the remote, naming
+        who broke or took them (from the audit trail) and who holds the path now. Claims
+        my own session released or retracted (a command killed before it noted so) are
+        not lost. Every one is forgotten: a loss is reported once."""
+        self.store.forget_held([h.ref for h in lost])
+        gone: list[tuple[HeldClaim, str]] = []
+        for h in lost:
+            fate = self.store.fate(h.id)
+            if fate is not None and fate[0] in ("release", "retract") and fate[1] == self.me.agent:
+                continue
+            verb = {"break": "broken by", "take": "taken over after it expired by"}
+            gone.append((h, f"{verb[fate[0]]} {fate[1]}" if fate else "it expired and was removed"))
+        if not gone:
+            return
+        first, how = gone[0]
+        path = ClaimPath.parse_stored(first.path)
         others = [c for c in listing.claims if c.path.key == path.key and not self._mine(c)]
+        message = f"your claim on {printable(first.path)} was lost ({printable(how)})"
         if others:
-            now_held = "; ".join(describe(c, at) for c in others)
-            also = f" (your other {done} claim(s) were updated)" if done else ""
-            return Refused(
-                f"your claim on {path} was lost: {now_held}{also}",
-                fix=f"see `gitcoord log {_quote(path)}`; claim it again when free: "
-                f"`git claim --wait {_quote(path)}`",
-            )
+            message += ": " + "; ".join(describe(c, at) for c in others)
+        if len(gone) > 1:
+            message += "; also lost: " + ", ".join(printable(h.path) for h, _ in gone[1:])
+        if done:
+            message += f" (your other {done} claim(s) were updated)"
+        raise Refused(
+            message,
+            fix=f"see `gitcoord log {_quote(first.path)}`; claim it again when free: "
+            f"`git claim --wait {_quote(first.path)}`",
+        )
+
+    def _missing(self, path: ClaimPath, listing: Listing | None = None) -> Refused:
+        at = self.clock()
+        others = (
+            []
+            if listing is None
+            else [c for c in listing.claims if c.path.key == path.key and not self._mine(c)]
+        )
+        held = (
+            ": " + "; ".join(describe(c, at) for c in others)
+            if others
+            else (" (it expired and was taken, was broken, or never existed)")
+        )
         return Refused(
-            f"you hold no claim on {path} (it expired and was taken, was broken, or never existed)",
+            f"you hold no claim on {printable(str(path))}{held}",
             fix=f"see `gitcoord log {_quote(path)}`; `git claim` lists live claims",
         )
 
     def _select_mine(
-        self, paths: Sequence[ClaimPath] | None, listing: Listing, at: float
-    ) -> list[Claim]:
+        self, paths: Sequence[ClaimPath] | None, listing: Listing
+    ) -> tuple[list[Claim], list[ClaimPath]]:
+        """My claims (all, or those on `paths`), and the paths I hold nothing on."""
         mine = [c for c in listing.claims if self._mine(c)]
         if paths is None:
-            return mine
+            return mine, []
         chosen: list[Claim] = []
+        missing: list[ClaimPath] = []
         for p in dict.fromkeys(paths):
             found = [c for c in mine if c.path.key == p.key]
             if not found:
-                raise self._lost(p, listing, at)
+                missing.append(p)
             chosen.extend(found)
-        return chosen
+        return chosen, missing
 
     def _update_mine(
         self,
         paths: Sequence[ClaimPath] | None,
         build: Callable[[list[Claim], Listing, float], tuple[list[RefUpdate], list[Claim]]],
-    ) -> list[Claim]:
-        # "All of mine" must not silently shrink: remember what the mirror last saw as mine.
-        known = [c for c in self.store.read_listing().claims if self._mine(c)] if not paths else []
+    ) -> tuple[list[Claim], Listing, list[HeldClaim]]:
+        """Push `build`'s updates of my claims (all, or those on `paths`). What was done,
+        the listing it was planned on, and the claims I was granted that are gone."""
+        held = self.store.held()
+        result: PushResult | None = None
         for _ in range(MAX_TRANSPORT_RETRIES + 2):
             listing = self.store.fetch_listing()
             at = self.clock()
-            targets = self._select_mine(paths, listing, at)
-            taken = self._taken(known, listing)
+            targets, missing = self._select_mine(paths, listing)
+            mine_now = {(c.ref, c.id) for c in listing.claims if self._mine(c)}
+            wanted = {p.key for p in paths} if paths is not None else None
+            lost = [
+                h
+                for h in held.values()
+                if (h.ref, h.id) not in mine_now
+                and (wanted is None or ClaimPath.parse_stored(h.path).key in wanted)
+            ]
+            lost_keys = {ClaimPath.parse_stored(h.path).key for h in lost}
+            unknown = [p for p in missing if p.key not in lost_keys]
+            if unknown:
+                raise self._missing(unknown[0], listing)
             if not targets:
-                if taken:
-                    raise self._lost(taken[0].path, listing, at)
-                return []
+                return [], listing, lost
             updates, done = build(targets, listing, at)
             result = self._push_checked(updates)
             if result.landed:
-                if taken:
-                    raise self._lost(taken[0].path, listing, at, done=len(done))
-                return done
-            if not result.answered:
-                check = self.store.fetch_listing()
-                if all(
-                    (u.new is None and u.ref not in check.by_ref)
-                    or (u.new is not None and getattr(check.by_ref.get(u.ref), "oid", "") == u.new)
-                    for u in updates
-                    if u.ref != self.store.my_log_ref
-                ):
-                    return done
+                return done, listing, lost
+            if not result.answered and self._landed(updates, self.store.fetch_listing()):
+                return done, listing, lost
+        assert result is not None
         said = "; ".join(s.summary for s in result.culprits()) or result.result.err.strip()
         raise CannotVerify(
             f"the remote kept rejecting this update: {said[-300:]}",
@@ -493,38 +659,74 @@ class Coordinator:
         )
 
     def renew(self, paths: Sequence[ClaimPath] | None, ttl: int | None = None) -> list[Claim]:
-        lapsed: set[str] = set()
+        """Extend my claims. A renewal is a write: it holds only after a read taken after its
+        push shows no conflict. One whose lease had ended (or was never verified) is a new
+        claim: pushed provisional, verified, then granted."""
+        margin = self.skew
+        continuous: dict[str, float] = {}  # ref -> the lease end of the version renewed
 
         def build(
             targets: list[Claim], listing: Listing, at: float
         ) -> tuple[list[RefUpdate], list[Claim]]:
-            lapsed.update(c.ref for c in targets if at > c.expires_at)
-            fresh = [c.renewed(at, ttl) for c in targets]
-            oids = self.store.write_claim_commits(fresh)
-            fresh = [c._replace(oid=o) for c, o in zip(fresh, oids, strict=True)]
-            updates = [
-                RefUpdate(c.ref, c.oid, old.oid) for c, old in zip(fresh, targets, strict=True)
-            ]
-            updates.append(self._log_update(listing, entry_message("renew", self.me, fresh, at=at)))
-            return updates, fresh
+            continuous.clear()
+            fresh = []
+            for c in targets:
+                live = not c.provisional and at < c.lease_end - margin
+                if live:
+                    continuous[c.ref] = c.lease_end
+                fresh.append(c.renewed(at, ttl, provisional=not live))
+            written, updates = self._write(
+                fresh,
+                [c.oid for c in targets],
+                listing,
+                entry_message("renew", self.me, fresh, at=at),
+            )
+            return updates, written
 
-        done = self._update_mine(paths, build)
-        revived = [c for c in done if c.ref in lapsed]
-        if revived:
-            # A lapsed claim may have been superseded by an overlapping one meanwhile:
-            # renewing it is a new write, so it needs the same read-after-write check.
-            listing = self.store.fetch_listing()
-            at = self.clock()
-            conflicts = self._conflicts(revived, listing, at)
-            if conflicts:
-                lost = [c for c in revived if any(c.conflicts_with(o) for o in conflicts)]
-                self._retract(lost, listing)
-                raise Refused(
-                    f"your claim on {lost[0].path} had expired and was superseded: "
-                    + "; ".join(describe(o, at) for o in conflicts[:3]),
-                    fix=f"see `gitcoord log {_quote(lost[0].path)}`; claim it again when free",
-                )
+        try:
+            done, listing, lost = self._update_mine(paths, build)
+            if done:
+                done = self._settle_renewal(done, continuous)
+        except BaseException:
+            self.retract_unverified()
+            raise
+        if lost:
+            self._gone(lost, listing, self.clock(), len(done))
         return done
+
+    def _settle_renewal(self, renewed: list[Claim], continuous: dict[str, float]) -> list[Claim]:
+        """The read after a renewal's write; then grant the ones that were new writes.
+
+        A renewal acknowledged after the lease it renewed had ended was not continuous
+        after all (a slow link, a suspended laptop): a claim may have been granted over it
+        meanwhile, so it is verified like a new claim, and withdrawn if one was."""
+        acked = self.clock()
+        held = [c for c in renewed if c.ref in continuous and acked < continuous[c.ref]]
+        new = [c for c in renewed if c not in held]
+        self.unverified.update((c.ref, c) for c in new)
+        listing = self.store.fetch_listing(wrote=renewed)
+        out: list[Claim] = []
+        for group, holding in ((held, True), (new, False)):
+            if not group:
+                continue
+            try:
+                verdict = self._verify(group, listing, [], None, 0.0, holding=holding)
+            except Refused as exc:
+                self.store.forget_held([c.ref for c in group])
+                raise Refused(
+                    f"your claim on {printable(str(group[0].path))} had expired and was "
+                    f"superseded (withdrawn): {exc.message.removeprefix('refused: ')}",
+                    fix=f"see `gitcoord log {_quote(group[0].path)}`; claim it again when free: "
+                    f"`git claim --wait {_quote(group[0].path)}`",
+                ) from None
+            assert verdict is None  # no deadline: a conflict raises
+            granted = self._grant(group, listing, [], None, 0.0) if not holding else group
+            if isinstance(granted, Listing):
+                raise self._missing(group[0].path)
+            out += granted
+        self.store.record_held(out)
+        order = {c.ref: n for n, c in enumerate(renewed)}
+        return sorted(out, key=lambda c: order.get(c.ref, 0))
 
     def release(self, paths: Sequence[ClaimPath] | None, commit: str | None = None) -> list[Claim]:
         def build(
@@ -535,22 +737,28 @@ class Coordinator:
             updates.append(self._log_update(listing, message))
             return updates, targets
 
-        return self._update_mine(paths, build)
+        done, listing, lost = self._update_mine(paths, build)
+        self.store.forget_held([c.ref for c in done])
+        if lost:
+            self._gone(lost, listing, self.clock(), len(done))
+        return done
 
-    def break_claims(self, path: ClaimPath, reason: str) -> list[Claim]:
+    def break_claims(self, path: ClaimPath, reason: str) -> BreakOutcome:
         if not self.config.claims.allow_break:
             raise Refused(
                 f"breaking claims is not allowed here ([claims] allow_break = false); "
                 f"{path} stays claimed",
                 fix="ask the holder to release it, or wait for it to expire",
             )
+        write_ref = refnames.WRITE + refnames.path_key(path.key)
         for _ in range(MAX_TRANSPORT_RETRIES + 2):
             listing = self.store.fetch_listing()
             at = self.clock()
             targets = [c for c in listing.claims if c.path.key == path.key and not self._mine(c)]
-            junk = [
-                i for i in listing.invalid if i.ref == refnames.WRITE + refnames.path_key(path.key)
-            ]
+            junk = [i for i in listing.invalid if i.ref == write_ref]
+            newer = [i for i in junk if i.newer_format]
+            if newer:
+                raise _newer_format(newer[0], str(path))
             if not targets and not junk:
                 raise Refused(
                     f"no claim of another agent on {path} to break",
@@ -561,6 +769,16 @@ class Coordinator:
             message = entry_message("break", self.me, [], at=at, reason=reason, previous=targets)
             updates.append(self._log_update(listing, message))
             result = self._push_checked(updates)
-            if result.landed:
-                return targets
+            if result.landed or (
+                not result.answered and self._landed(updates, self.store.fetch_listing())
+            ):
+                return BreakOutcome(targets, junk)
         raise CannotVerify("the remote kept changing while breaking", fix="retry the command")
+
+
+def _newer_format(existing: InvalidRef, path: str) -> CannotVerify:
+    return CannotVerify(
+        f"{existing.ref} holds a claim on {printable(path)} from a newer gitcoord: "
+        f"{existing.problem}; an older gitcoord never overwrites or deletes it",
+        fix="upgrade gitcoord: pip install -U gitcoord",
+    )

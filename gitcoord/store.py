@@ -10,13 +10,20 @@ from collections.abc import Callable, Collection, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from gitcoord import parsecache, refnames, timeutil
+from gitcoord import heldrecord, observed, parsecache, refnames, timeutil
 from gitcoord.atomicfile import write_atomic
-from gitcoord.claim import MAX_OBJECT_BYTES, Claim, InvalidClaim, parse_claim_message
+from gitcoord.claim import (
+    MAX_OBJECT_BYTES,
+    Claim,
+    InvalidClaim,
+    parse_claim_commit,
+    parse_claim_message,
+)
 from gitcoord.config import Config
 from gitcoord.errors import UsageError
 from gitcoord.gitcmd import run_git
-from gitcoord.objects import CommitBatch, commit_message, list_refs, read_objects
+from gitcoord.heldrecord import HeldClaim
+from gitcoord.objects import CommitBatch, list_refs, read_objects
 from gitcoord.parsecache import Parsed
 from gitcoord.repo import Identity, Repo
 from gitcoord.snapshot import coordination_remote, snapshot_file
@@ -42,6 +49,7 @@ class Listing:
         "log_tip",
         "parsed",
         "prepared",
+        "seen",
         "snapshot_claims",
     )
 
@@ -63,6 +71,8 @@ class Listing:
         self.parsed = parsed or {}
         self.snapshot_claims: str | None = None  # the snapshot's "claims" text, when known
         self.prepared: str | None = None  # what fetch_listing's `prepare` made of it
+        # When this clone first saw each claim object (its own clock), by OID.
+        self.seen: dict[str, float] = {}
         self._by_path: list[Claim] | None = None
 
     def by_path(self) -> list[Claim]:
@@ -81,7 +91,15 @@ class Listing:
         return self.snapshot_claims
 
     def live(self, at: float, skew: float) -> list[Claim]:
-        return [c for c in self.claims if not c.is_expired(at, skew)]
+        return [c for c in self.claims if not self.expired(c, at, skew)]
+
+    def expired(self, claim: Claim, at: float, skew: float) -> bool:
+        """Expired both by the holder's account (lease end + skew) and by this clone's own
+        observation: it has seen this very object for its lease + skew. So safety needs only
+        bounded clock rates, not synchronized clocks (docs/design.md, "Leases")."""
+        if not claim.is_expired(at, skew):
+            return False
+        return at > self.seen.get(claim.oid, at) + claim.lease_seconds + skew
 
     def encoded(self, claim: Claim) -> Parsed:
         """`claim`'s public JSON, encoded: from the parse cache, else now."""
@@ -145,6 +163,24 @@ class ClaimStore:
         self._write_snapshot(listing)
         return listing
 
+    def fate(self, claim_id: str) -> tuple[str, str] | None:
+        """What the audit trail last says happened to claim `claim_id` after it was granted:
+        (event, agent) of the latest break, takeover, release or retract that names it;
+        None when the trail says nothing. Fetches every agent's log: for the rare path
+        where a claim went missing."""
+        from gitcoord.audit import read_log
+
+        self.fetch_logs()
+        entries = read_log(self.cwd, refnames.to_mirror(refnames.LOG, self.remote_key))
+        for e in reversed(entries):
+            if any(p.get("id") == claim_id for p in e.previous):
+                return ("break" if e.event == "break" else "take", e.agent)
+            if e.event in ("release", "retract") and any(
+                c.get("id") == claim_id and c.get("session") == self.me.session for c in e.claims
+            ):
+                return (e.event, e.agent)
+        return None
+
     def fetch_logs(self) -> None:
         fetch(self.cwd, self.remote, self._refspecs(all_logs=True), lock=self.mirror_lock)
 
@@ -174,8 +210,10 @@ class ClaimStore:
         cache_file = self.parse_cache_path
         loaded: dict[str, Parsed] = {} if known is None else known
         guess: list[tuple[Listing, list[tuple[str, str]]]] = []
+        seen: dict[str, float] = {}
 
         def meanwhile() -> None:  # while git reads the refs
+            seen.update(observed.load(self.observed_path))
             if known is None and only is None:  # (a few refs of mine parse faster)
                 loaded.update(parsecache.load(cache_file))
             if only is None and not also and loaded:
@@ -189,6 +227,7 @@ class ClaimStore:
         if guess and guess[0][1] == [(e.ref, e.oid) for e in entries]:
             listing = guess[0][0]
             listing.fetched_at, listing.log_tip = at, log_tip
+            self._observe(listing, seen, full=True)
             return listing
         if only is not None:
             wanted = {refnames.to_mirror(ref, self.remote_key) for ref in only}
@@ -219,9 +258,7 @@ class ClaimStore:
             hit = loaded.get(e.oid) or also.get(e.oid) or used.get(e.oid)
             if hit is None:
                 try:
-                    claim = parse_claim_message(
-                        commit_message(raw.get(e.oid, b"")), ref=remote_ref, oid=e.oid
-                    )
+                    claim = parse_claim_commit(raw.get(e.oid, b""), ref=remote_ref, oid=e.oid)
                 except InvalidClaim as exc:
                     newer = type(exc).__name__ == "UnknownFormat"
                     invalid.append(InvalidRef(remote_ref, e.oid, str(exc), newer))
@@ -241,7 +278,16 @@ class ClaimStore:
         # Keep exactly what this full listing used: new claims in, vanished ones out.
         if only is None and used.keys() != loaded.keys():
             parsecache.save(cache_file, used)
-        return Listing(claims=claims, invalid=invalid, fetched_at=at, log_tip=log_tip, parsed=used)
+        listing = Listing(claims, invalid, fetched_at=at, log_tip=log_tip, parsed=used)
+        self._observe(listing, seen, full=only is None)
+        return listing
+
+    def _observe(self, listing: Listing, seen: dict[str, float], *, full: bool) -> None:
+        """Note when this clone first saw each listed claim object (Listing.expired)."""
+        oids = [c.oid for c in listing.claims]
+        if observed.observe(seen, oids, timeutil.now(), prune=full):
+            observed.save(self.observed_path, seen)
+        listing.seen = seen
 
     def _unchanged(
         self, cached: dict[str, Parsed], prepare: Callable[[Listing], str] | None
@@ -256,6 +302,34 @@ class ClaimStore:
             listing.prepared = prepare(listing)
         key = self.remote_key
         return listing, [(refnames.to_mirror(c.ref, key), c.oid) for c in listing.claims]
+
+    # -- what this session holds (heldrecord.py) -------------------------------------------
+
+    @property
+    def held_path(self) -> Path:
+        holder = refnames.holder_key(self.me.agent, self.me.session)
+        return self.repo.state_dir / "held" / f"{self.remote_key}-{holder}.json"
+
+    def held(self) -> dict[str, HeldClaim]:
+        return heldrecord.read(self.held_path)
+
+    def record_held(self, claims: Sequence[Claim]) -> None:
+        def change(held: dict[str, HeldClaim]) -> None:
+            held.update({c.ref: HeldClaim(c.ref, c.id, str(c.path)) for c in claims})
+
+        heldrecord.update(self.held_path, change)
+
+    def forget_held(self, refs: Collection[str]) -> None:
+        def change(held: dict[str, HeldClaim]) -> None:
+            for ref in refs:
+                held.pop(ref, None)
+
+        if refs:
+            heldrecord.update(self.held_path, change)
+
+    @property
+    def observed_path(self) -> Path:
+        return self.repo.state_dir / f"observed-{self.remote_key}.marshal"
 
     @property
     def parse_cache_path(self) -> Path:

@@ -121,8 +121,8 @@ def test_release_with_commit_is_recorded(alice: Agent) -> None:
     res = alice.claim("-d", "src/api.py", "--commit", "HEAD")
     assert res.rc == 0 and head[:12] in res.out
     log = alice.gitcoord("log", "src/api.py", "--json").json()["entries"]
-    assert [e["event"] for e in log] == ["claim", "release"]
-    assert log[1]["commit"] == head
+    assert [e["event"] for e in log] == ["claim", "grant", "release"]
+    assert log[2]["commit"] == head
 
 
 def test_release_all_and_nothing_to_release(alice: Agent) -> None:
@@ -138,7 +138,7 @@ def test_release_of_unheld_path_is_refused(alice: Agent, bob: Agent) -> None:
     assert alice.claim("src/api.py").rc == 0
     res = bob.claim("-d", "src/api.py")
     assert res.rc == 1
-    assert "was lost: src/api.py is claimed by alice" in res.err
+    assert "you hold no claim on src/api.py: src/api.py is claimed by alice" in res.err
 
 
 def test_claiming_again_renews_in_place(alice: Agent) -> None:

@@ -24,6 +24,7 @@ def test_expiry_waits_for_skew_then_takeover_and_lost_claim_errors(
         _skew(agent, "6s")
     made = alice.claim("src/api.py", "--ttl", "1s", "--json")
     assert made.rc == 0, made.err
+    assert bob.claim().rc == 0  # bob sees the claim now: its lease runs from here for him
     expires = from_iso(made.json()["claimed"][0]["expires_at"])
     _sleep_until(expires + 0.3)  # expired on alice's clock, but within the skew allowance
     within = bob.claim("src/api.py")
@@ -37,13 +38,21 @@ def test_expiry_waits_for_skew_then_takeover_and_lost_claim_errors(
 
     renew = alice.claim("--renew", "src/api.py")
     assert renew.rc == 1
-    assert "your claim on src/api.py was lost: src/api.py is claimed by bob" in renew.err
+    assert (
+        "your claim on src/api.py was lost (taken over after it expired by bob): "
+        "src/api.py is claimed by bob" in renew.err
+    )
     release = alice.claim("-d", "src/api.py")
     assert release.rc == 1 and "claimed by bob" in release.err
     assert alice.claim("--renew").out == "nothing renewed: you hold no claims\n"
 
     log = bob.gitcoord("log", "src/api.py", "--json").json()["entries"]
-    assert [(e["event"], e["agent"]) for e in log] == [("claim", "alice"), ("claim", "bob")]
+    assert [(e["event"], e["agent"]) for e in log] == [
+        ("claim", "alice"),
+        ("claim", "bob"),
+        ("grant", "bob"),
+    ]
+    assert bob.claim().rc == 0
     assert log[1]["previous"][0]["agent"] == "alice"
 
 
@@ -51,6 +60,7 @@ def test_renewing_a_lapsed_claim_that_was_superseded_fails(alice: Agent, bob: Ag
     for agent in (alice, bob):
         _skew(agent, "0s")
     assert alice.claim("src/", "--ttl", "1s").rc == 0
+    assert bob.claim().rc == 0  # bob's own observation of the lease starts here
     time.sleep(1.3)
     assert bob.claim("src/api.py").rc == 0  # different ref: alice's lapsed src/ is not taken
     renew = alice.claim("--renew")
@@ -106,5 +116,8 @@ def test_break_is_recorded_and_can_be_forbidden(alice: Agent, bob: Agent) -> Non
     entry = bob.gitcoord("log", "--json").json()["entries"][-1]
     assert entry["event"] == "break" and entry["reason"] == "alice's session crashed"
     assert entry["previous"][0]["agent"] == "alice"
-    lost = alice.claim("--renew", "src/api.py")
-    assert lost.rc == 1 and "you hold no claim on src/api.py" in lost.err
+    lost = alice.claim("--renew")  # the heartbeat: never silent about a lost claim
+    assert lost.rc == 1, lost.out
+    assert "your claim on src/api.py was lost (broken by bob)" in lost.err
+    again = alice.claim("--renew", "src/api.py")  # reported once; then simply not held
+    assert again.rc == 1 and "you hold no claim on src/api.py" in again.err

@@ -20,12 +20,16 @@ def test_renew_all_and_release_all_name_the_new_holder(alice: Agent, bob: Agent)
     _no_skew(alice, bob)
     assert alice.claim("src/api.py", "--ttl", "1s").rc == 0
     assert alice.claim("docs/").rc == 0
+    assert bob.claim().rc == 0  # bob's own observation of alice's lease starts here
     time.sleep(1.5)
     assert bob.claim("src/api.py").rc == 0  # takes over the expired claim
 
     renew = alice.claim("--renew")
     assert renew.rc == 1, (renew.out, renew.err)
-    assert "your claim on src/api.py was lost: src/api.py is claimed by bob" in renew.err
+    assert (
+        "your claim on src/api.py was lost (taken over after it expired by bob): "
+        "src/api.py is claimed by bob" in renew.err
+    )
     assert "(your other 1 claim(s) were updated)" in renew.err
     assert "git claim --wait src/api.py" in renew.err
     live = {c["path"]: c["agent"] for c in bob.claim("--json").json()["claims"]}

@@ -80,15 +80,22 @@ def run_claim(
             "--break needs a reason: -r TEXT",
             'git claim --break PATH -r "why it is safe to break"',
         )
-        broken = ctx.coordinator().break_claims(ctx.claim_paths(args)[0], reason)
-        _report(
-            as_json,
-            "broken",
-            broken,
-            lambda c: (
-                f"broke {c.agent}'s {c.mode.value} claim on {c.path} (recorded in the audit log)"
-            ),
-        )
+        outcome = ctx.coordinator().break_claims(ctx.claim_paths(args)[0], reason)
+        if as_json:
+            emit_json(
+                {
+                    "broken": [c.public_json() for c in outcome.broken],
+                    "removed_invalid": [i._asdict() for i in outcome.removed],
+                }
+            )
+            return
+        for c in outcome.broken:
+            print(
+                f"broke {printable(c.agent)}'s {c.mode.value} claim on "
+                f"{printable(str(c.path))} (recorded in the audit log)"
+            )
+        for i in outcome.removed:
+            print(f"removed {i.ref} ({i.oid[:12]}): {printable(i.problem)}")
 
 
 def _resolve_commit(ctx: Context, commit: str) -> str:

@@ -8,11 +8,20 @@ import sys
 from collections.abc import Callable, Sequence
 
 from gitcoord import __version__
-from gitcoord.errors import ExitCode, GitcoordError
+from gitcoord.errors import ExitCode, GitcoordError, Terminated
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise Terminated()
 
 
 def exit_code(action: Callable[[], object], argv: Sequence[str]) -> int:
-    """Run `action`; map what it raises to the documented exit code, never a traceback."""
+    """Run `action`; map what it raises to the documented exit code, never a traceback.
+    SIGTERM becomes an exception like SIGINT, so cleanup (retracting what was pushed and
+    not verified) runs for both."""
+    import signal
+
+    signal.signal(signal.SIGTERM, _terminate)
     try:
         result = action()
         return int(result) if isinstance(result, int) else 0
@@ -23,7 +32,10 @@ def exit_code(action: Callable[[], object], argv: Sequence[str]) -> int:
             error = {"message": exc.message, "fix": exc.fix, "exit_code": int(exc.exit_code)}
             print(json.dumps({"error": error}, ensure_ascii=False))
         return int(exc.exit_code)
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
+        if isinstance(exc, Terminated):
+            print("gitcoord: terminated", file=sys.stderr)
+            return int(ExitCode.TERMINATED)
         print("gitcoord: interrupted", file=sys.stderr)
         return int(ExitCode.INTERRUPTED)
     except BrokenPipeError:
