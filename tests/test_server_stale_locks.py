@@ -93,7 +93,7 @@ def test_lock_files_of_a_killed_client_are_broken_after_the_bound_and_logged(
     ok = alice.claim("src/api.py")
     assert ok.rc == 0, ok.err
     assert held_on_server(bare) == [("alice", "src/api.py", "write")]
-    assert [e.event for e in remote_log(bare)] == ["claim"]
+    assert [e.event for e in remote_log(bare) if e.event in ("claim", "release")] == ["claim"]
     assert _locks(bare) == []
     records = [
         json.loads(line)

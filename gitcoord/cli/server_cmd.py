@@ -38,14 +38,9 @@ def _print(outcome: Outcome, as_json: bool) -> None:
         print(f"admins: {', '.join(s['admins']) or '(none)'}")
         users = "; ".join(f"{u} -> {' '.join(a)}" for u, a in s["user_map"].items())
         print(f"user map: {users or '(identity: GL_USER is the agent name)'}")
-        protected = s["protected"]
+        protected = ", ".join(s["protected"]) or "(none)"
         print(
-            "protected: "
-            + (
-                ", ".join(protected)
-                if protected
-                else "[sync] protected of gitcoord.toml on the default branch, else main, release/*"
-            )
+            f"protected: {protected}, and [sync] protected of gitcoord.toml on the default branch"
         )
 
 
@@ -64,7 +59,20 @@ def install_command(
     ] = None,
     protect: Annotated[
         list[str] | None,
-        typer.Option("--protect", help="A protected branch pattern (repeat); overrides the toml."),
+        typer.Option(
+            "--protect",
+            help="Add a protected branch pattern to the server's list (repeat); no push can "
+            "remove it.",
+            metavar="PATTERN",
+        ),
+    ] = None,
+    unprotect: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--unprotect",
+            help="Remove a pattern from the server's protected list (repeat).",
+            metavar="PATTERN",
+        ),
     ] = None,
     python: Annotated[
         str | None,
@@ -79,12 +87,17 @@ def install_command(
 ) -> None:
     """Install the pre-receive and reference-transaction hooks (idempotent).
 
-    Settings given here replace the stored ones; settings not given are kept.
+    --admin and --user-map replace the stored ones; settings not given are kept. The
+    protected list is merged: the first install records gitcoord.toml's [sync] protected
+    (else main, release/*), --protect adds, --unprotect removes; the hooks enforce it
+    together with the toml's list, and refuse a push that drops a recorded pattern from
+    the toml.
 
     \b
     Examples:
       gitcoord server install /srv/git/team.git
       gitcoord server install ~/repositories/team.git --admin alice --user-map users.txt
+      gitcoord server install /srv/git/team.git --protect 'hotfix/*' --unprotect 'release/*'
     """
     mapping = None
     if user_map is not None:
@@ -99,7 +112,8 @@ def install_command(
         repository,
         admins=admin,
         user_map=mapping,
-        protected=protect,
+        protect=protect or (),
+        unprotect=unprotect or (),
         python=python,
     )
     _print(outcome, as_json)

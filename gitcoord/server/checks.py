@@ -24,7 +24,10 @@ from gitcoord.server.policy import (
     check_claims,
     check_logs,
     check_protected,
+    check_protection_kept,
     claims_after,
+    enforced_protection,
+    protected,
 )
 from gitcoord.server.refchange import RefChange, is_zero
 from gitcoord.server.settings import read_settings
@@ -76,14 +79,38 @@ def pre_receive(git_dir: Path, changes: Sequence[RefChange]) -> list[Refusal]:
     claim_refusals, after = _claim_checks(git_dir, changes, pusher, now, skew)
     refusals += claim_refusals
     if branch_changes:
-        patterns = pusher.settings.protected or team.sync_protected
+        patterns = enforced_protection(pusher.settings, team.sync_protected)
         refusals += check_protected(branch_changes, patterns, ancestor)
+        refusals += _protection_kept(git_dir, branch_changes, patterns, pusher)
         live = [c for c in after.values() if not c.is_expired(now, skew)]
         for ch in branch_changes:
             if ch.deletes or not live:
                 continue
             commits = gitdata.new_commits(git_dir, ch.new)
             refusals += check_claimed_paths(ch.ref, commits, live, pusher, now)
+    return refusals
+
+
+def _protection_kept(
+    git_dir: Path, changes: Sequence[RefChange], patterns: Sequence[str], pusher: Pusher
+) -> list[Refusal]:
+    """Refusals for pushes to the default or a protected branch whose gitcoord.toml drops a
+    pattern the server records (policy.check_protection_kept)."""
+    home = gitdata.default_branch(git_dir)
+    refusals: list[Refusal] = []
+    for ch in changes:
+        if ch.deletes or not (ch.ref == home or protected(ch.ref, patterns)):
+            continue
+        before, after = (f"{rev}:gitcoord.toml" for rev in (ch.old, ch.new))
+        infos = gitdata.object_info(git_dir, [before, after] if not ch.creates else [after])
+        old_info, new_info = infos.get(before), infos.get(after)
+        if ch.creates or old_info == new_info:
+            continue
+        old_list = gitdata.team_config(git_dir, ch.old, old_info).sync_protected
+        new_list = gitdata.team_config(git_dir, ch.new, new_info).sync_protected
+        refusals += check_protection_kept(
+            ch.ref, old_list, new_list, pusher.settings.protected, str(git_dir)
+        )
     return refusals
 
 

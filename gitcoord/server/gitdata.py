@@ -147,18 +147,30 @@ def current_refs(git_dir: Path, prefix: str) -> dict[str, str]:
     return refs
 
 
-def team_config(git_dir: Path) -> Config:
-    """gitcoord.toml on the default branch (HEAD), or all defaults."""
-    name = "HEAD:gitcoord.toml"
-    info = object_info(git_dir, [name]).get(name)
+def team_config(git_dir: Path, rev: str = "HEAD", info: ObjectInfo | None = None) -> Config:
+    """gitcoord.toml at `rev` (default: the default branch), or all defaults. `info`: the
+    file's object, when the caller already looked it up."""
+    name = f"{rev}:gitcoord.toml"
+    if info is None:
+        info = object_info(git_dir, [name]).get(name)
     if info is None or info.type != "blob" or info.size > MAX_OBJECT_BYTES:
         return Config()
     text = read_objects(git_dir, [info.oid]).get(info.oid, b"").decode("utf-8", "replace")
+    where = "default branch" if rev == "HEAD" else rev[:12]
     try:
-        return parse_config(text, "gitcoord.toml (default branch)")
+        return parse_config(text, f"gitcoord.toml ({where})")
     except ConfigError as exc:
         print(f"gitcoord: warning: {exc.message}; using defaults", file=sys.stderr)
         return Config()
+
+
+def default_branch(git_dir: Path) -> str:
+    """The branch HEAD names (refs/heads/...), read from the file: no git process."""
+    try:
+        head = (git_dir / "HEAD").read_text(encoding="utf-8", errors="replace").strip()
+    except OSError:
+        return ""
+    return head[5:].strip() if head.startswith("ref: ") else ""
 
 
 class CommitChanges(NamedTuple):

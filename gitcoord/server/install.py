@@ -119,7 +119,8 @@ def install(
     *,
     admins: Sequence[str] | None = None,
     user_map: Sequence[str] | None = None,
-    protected: Sequence[str] | None = None,
+    protect: Sequence[str] = (),
+    unprotect: Sequence[str] = (),
     python: str | None = None,
 ) -> Outcome:
     git_dir, hooks_dir = bare_repository(path)
@@ -146,15 +147,37 @@ def install(
         os.replace(tmp, target)
         outcome.actions.append(HookAction(hook, target, "updated" if before else "installed"))
     run_git(["config", "--file", str(git_dir / "config"), "gitcoord.serverhooks", HOOKS_VERSION])
-    for key, values in (
-        ("gitcoord.admin", admins),
-        ("gitcoord.usermap", user_map),
-        ("gitcoord.protected", protected),
-    ):
+    for key, values in (("gitcoord.admin", admins), ("gitcoord.usermap", user_map)):
         if values is not None:
             _set_all(git_dir, key, values)
+    _record_protection(git_dir, protect, unprotect)
     outcome.settings = _describe_settings(git_dir)
     return outcome
+
+
+def _record_protection(git_dir: Path, protect: Sequence[str], unprotect: Sequence[str]) -> None:
+    """Merge into the server's own protected list (gitcoord.protected), never replace it:
+    what is recorded (else, on the first install, gitcoord.toml's [sync] protected on the
+    default branch, else main and release/*), plus `protect`, minus `unprotect`. The hooks
+    enforce this list whatever a push does to gitcoord.toml."""
+    settings = read_settings(git_dir)
+    if settings.protected_recorded:
+        current = list(settings.protected)
+    else:
+        from gitcoord.server.gitdata import team_config  # reads the bare repository
+
+        current = list(team_config(git_dir).sync_protected)
+    unknown = [p for p in unprotect if p not in current and p not in protect]
+    if unknown:
+        listed = ", ".join(current) or "none"
+        raise UsageError(
+            f"{unknown[0]!r} is not in the server's protected list ({listed})",
+            fix="name a recorded pattern exactly (`gitcoord server install REPO` lists them)",
+        )
+    wanted = [p for p in dict.fromkeys([*current, *protect]) if p not in unprotect]
+    if settings.protected_recorded and wanted == current:
+        return
+    _set_all(git_dir, "gitcoord.protected", wanted or [""])  # "": recorded, none
 
 
 def uninstall(path: str, *, purge: bool = False) -> Outcome:
@@ -182,5 +205,5 @@ def _describe_settings(git_dir: Path) -> dict[str, Any]:
         "installed": s.installed or None,
         "admins": list(s.admins),
         "user_map": {user: list(agents) for user, agents in s.user_map.items()},
-        "protected": list(s.protected) or None,
+        "protected": list(s.protected),
     }

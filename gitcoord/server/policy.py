@@ -7,6 +7,7 @@ there is one) and the command that resolves it.
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from fnmatch import fnmatchcase
 from typing import NamedTuple
@@ -256,7 +257,8 @@ def check_protected(
                 Refusal(
                     ch.ref,
                     f"{branch} is protected ([sync] protected); deleting it would drop its commits",
-                    "keep the branch; remove the pattern from [sync] protected if it is obsolete",
+                    "keep the branch; a server admin unprotects an obsolete pattern with "
+                    "`gitcoord server install REPO --unprotect PATTERN`",
                 )
             )
         elif not is_ancestor(ch.old, ch.new):
@@ -269,6 +271,34 @@ def check_protected(
                 )
             )
     return refusals
+
+
+def enforced_protection(settings: ServerSettings, team_patterns: Sequence[str]) -> list[str]:
+    """The protected patterns the server enforces: its own recorded list (which no push can
+    change) together with `[sync] protected` of gitcoord.toml on the default branch."""
+    return list(dict.fromkeys([*settings.protected, *team_patterns]))
+
+
+def check_protection_kept(
+    ref: str, before: Sequence[str], after: Sequence[str], recorded: Sequence[str], repo: str
+) -> list[Refusal]:
+    """A push may not drop from gitcoord.toml's [sync] protected a pattern the server itself
+    records: the branch a pattern protects must not unprotect itself. An admin removes it
+    from the server first."""
+    dropped = [p for p in before if p not in after and p in recorded]
+    if not dropped:
+        return []
+    names = ", ".join(repr(p) for p in dropped)
+    flags = " ".join(f"--unprotect {shlex.quote(p)}" for p in dropped)
+    return [
+        Refusal(
+            ref,
+            f"this push removes {names} from [sync] protected in gitcoord.toml, but the server "
+            "protects it (gitcoord.protected): a push cannot unprotect a branch",
+            f"keep it in gitcoord.toml; or have a server admin run "
+            f"`gitcoord server install {shlex.quote(repo)} {flags}`, then push again",
+        )
+    ]
 
 
 def commit_agent(commit: CommitChanges) -> str:

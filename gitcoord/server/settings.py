@@ -4,7 +4,10 @@ gitcoord.serverhooks   the installed hook version (written by `gitcoord server i
 gitcoord.admin         a gitolite user who may break others' claims (one value per user)
 gitcoord.usermap       "GL_USER AGENT [AGENT...]": the agent names a gitolite user may act
                        as (fnmatch patterns); a user without an entry may act only as itself
-gitcoord.protected     a branch pattern whose history may not be dropped (one per value)
+gitcoord.protected     a branch pattern whose history may not be dropped (one per value; an
+                       empty value records "none"). Enforced together with `[sync] protected`
+                       of gitcoord.toml on the default branch; `gitcoord server install`
+                       records the toml's list (else main, release/*) when none is recorded
 gitcoord.stalelockafter  seconds after which a ref lock file under refs/claims/ or
                        refs/claims-log/ that no live transaction can own is removed (60)
 """
@@ -30,6 +33,7 @@ class ServerSettings(NamedTuple):
     protected: tuple[str, ...] = ()
     installed: str = ""
     stale_lock_after: float = STALE_LOCK_AFTER
+    protected_recorded: bool = False  # any gitcoord.protected value, even the empty "none"
 
     def agents_for(self, gl_user: str) -> tuple[str, ...]:
         return self.user_map.get(gl_user, (gl_user,))
@@ -47,6 +51,7 @@ class ServerSettings(NamedTuple):
         protected: list[str] = []
         installed = ""
         stale_lock_after = STALE_LOCK_AFTER
+        recorded = False
         for key, value in items:
             if key == "gitcoord.admin":
                 admins.append(value.strip())
@@ -55,12 +60,14 @@ class ServerSettings(NamedTuple):
                 if user and agents:
                     user_map[user] = user_map.get(user, ()) + tuple(agents)
             elif key == "gitcoord.protected":
-                protected.append(value.strip())
+                recorded = True
+                if value.strip():
+                    protected.append(value.strip())
             elif key == "gitcoord.serverhooks":
                 installed = value
             elif key == "gitcoord.stalelockafter" and _seconds(value):
                 stale_lock_after = float(value)  # (a bad value keeps the safe default)
-        return cls(tuple(admins), user_map, tuple(protected), installed, stale_lock_after)
+        return cls(tuple(admins), user_map, tuple(protected), installed, stale_lock_after, recorded)
 
 
 def _seconds(value: str) -> bool:
