@@ -18,9 +18,15 @@ What the server refuses (policy.py; every refusal names the ref, the cause and t
    by the server's clock. A claim already on the server is never refused retroactively.
 3. refs/claims-log/*: a tip that is not a commit or not a gitcoord log entry; a deletion
    or a non-fast-forward (the audit log is append-only; a gitolite admin may).
-4. Protected branches (gitcoord.protected in the repository's config, else [sync]
-   protected of gitcoord.toml on the default branch, else main and release/*): deletion
-   and non-fast-forward, whatever the client's --force or --no-verify.
+4. Protected branches (gitcoord.protected in the repository's config, recorded by the
+   install, together with [sync] protected of gitcoord.toml on the default branch):
+   deletion and non-fast-forward, whatever the client's --force or --no-verify; and a
+   push that drops a recorded pattern from gitcoord.toml (only an admin unprotects).
+7. Every new commit a push brings to refs/claims-log/ (not only the tip) must be a small
+   log entry with the empty tree and at most one parent; a claim commit must have the
+   empty tree and no parent. A parse exception refuses the object.
+8. Before checking, pre-receive removes the pushed refs' lock files under refs/claims/
+   and refs/claims-log/ that a dead transaction left (stalelocks.py).
 5. Branches: a pushed commit (not yet on any branch of the server) that adds, modifies,
    deletes or renames (both sides) a path covered by another agent's live claim. The
    commit's agent is GL_USER's agents under gitolite, else its last `Gitcoord-Agent:`
