@@ -162,6 +162,8 @@ def test_hostile_log_commit_under_a_valid_tip_is_skipped(alice: Agent, bob: Agen
     lines = log.out.splitlines()
     assert any("mallory" in ln and "src/db.py" in ln for ln in lines), log.out
     assert any("alice" in ln and "src/api.py" in ln for ln in lines), log.out
+    # (alice's claim was verified: its grant shows until when it holds)
+    assert any("alice" in ln and " grant " in ln and "  until 20" in ln for ln in lines), log.out
     entries = bob.gitcoord("log", "--json").json()["entries"]
     assert parent not in [e["oid"] for e in entries]
     assert tip in [e["oid"] for e in entries]

@@ -50,6 +50,9 @@ def log_command(
             holders = sorted({str(c.get("agent")) for c in e.previous})
             verb = "from" if e.event == "break" else "took over from"
             extra += f"  {verb} {', '.join(holders)}"
+        if e.event in ("grant", "renew") and e.claims:
+            # A grant: the provisional claim was verified and now holds until then.
+            extra += f"  until {e.claims[0].get('expires_at')}"
         if e.commit:
             extra += f"  commit {e.commit[:12]}"
         if e.reason:
