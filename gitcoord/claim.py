@@ -213,7 +213,7 @@ def _parse_message(message: str | bytes, ref: str, oid: str) -> Claim:
     nonce = data.get("nonce")
     if not isinstance(nonce, str):
         raise InvalidClaim("field 'nonce' is not a string")
-    return claim_from_fields(data, nonce=nonce, ref=ref, oid=oid)
+    return _from_fields(data, nonce, ref, oid)  # (parse_claim_message catches for both)
 
 
 def claim_from_fields(data: dict[str, Any], *, nonce: str, ref: str, oid: str) -> Claim:

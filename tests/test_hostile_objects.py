@@ -7,16 +7,30 @@ plain git (`commit-tree`, `mktree`) and pushed past gitcoord, as a forger would.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import subprocess
 from pathlib import Path
 
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
 from gitcoord import refnames
-from gitcoord.claim import Claim, new_nonce
+from gitcoord.approval_refs import parse_approval_message
+from gitcoord.audit import parse_entry
+from gitcoord.claim import (
+    Claim,
+    InvalidClaim,
+    new_nonce,
+    parse_claim_commit,
+    parse_claim_message,
+)
 from gitcoord.modes import Mode
 from gitcoord.objects import commit_message, list_refs, read_objects
 from gitcoord.paths import ClaimPath
+from gitcoord.textsafe import printable
 from gitcoord.timeutil import now
 from tests.claims import make_claim
 from tests.gitenv import Agent, Result
@@ -246,3 +260,44 @@ def test_claim_commit_carrying_files_or_parents_is_invalid(alice: Agent, bob: Ag
     # Not a claim, so not a lock: the path can be claimed (the object is replaced).
     ok = bob.claim("src/api.py")
     assert ok.rc == 0, ok.err
+
+
+# -- the parsers on their own: anything fails only into "invalid" ---------------------------
+
+_JSONISH = st.text(alphabet='[]{}":,0123456789abtrue\\u\n ', max_size=300)
+
+
+@given(st.binary(max_size=2000) | _JSONISH.map(lambda t: ("x\n\n" + t).encode()))
+def test_claim_parsers_raise_only_invalid_claim(raw: bytes) -> None:
+    for parse in (parse_claim_message, parse_claim_commit):
+        with contextlib.suppress(InvalidClaim):
+            parse(raw)
+    with contextlib.suppress(InvalidClaim):
+        parse_claim_commit(b"tree " + EMPTY_TREE.encode() + b"\n\n" + raw)
+
+
+@given(_JSONISH | st.text(max_size=300))
+def test_entry_and_approval_parsers_return_none_for_what_they_do_not_read(body: str) -> None:
+    parse_entry("0" * 40, "x\n\n" + body)  # None or an entry, never an exception
+    parse_approval_message(("x\n\n" + body).encode("utf-8", "surrogatepass"))
+
+
+def test_deep_bodies_are_refused_cheaply() -> None:
+    for body in (DEEP, '{"a":' * 12_000, '{"claims": [[[[[[1]]]]]]}'):
+        with pytest.raises(InvalidClaim, match="nested deeper"):
+            parse_claim_message("x\n\n" + body)
+        assert parse_entry("0" * 40, "x\n\n" + body) is None
+        assert parse_approval_message(("x\n\n" + body).encode()) is None
+    # Brackets inside strings are text, not nesting.
+    reason = "[[[[[[{{{{{{" * 100
+    claim = _forged("alice", "src/[x].py", reason=reason)
+    assert parse_claim_message(claim.message()).reason == reason
+
+
+@given(st.text())
+def test_printable_leaves_no_control_character(text: str) -> None:
+    shown = printable(text)
+    assert UNSAFE.search(shown) is None and "\n" not in shown
+    assert not any(0xD800 <= ord(ch) <= 0xDFFF for ch in shown)
+    if text.isprintable():
+        assert shown == text
