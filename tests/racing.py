@@ -1,9 +1,10 @@
 """Race harness: long-lived worker processes that claim through the real protocol in rounds.
 
-Each worker is an agent with its own clone; a round starts all workers at one barrier, each
-tries its claim once (no waiting), and reports won/refused. Winners release before the next
-round. Workers run the real Coordinator over real git, in-process, so a round costs git's time
-rather than Python start-up.
+Each worker is an agent session in a clone (several workers may share one clone, each with its
+own GITCOORD_SESSION); a round starts all workers at one barrier, each does its operation once
+(a claim, a claim that waits a little, a renewal or a release of what it holds), and reports
+its verdict with the claims it ended up holding. Workers run the real Coordinator over real
+git, in-process, so a round costs git's time rather than Python start-up.
 """
 
 from __future__ import annotations
@@ -12,17 +13,36 @@ import multiprocessing as mp
 import os
 import time
 import traceback
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from gitcoord.errors import GitcoordError, Refused
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from gitcoord.claim import Claim
 
 
 @dataclass(frozen=True)
 class Want:
     paths: tuple[str, ...]  # stored form: 'src/' for a directory
     mode: str = "write"
+    wait: float | None = None  # a claim that queues this long (seconds) before refusing
+
+
+@dataclass(frozen=True)
+class Report:
+    """One operation's outcome: verdict won/refused/renewed/released/error, the message, how
+    long it took, and the claims it returned as (ref, oid) (held, renewed or released)."""
+
+    verdict: str
+    detail: str = ""
+    seconds: float = 0.0
+    claims: tuple[tuple[str, str], ...] = field(default_factory=tuple)
+    waited: bool = False  # a claim that reported waiting for a holder
 
 
 def _worker(clone: str, env: dict[str, str], conn: Connection, barrier: object) -> None:
@@ -38,37 +58,50 @@ def _worker(clone: str, env: dict[str, str], conn: Connection, barrier: object) 
     repo = Repo.discover(clone)
     config = load_config(repo.toplevel)
     me = repo.identity()
-    coord = Coordinator(ClaimStore(repo, config, me), config, me, contend=1.0)
+    progress: list[str] = []
+    coord = Coordinator(
+        ClaimStore(repo, config, me), config, me, contend=1.0, progress=progress.append
+    )
     while True:
         msg = conn.recv()
         if msg is None:
             return
-        kind, want = msg
+        kind, want, at_barrier = msg
+        progress.clear()
         started = time.monotonic()
         try:
-            if kind == "claim":
-                requests = [Request(ClaimPath.parse_stored(p), Mode(want.mode)) for p in want.paths]
+            paths = None if want is None else [ClaimPath.parse_stored(p) for p in want.paths]
+            if at_barrier:
                 barrier.wait()  # type: ignore[attr-defined]
                 started = time.monotonic()
-                coord.claim(requests, ttl=600, reason="race")
-                conn.send(("won", "", time.monotonic() - started))
+            if kind == "claim":
+                assert paths is not None
+                requests = [Request(p, Mode(want.mode)) for p in paths]
+                held = coord.claim(requests, ttl=600, reason="race", wait=want.wait).held
+                report = Report("won", "", time.monotonic() - started, _refs(held))
             elif kind == "renew":
-                coord.renew([ClaimPath.parse_stored(p) for p in want.paths], 600)
-                conn.send(("renewed", "", 0.0))
+                renewed = coord.renew(paths, 600)
+                report = Report("renewed", "", time.monotonic() - started, _refs(renewed))
             else:
-                paths = None if want is None else [ClaimPath.parse_stored(p) for p in want.paths]
-                coord.release(paths)
-                conn.send(("released", "", 0.0))
+                released = coord.release(paths)
+                report = Report("released", "", time.monotonic() - started, _refs(released))
         except Refused as exc:
-            conn.send(("refused", exc.message, time.monotonic() - started))
+            report = Report("refused", exc.message, time.monotonic() - started)
         except GitcoordError as exc:
-            conn.send(("error", exc.render(), 0.0))
+            report = Report("error", exc.render())
         except Exception:
-            conn.send(("error", traceback.format_exc(), 0.0))
+            report = Report("error", traceback.format_exc())
+        waited = any(line.startswith("waiting: ") for line in progress)
+        conn.send(Report(report.verdict, report.detail, report.seconds, report.claims, waited))
+
+
+def _refs(claims: Sequence[Claim]) -> tuple[tuple[str, str], ...]:
+    return tuple(sorted((c.ref, c.oid) for c in claims))
 
 
 class Racers:
-    """N workers, one per clone; `round()` runs one race and returns each worker's verdict."""
+    """N workers, one per (clone, environment); `round()` and `race()` run one race and return
+    each worker's verdict; `ask()` runs one operation of one worker alone."""
 
     def __init__(self, clones: list[tuple[Path, dict[str, str]]]) -> None:
         ctx = mp.get_context("fork")
@@ -76,6 +109,7 @@ class Racers:
         self.conns: list[Connection] = []
         self.procs = []
         self.claim_seconds: list[float] = []  # every claim attempt, won or refused
+        self.last: list[Report] = [Report("none")] * len(clones)
         for path, env in clones:
             parent, child = ctx.Pipe()
             proc = ctx.Process(target=_worker, args=(str(path), env, child, self.barrier))
@@ -83,31 +117,37 @@ class Racers:
             self.conns.append(parent)
             self.procs.append(proc)
 
+    def _receive(self, i: int, kind: str) -> Report:
+        report: Report = self.conns[i].recv()
+        self.last[i] = report
+        if kind == "claim" and report.verdict in ("won", "refused"):
+            self.claim_seconds.append(report.seconds)
+        return report
+
+    def race(self, ops: list[tuple[str, Want | None]]) -> list[Report]:
+        """Every worker at once, from one barrier: op i (claim, renew or release) by worker i."""
+        for conn, (kind, want) in zip(self.conns, ops, strict=True):
+            conn.send((kind, want, True))
+        return [self._receive(i, kind) for i, (kind, _) in enumerate(ops)]
+
     def round(self, wants: list[Want]) -> list[tuple[str, str]]:
-        for conn, want in zip(self.conns, wants, strict=True):
-            conn.send(("claim", want))
-        verdicts = []
-        for conn in self.conns:
-            verdict, detail, seconds = conn.recv()
-            verdicts.append((verdict, detail))
-            if verdict in ("won", "refused"):
-                self.claim_seconds.append(seconds)
-        return verdicts
+        return [(r.verdict, r.detail) for r in self.race([("claim", w) for w in wants])]
 
     def ask(self, i: int, kind: str, want: Want | None) -> tuple[str, str]:
-        """One operation by worker i alone: kind is claim, renew or release (want None: all)."""
-        if kind == "claim":
-            raise ValueError("claims go through round(): they wait at the barrier")
-        self.conns[i].send((kind, want))
-        verdict, detail, _ = self.conns[i].recv()
-        return verdict, detail
+        """One operation by worker i alone, no barrier: kind is claim, renew or release
+        (want None: all of its claims)."""
+        if kind == "claim" and want is None:
+            raise ValueError("a claim needs a Want")
+        self.conns[i].send((kind, want, False))
+        report = self._receive(i, kind)
+        return report.verdict, report.detail
 
     def release(self, which: list[int]) -> None:
         for i in which:
-            self.conns[i].send(("release", None))
+            self.conns[i].send(("release", None, False))
         for i in which:
-            verdict, detail, _ = self.conns[i].recv()
-            assert verdict == "released", detail
+            report = self._receive(i, "release")
+            assert report.verdict == "released", report.detail
 
     def close(self) -> None:
         for conn in self.conns:
