@@ -41,6 +41,7 @@ from gitcoord.durations import format_duration
 from gitcoord.errors import UsageError
 from gitcoord.globmatch import compile_pattern, first_match
 from gitcoord.modes import Mode
+from gitcoord.textsafe import printable
 
 # Self-protection: gitcoord's own config, rules and hook configuration need a human's approval
 # unless a [[guard]] in the config says otherwise for that path.
@@ -208,17 +209,18 @@ def _claims(inp: PolicyInput, paths: Sequence[str]) -> list[Finding]:
         if held:
             c = held[0]
             left = format_duration(max(0.0, c.expires_at - inp.now))
-            reason = f'{c.agent}\'s reason: "{c.reason}"; ' if c.reason else ""
+            agent, where = printable(c.agent), printable(str(c.path))  # remote data
+            reason = f'{agent}\'s reason: "{printable(c.reason)}"; ' if c.reason else ""
             out.append(
                 Finding(
                     check="claims",
                     mode=mode,
                     path=p,
-                    subject=c.agent,
-                    message=f"{p} is claimed by {c.agent} ({c.mode.value} claim on {c.path}, "
+                    subject=agent,
+                    message=f"{p} is claimed by {agent} ({c.mode.value} claim on {where}, "
                     f"expires in {left})",
                     reason=reason + _why(inp, "claims"),
-                    fix=f"git claim --wait {c.path}   (or leave it out: git restore --staged {p})",
+                    fix=f"git claim --wait {where}   (or leave it out: git restore --staged {p})",
                 )
             )
             continue

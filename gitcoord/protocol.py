@@ -423,6 +423,7 @@ class Coordinator:
                     self._retract(pending, listing)  # lost while provisional
                     return self.store.fetch_listing()
             acked = self.clock()
+            self.store.cache_written(full)
             granted = [next((f for f in full if f.ref == c.ref), c) for c in claims]
             self.unverified.update((g.ref, g) for g in granted)
             if any(acked >= c.lease_end for c in pending):

@@ -181,6 +181,16 @@ class ClaimStore:
                 return (e.event, e.agent)
         return None
 
+    def cache_written(self, claims: Sequence[Claim]) -> None:
+        """Put claims this process wrote and pushed, but will not read back, into the parse
+        cache, parsed from the messages in hand (same OID, same content): the next listing
+        then reads none of them back (a grant's versions, which no read follows)."""
+        cached = parsecache.load(self.parse_cache_path)
+        for c in claims:
+            message = self._messages.get(c.oid) or c.message()
+            cached[c.oid] = parsecache.parsed(parse_claim_message(message, ref=c.ref, oid=c.oid))
+        parsecache.save(self.parse_cache_path, cached)
+
     def fetch_logs(self) -> None:
         fetch(self.cwd, self.remote, self._refspecs(all_logs=True), lock=self.mirror_lock)
 
