@@ -359,9 +359,9 @@ class Coordinator:
         Wait-die: I yield (retract) to a granted holder, and to an older provisional
         contender; younger provisional contenders will yield to me, so I wait for them, but
         only briefly: one that was verified before my write arrived goes on to be granted.
-        `holding`: the claims are a renewal that was live throughout, so any contender's
-        read saw them and will yield; only a granted conflict (which cannot arise) defeats
-        them. Raises Refused when there is no time left to wait.
+        `holding`: the claims are a renewal that was live throughout, so every provisional
+        contender's read saw them and it will yield; only a granted conflict (which cannot
+        arise) defeats them. Raises Refused when there is no time left to wait.
         """
         my_priority = (claims[0].priority_at, self.me.agent, self.me.session)
         contend_until = self.clock() + self.contend
@@ -372,6 +372,8 @@ class Coordinator:
                 self._retract(claims, listing)
                 return self.store.fetch_listing()
             conflicts = self._conflicts(claims, listing, at)
+            if holding:  # provisional contenders saw my live claim and will yield
+                conflicts = [c for c in conflicts if not c.provisional]
             if not conflicts:
                 return None
             granted = [c for c in conflicts if not c.provisional]
@@ -720,10 +722,14 @@ class Coordinator:
                     fix=f"see `gitcoord log {_quote(group[0].path)}`; claim it again when free: "
                     f"`git claim --wait {_quote(group[0].path)}`",
                 ) from None
-            assert verdict is None  # no deadline: a conflict raises
-            granted = self._grant(group, listing, [], None, 0.0) if not holding else group
+            # No deadline, so a conflict raised above; a Listing means one was taken from
+            # under me before the read (only through an expiry, or a break).
+            granted = verdict if verdict is not None else group
+            if not holding and verdict is None:
+                granted = self._grant(group, listing, [], None, 0.0)
             if isinstance(granted, Listing):
-                raise self._missing(group[0].path)
+                self.store.forget_held([c.ref for c in group])
+                raise self._missing(group[0].path, granted)
             out += granted
         self.store.record_held(out)
         order = {c.ref: n for n, c in enumerate(renewed)}
