@@ -293,8 +293,10 @@ class ClaimStore:
         return listing
 
     def _observe(self, listing: Listing, seen: dict[str, float], *, full: bool) -> None:
-        """Note when this clone first saw each listed claim object (Listing.expired)."""
-        oids = [c.oid for c in listing.claims]
+        """Note when this clone first saw each listed claim object of another holder
+        (Listing.expired; my own claims are never judged expired by me)."""
+        me = self.me
+        oids = [c.oid for c in listing.claims if c.session != me.session or c.agent != me.agent]
         if observed.observe(seen, oids, timeutil.now(), prune=full):
             observed.save(self.observed_path, seen)
         listing.seen = seen

@@ -177,7 +177,7 @@ def _render(ctx: Context, listing: Listing, as_json: bool) -> str:
     claims = listing.by_path()
     mine = {c.ref for c in claims if c.agent == ctx.me.agent and c.session == ctx.me.session}
     if as_json:
-        flags = {c.ref: (c.ref in mine, listing.expired(c, at, skew)) for c in claims}
+        flags = {c.ref: (c.ref in mine, _expired(listing, c, mine, at, skew)) for c in claims}
         return _listing_json(ctx.me.agent, listing, claims, flags)
     if not claims:
         return "no live claims\n"
@@ -193,11 +193,19 @@ def _render(ctx: Context, listing: Listing, as_json: bool) -> str:
         when = (
             f"expires in {format_duration(left)}"
             if left > 0
-            else ("expired" + ("" if listing.expired(c, at, skew) else " (not yet for this clone)"))
+            else (
+                "expired"
+                + ("" if _expired(listing, c, mine, at, skew) else " (not yet for this clone)")
+            )
         )
         why = f'  "{printable(c.reason)}"' if c.reason else ""
         lines.append(f"{mark} {path:<{width}}  {c.mode.value:<6}  {agent:<{awidth}}  {when}{why}\n")
     return "".join(lines)
+
+
+def _expired(listing: Listing, c: Claim, mine: set[str], at: float, skew: float) -> bool:
+    """Mine by my own lease; another's as the protocol judges it (lease and observation)."""
+    return c.is_expired(at) if c.ref in mine else listing.expired(c, at, skew)
 
 
 _JSON_BOOL = {True: "true", False: "false"}
