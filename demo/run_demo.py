@@ -115,10 +115,14 @@ def main() -> int:
     alice.run("git", "claim", "-d", "src/api.py", "--commit", "HEAD")
     bob.run("git", "claim", "src/api.py", "-r", "add rate limiting")
 
-    say("leases expire: carol's 2-second claim on src/cache.py lapses (plus clock skew)")
+    say(
+        "leases expire: carol's 2-second claim on src/cache.py lapses (plus clock skew, "
+        "counted from when bob first saw it: his clock need not agree with hers)"
+    )
     for agent in (carol, bob):
         (agent.path / "gitcoord.toml").write_text('[claims]\nclock_skew = "1s"\n')
     carol.run("git", "claim", "src/cache.py", "--ttl", "2s")
+    bob.run("git", "claim")
     time.sleep(3.5)
     bob.run("git", "claim", "src/cache.py", "-r", "carol went quiet")
     say("carol's next renewal tells her the claim was lost, and to whom")
