@@ -1,0 +1,109 @@
+"""A `git` wrapper put first on an agent's PATH: faults around gitcoord's claim pushes.
+
+It runs the real git for everything; only a push of claim refs (an argument naming
+refs/claims…) and the fetch after one are touched, as the environment of the armed command
+says (`GitWrap.arm`):
+
+- `gate`: before claim push N, create `at-push-N` and wait (≤ 60 s) for the test's `go-N`:
+  a push delayed for as long as the test needs, whatever the machine's speed.
+- `hold`: after claim push N returned, create `pushed-N` and sleep: the process is stuck
+  between its push and its read after write, for the test to kill or signal.
+- `hold_fetch`: the first fetch after claim push N (the read after write) creates
+  `holding-fetch` and sleeps instead of running.
+
+Pushes are numbered per arming (a fresh state folder each time). No gitcoord code is touched:
+the wrapper only stands where git stands, as a slow link or a paused laptop would.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import time
+from pathlib import Path
+
+from tests.gitenv import Agent
+
+_SCRIPT = r"""#!/bin/sh
+real='@REAL@'
+state="${GITWRAP_STATE:-}"
+[ -n "$state" ] || exec "$real" "$@"
+verb=""
+claims=0
+for a in "$@"; do
+  case "$a" in
+    push | fetch) [ -n "$verb" ] || verb="$a" ;;
+  esac
+  case "$a" in
+    *refs/claims*) claims=1 ;;
+  esac
+done
+await() {
+  i=0
+  while [ ! -e "$1" ] && [ "$i" -lt 1200 ]; do sleep 0.05; i=$((i + 1)); done
+}
+if [ "$verb" = push ] && [ "$claims" = 1 ]; then
+  n=1
+  while ! mkdir "$state/push-$n" 2>/dev/null; do n=$((n + 1)); done
+  case " ${GITWRAP_GATE:-} " in
+    *" $n "*) : >"$state/at-push-$n"; await "$state/go-$n" ;;
+  esac
+  "$real" "$@"
+  rc=$?
+  case " ${GITWRAP_HOLD:-} " in
+    *" $n "*) : >"$state/pushed-$n"; sleep 120 ;;
+  esac
+  exit "$rc"
+fi
+if [ "$verb" = fetch ] && [ -n "${GITWRAP_HOLD_FETCH:-}" ] \
+  && [ -d "$state/push-$GITWRAP_HOLD_FETCH" ] && mkdir "$state/fetch-held" 2>/dev/null; then
+  : >"$state/holding-fetch"
+  sleep 120
+fi
+exec "$real" "$@"
+"""
+
+
+class GitWrap:
+    def __init__(self, agent: Agent, root: Path) -> None:
+        real = shutil.which("git", path=agent.env["PATH"])
+        assert real, "no git on the agent's PATH"
+        self.agent = agent
+        self.bin = root / "bin"
+        self.bin.mkdir(parents=True)
+        script = self.bin / "git"
+        script.write_text(_SCRIPT.replace("@REAL@", real))
+        script.chmod(0o755)
+        self.root = root
+        self.state = root / "state-0"
+        self.armed = 0
+        agent.extra["PATH"] = f"{self.bin}:{agent.env['PATH']}"
+
+    def arm(self, *, gate: str = "", hold: str = "", hold_fetch: str = "") -> None:
+        """Faults for the agent's next commands (push numbers count from 1 again)."""
+        self.armed += 1
+        self.state = self.root / f"state-{self.armed}"
+        self.state.mkdir()
+        self.agent.extra.update(
+            GITWRAP_STATE=str(self.state),
+            GITWRAP_GATE=gate,
+            GITWRAP_HOLD=hold,
+            GITWRAP_HOLD_FETCH=hold_fetch,
+        )
+
+    def disarm(self) -> None:
+        for name in ("GITWRAP_STATE", "GITWRAP_GATE", "GITWRAP_HOLD", "GITWRAP_HOLD_FETCH"):
+            self.agent.extra.pop(name, None)
+
+    def wait_for(self, marker: str, proc: subprocess.Popen[str], timeout: float = 30) -> None:
+        """Until the wrapper created `marker`; fails if the process ended first."""
+        deadline = time.monotonic() + timeout
+        while not (self.state / marker).exists():
+            if proc.poll() is not None:
+                out, err = proc.communicate()
+                raise AssertionError(f"ended ({proc.returncode}) before {marker}: {out}{err}")
+            assert time.monotonic() < deadline, f"no {marker} within {timeout}s"
+            time.sleep(0.05)
+
+    def go(self, push: int) -> None:
+        (self.state / f"go-{push}").touch()
