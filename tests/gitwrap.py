@@ -17,7 +17,9 @@ the wrapper only stands where git stands, as a slow link or a paused laptop woul
 
 from __future__ import annotations
 
+import os
 import shutil
+import signal
 import subprocess
 import time
 from pathlib import Path
@@ -64,6 +66,10 @@ exec "$real" "$@"
 """
 
 
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)  # a test runner may have it ignored
+
+
 class GitWrap:
     def __init__(self, agent: Agent, root: Path) -> None:
         real = shutil.which("git", path=agent.env["PATH"])
@@ -77,7 +83,31 @@ class GitWrap:
         self.root = root
         self.state = root / "state-0"
         self.armed = 0
+        self.procs: list[subprocess.Popen[str]] = []
         agent.extra["PATH"] = f"{self.bin}:{agent.env['PATH']}"
+
+    def spawn(self, *args: str) -> subprocess.Popen[str]:
+        """`git-claim ARGS` in the agent's clone, as its own process group (to be killed or
+        signalled as a whole, as a terminal or a supervisor does)."""
+        proc = subprocess.Popen(
+            ["git-claim", *args],
+            cwd=self.agent.path,
+            env=self.agent.environ(),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            start_new_session=True,
+            preexec_fn=_default_sigint,
+        )
+        self.procs.append(proc)
+        return proc
+
+    def close(self) -> None:
+        """Kill what a failed test left running (a waiter, a held push)."""
+        for proc in self.procs:
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.communicate()
 
     def arm(self, *, gate: str = "", hold: str = "", hold_fetch: str = "") -> None:
         """Faults for the agent's next commands (push numbers count from 1 again)."""

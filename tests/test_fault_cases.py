@@ -14,8 +14,8 @@ import itertools
 import json
 import os
 import signal
-import subprocess
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -34,6 +34,20 @@ from tests.test_hostile import _commit, _push_object
 # -- helpers ------------------------------------------------------------------------------
 
 
+@pytest.fixture
+def wrapped(tmp_path: Path) -> Iterator[Callable[[Agent], GitWrap]]:
+    """GitWrap(agent) for the test; whatever it spawned is killed at the end."""
+    made: list[GitWrap] = []
+
+    def wrap(agent: Agent) -> GitWrap:
+        made.append(GitWrap(agent, tmp_path / f"wrap-{agent.name}"))
+        return made[-1]
+
+    yield wrap
+    for w in made:
+        w.close()
+
+
 def _skew(skew: str, *agents: Agent) -> float:
     for agent in agents:
         (agent.path / "gitcoord.toml").write_text(f'[claims]\nclock_skew = "{skew}"\n')
@@ -42,24 +56,6 @@ def _skew(skew: str, *agents: Agent) -> float:
 
 def _sleep_until(at: float) -> None:
     time.sleep(max(0.0, at - time.time()))
-
-
-def _default_sigint() -> None:
-    signal.signal(signal.SIGINT, signal.SIG_DFL)  # a test runner may have it ignored
-
-
-def _spawn(agent: Agent, *args: str) -> subprocess.Popen[str]:
-    """`git-claim ARGS` as its own process group (killed or signalled as a whole)."""
-    return subprocess.Popen(
-        ["git-claim", *args],
-        cwd=agent.path,
-        env=agent.environ(),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
-        preexec_fn=_default_sigint,
-    )
 
 
 def _safe(claims: list[Claim], skew: float, *, settled: bool = True) -> list[tuple[str, str]]:
@@ -149,7 +145,7 @@ def _plant(agent: Agent, ref: str, message: str) -> str:
 
 
 def test_late_renewal_is_withdrawn_when_a_newer_claim_was_granted(
-    alice: Agent, bob: Agent, served_repo: Path, tmp_path: Path
+    alice: Agent, bob: Agent, served_repo: Path, wrapped: Callable[[Agent], GitWrap]
 ) -> None:
     skew = _skew("1s", alice, bob)
     made = bob.claim("src/x.py", "--ttl", "10s", "--json")
@@ -159,10 +155,10 @@ def test_late_renewal_is_withdrawn_when_a_newer_claim_was_granted(
     seen_by = time.time()
     assert _remote(served_repo, skew) == [("bob", "src/x.py")]
 
-    wrap = GitWrap(bob, tmp_path / "wrap-bob")
+    wrap = wrapped(bob)
     wrap.arm(gate="1")  # the renewal's push waits at the wrapper until the test says go
     _sleep_until(expires - 3)
-    renewal = _spawn(bob, "--renew")
+    renewal = wrap.spawn("--renew")
     wrap.wait_for("at-push-1", renewal)
     assert _remote(served_repo, skew) == [("bob", "src/x.py")]
 
@@ -187,12 +183,12 @@ def test_late_renewal_is_withdrawn_when_a_newer_claim_was_granted(
 
 
 def test_killed_claim_leaves_a_short_provisional_ref_that_cannot_be_renewed_into_a_hold(
-    alice: Agent, bob: Agent, served_repo: Path, tmp_path: Path
+    alice: Agent, bob: Agent, served_repo: Path, wrapped: Callable[[Agent], GitWrap]
 ) -> None:
     skew = _skew("0s", alice, bob)
-    wrap = GitWrap(alice, tmp_path / "wrap-alice")
+    wrap = wrapped(alice)
     wrap.arm(hold="1")
-    doomed = _spawn(alice, "src/", "--ttl", "10m")
+    doomed = wrap.spawn("src/", "--ttl", "10m")
     wrap.wait_for("pushed-1", doomed)  # the claim push returned; the read after it not yet
     os.killpg(doomed.pid, signal.SIGKILL)
     doomed.communicate()
@@ -231,12 +227,12 @@ def test_killed_claim_leaves_a_short_provisional_ref_that_cannot_be_renewed_into
 
 
 def test_older_waiter_yields_to_a_younger_granted_holder_and_waits_without_a_ref(
-    alice: Agent, bob: Agent, served_repo: Path, tmp_path: Path
+    alice: Agent, bob: Agent, served_repo: Path, wrapped: Callable[[Agent], GitWrap]
 ) -> None:
     skew = _skew("1s", alice, bob)
-    wrap = GitWrap(alice, tmp_path / "wrap-alice")
+    wrap = wrapped(alice)
     wrap.arm(gate="1")
-    waiter = _spawn(alice, "--wait=60s", "src/", "--ttl", "10m")
+    waiter = wrap.spawn("--wait=60s", "src/", "--ttl", "10m")
     wrap.wait_for("at-push-1", waiter)  # alice saw src/ free and is pushing: she is older
     younger = bob.claim("src/x.py", "--ttl", "10m")
     assert younger.rc == 0, younger.err
@@ -272,7 +268,7 @@ def _interrupt_after_push(
     """Signal `git-claim ARGS`' process group while its read after write is held back;
     assert nothing of it is left on the remote. Its exit code and stderr."""
     wrap.arm(hold_fetch="1")  # the read after the claim push does not start
-    proc = _spawn(agent, *args)
+    proc = wrap.spawn(*args)
     wrap.wait_for("holding-fetch", proc)
     [pushed] = remote_claims(repo)
     assert (pushed.agent, str(pushed.path), pushed.provisional) == (agent.name, "src/", True)
@@ -287,10 +283,10 @@ SIGNALS = ((signal.SIGINT, 130, "interrupted"), (signal.SIGTERM, 143, "terminate
 
 
 def test_sigint_or_sigterm_between_push_and_verification_retracts(
-    alice: Agent, bob: Agent, served_repo: Path, tmp_path: Path
+    alice: Agent, bob: Agent, served_repo: Path, wrapped: Callable[[Agent], GitWrap]
 ) -> None:
     skew = _skew("1s", alice, bob)
-    wrap = GitWrap(alice, tmp_path / "wrap-alice")
+    wrap = wrapped(alice)
     for sig, code, said in SIGNALS:
         rc, err = _interrupt_after_push(alice, wrap, served_repo, skew, ("src/",), sig)
         assert (rc, err) == (code, f"gitcoord: {said}\n")
@@ -306,10 +302,10 @@ def test_sigint_or_sigterm_between_push_and_verification_retracts(
     "exits 130, and neither signal prints its message (the retraction itself works)",
 )
 def test_interrupting_a_waiter_between_push_and_verification_exits_130_or_143(
-    alice: Agent, served_repo: Path, tmp_path: Path
+    alice: Agent, served_repo: Path, wrapped: Callable[[Agent], GitWrap]
 ) -> None:
     skew = _skew("1s", alice)
-    wrap = GitWrap(alice, tmp_path / "wrap-alice")
+    wrap = wrapped(alice)
     seen = []
     for sig, _, _ in SIGNALS:
         args = ("--wait=60s", "src/", "--ttl", "10m")
