@@ -208,7 +208,7 @@ def _claims(inp: PolicyInput, paths: Sequence[str]) -> list[Finding]:
         held = sorted(_covering(others, p), key=lambda c: (c.mode is not Mode.WRITE, c.agent))
         if held:
             c = held[0]
-            left = format_duration(max(0.0, c.expires_at - inp.now))
+            left = format_duration(max(0.0, c.lease_end - inp.now))
             agent, where = printable(c.agent), printable(str(c.path))  # remote data
             reason = f'{agent}\'s reason: "{printable(c.reason)}"; ' if c.reason else ""
             out.append(

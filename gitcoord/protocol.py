@@ -74,7 +74,7 @@ def _jitter(low: float, high: float) -> float:
 
 
 def describe(c: Claim, at: float) -> str:
-    left = c.expires_at - at
+    left = c.lease_end - at
     when = f"expires in {format_duration(left)}" if left > 0 else "expired"
     if c.provisional:
         when += ", not yet verified"
@@ -119,6 +119,7 @@ class Coordinator:
         # Claims this process pushed and has not yet verified (or retracted): what an
         # interrupt must take back (retract_unverified).
         self.unverified: dict[str, Claim] = {}
+        self._last_log_entry: str | None = None  # the log tip if my last push landed
 
     # -- helpers ---------------------------------------------------------------------------
 
@@ -168,6 +169,7 @@ class Coordinator:
         written = [c._replace(oid=o) for c, o in zip(claims, oids, strict=True)]
         updates = [RefUpdate(c.ref, c.oid, old) for c, old in zip(written, olds, strict=True)]
         updates.append(self._log_update(listing, message))
+        self._last_log_entry = updates[-1].new
         return written, updates
 
     def _landed(self, updates: Sequence[RefUpdate], listing: Listing) -> bool:
@@ -231,12 +233,16 @@ class Coordinator:
             )
             olds = [self._expect(listing, c.ref) for c in claims]
             claims, updates = self._write(claims, olds, listing, message)
+            # From here the claims may be on the remote (an interrupted push may still land):
+            # an interrupt retracts them, leased on their new OIDs, so only if they landed.
+            self.unverified.update((c.ref, c) for c in claims)
             try:
                 result = self._push_checked(updates)
             except Refused:
                 # A server with gitcoord's hooks refuses an overlapping claim outright
                 # (docs/server.md): when a fresh listing shows the holder, this is an
                 # ordinary conflict, so wait (--wait) or refuse naming the holder.
+                self._verified(claims)  # refused: nothing of it landed
                 listing, fresh = self.store.fetch_listing(), True
                 holders = self._blockers(requests, listing, self.clock())
                 if not holders:
@@ -244,6 +250,7 @@ class Coordinator:
                 listing = self._wait_or_refuse(holders, requests, deadline, started)
                 continue
             if result.answered and not result.landed:
+                self._verified(claims)  # rejected: nothing of it landed
                 stale += 1
                 if stale > MAX_STALE_RETRIES:
                     raise CannotVerify(
@@ -253,7 +260,6 @@ class Coordinator:
                     )
                 listing, fresh = self.store.fetch_listing(), True
                 continue  # stale lease: replan from the fresh listing
-            self.unverified.update((c.ref, c) for c in claims)  # on the remote, maybe
             # The read after my write (after an unanswered push, it also tells whether
             # the push landed: refs with my OIDs mean it did).
             listing, fresh = self.store.fetch_listing(wrote=claims), True
@@ -547,7 +553,28 @@ class Coordinator:
         except ValueError:  # not the main thread: nothing to hold off
             previous = None
         try:
-            self._retract(list(self.unverified.values()), self.store.fetch_listing())
+            pending = list(self.unverified.values())
+            # First without a fetch (the interrupt may have left the clone's refs locked):
+            # leased on my claims' OIDs and on the log entry my last push wrote, it lands
+            # exactly when that push did.
+            if self._last_log_entry is not None:
+                at = self.clock()
+                updates = [RefUpdate(c.ref, None, c.oid) for c in pending]
+                message = entry_message("retract", self.me, pending, at=at)
+                tip = self._last_log_entry
+                oid = self.store.write_log_entry(message, tip)
+                updates.append(RefUpdate(self.store.my_log_ref, oid, tip))
+                if self._push_checked(updates).landed:
+                    self._verified(pending)
+                    return
+            # A push cut short by the interrupt may still be landing on the server: look a
+            # few times before concluding it did not (its provisional lease bounds the rest).
+            for attempt in range(4):
+                listing = self.store.fetch_listing()
+                if any(self._holds(listing, c) for c in pending) or attempt == 3:
+                    break
+                self.sleep(0.5)
+            self._retract(pending, listing)
         except Exception as exc:
             self.progress(f"warning: could not retract an unverified claim: {exc}")
         finally:

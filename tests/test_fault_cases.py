@@ -295,12 +295,6 @@ def test_sigint_or_sigterm_between_push_and_verification_retracts(
     assert _remote(served_repo, skew) == [("bob", "src/x.py")]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="gitcoord bug: through typer (any option with a value, e.g. --wait, --ttl) "
-    "typer turns KeyboardInterrupt, and so gitcoord's Terminated, into Exit(130): SIGTERM "
-    "exits 130, and neither signal prints its message (the retraction itself works)",
-)
 def test_interrupting_a_waiter_between_push_and_verification_exits_130_or_143(
     alice: Agent, served_repo: Path, wrapped: Callable[[Agent], GitWrap]
 ) -> None:

@@ -46,14 +46,14 @@ TRIALS_PER_AGENT = 54  # 4 agents x 54 = 216 trials, 36 of each operation
 OPS = ("claim", "multi", "renew", "release", "wait", "pair")
 SIGNALS = (signal.SIGKILL, signal.SIGINT, signal.SIGTERM)
 EXIT_ON = {signal.SIGINT: 130, signal.SIGTERM: 143}
+# Failures these trials found in gitcoord, fixed since; counted separately so a regression
+# names itself. "startup" is tolerated: a SIGINT while the interpreter itself starts, before
+# any gitcoord code runs (nothing can have been pushed; checked).
 KNOWN_BUGS = {
-    "unverified": "a claim interrupted (SIGINT/SIGTERM) while its push is in flight exits "
-    "130/143 and leaves its provisional refs: protocol._claim registers them in "
-    "`unverified` only after the push returns",
-    "sigterm-130": "SIGTERM of `git claim --wait=...` (the typer/click path) exits 130 "
-    "'interrupted', not 143: click turns the Terminated KeyboardInterrupt into Abort",
-    "startup": "SIGINT during Python start-up (imports before gitcoord's handler) exits 1 "
-    "with a KeyboardInterrupt traceback, not 130",
+    "unverified": "a claim interrupted (SIGINT/SIGTERM) while its push is in flight left "
+    "its provisional refs",
+    "sigterm-130": "SIGTERM of `git claim --wait=...` (the typer/click path) exited 130, not 143",
+    "startup": "SIGINT during Python start-up exits 1 with a KeyboardInterrupt traceback",
 }
 MAIN, OTHER = 0, 1  # the pool's workers: the session the CLI runs as, and a second one
 
@@ -325,7 +325,7 @@ class Trials:
             ours = [c for c in everyone if c.agent == self.agent.name]
             for d in conflicts(ours, granted=False):
                 tally.orphans.setdefault(d, problem)
-                if sent != "SIGKILL":
+                if not sent.startswith("SIGKILL"):  # SIGKILL or SIGKILL/group
                     tally.unverified_left.append(f"{problem}: {d}")
             if finished:
                 # exit 0 holding exactly the request, or (two sessions) 1 holding nothing
@@ -432,9 +432,5 @@ def test_signals_at_random_points_leave_whole_claims_and_retries_converge(
     assert tally.double == [], tally.double
     assert tally.bad_exit == [], tally.bad_exit
     assert tally.trials == AGENTS * TRIALS_PER_AGENT
-    found = {k: len(v) for k, v in tally.known.items() if v}
-    if found:
-        pytest.xfail(
-            "gitcoord bugs (every other invariant held): "
-            + "; ".join(f"{KNOWN_BUGS[k]} ({n} trials)" for k, n in found.items())
-        )
+    found = {k: len(v) for k, v in tally.known.items() if v and k != "startup"}
+    assert not found, "; ".join(f"{KNOWN_BUGS[k]} ({n} trials)" for k, n in found.items())

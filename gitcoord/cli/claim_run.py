@@ -154,7 +154,7 @@ def _claim(
         print(
             printable(
                 f"took over {prev.path} from {prev.agent} (its claim expired "
-                f"{format_duration(at - prev.expires_at)} ago)"
+                f"{format_duration(at - prev.lease_end)} ago)"
             )
         )
     for c in outcome.held:
@@ -189,7 +189,7 @@ def _render(ctx: Context, listing: Listing, as_json: bool) -> str:
     lines = []
     for c, path, agent in zip(claims, paths, agents, strict=True):
         mark = "*" if c.ref in mine else " "
-        left = c.expires_at - at
+        left = c.lease_end - at
         when = (
             f"expires in {format_duration(left)}"
             if left > 0

@@ -11,10 +11,10 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 
-from gitcoord.cli.direct import direct_claim_arguments
-
 
 def dispatch(argv: Sequence[str], *, git_claim: bool) -> int:
+    from gitcoord.cli.direct import direct_claim_arguments  # inside _run's interrupt handling
+
     args = list(argv)
     direct = direct_claim_arguments(args if git_claim else args[1:])
     if direct is not None and (git_claim or args[:1] == ["claim"]):
@@ -34,9 +34,18 @@ def dispatch(argv: Sequence[str], *, git_claim: bool) -> int:
     )
 
 
+def _run(git_claim: bool) -> None:
+    try:
+        code = dispatch(sys.argv[1:], git_claim=git_claim)
+    except KeyboardInterrupt:  # before outcome.exit_code took over (still importing)
+        print("gitcoord: interrupted", file=sys.stderr)
+        code = 130
+    sys.exit(code)
+
+
 def main() -> None:
-    sys.exit(dispatch(sys.argv[1:], git_claim=False))
+    _run(git_claim=False)
 
 
 def git_claim_main() -> None:
-    sys.exit(dispatch(sys.argv[1:], git_claim=True))
+    _run(git_claim=True)

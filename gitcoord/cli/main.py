@@ -15,7 +15,7 @@ from gitcoord.cli.claim_cmd import WAIT_FOREVER, claim_command
 from gitcoord.cli.hooks_cmd import hooks_app
 from gitcoord.cli.init_cmd import init_command
 from gitcoord.cli.log_cmd import log_command
-from gitcoord.cli.outcome import exit_code
+from gitcoord.cli.outcome import exit_code, interrupted
 from gitcoord.cli.rules_cmd import rules_command
 from gitcoord.cli.server_cmd import server_app
 from gitcoord.cli.status_cmd import status_command
@@ -80,12 +80,10 @@ def run(command: typer.Typer, argv: Sequence[str], prog: str) -> int:
             result = command(
                 args=_normalise_wait(list(argv)), prog_name=prog, standalone_mode=False
             )
-            return int(result) if isinstance(result, int) else 0
         except typer.Exit as exc:
-            return int(exc.exit_code)
+            result = exc.exit_code
         except typer.Abort:
-            print("gitcoord: interrupted", file=sys.stderr)
-            return int(ExitCode.INTERRUPTED)
+            result = ExitCode.INTERRUPTED
         except typer.TyperException as exc:
             show = getattr(exc, "show", None)
             if callable(show):
@@ -93,5 +91,11 @@ def run(command: typer.Typer, argv: Sequence[str], prog: str) -> int:
             else:
                 print(f"gitcoord: {exc.format_message()}", file=sys.stderr)
             return int(ExitCode.USAGE)
+        # typer turns SIGINT and SIGTERM (our Terminated) into a plain 130: raise the one
+        # received again, so outcome.exit_code gives its message and code (130 or 143).
+        caught = interrupted()
+        if caught is not None:
+            raise caught
+        return int(result) if isinstance(result, int) else 0
 
     return exit_code(invoke, argv)

@@ -10,9 +10,20 @@ from collections.abc import Callable, Sequence
 from gitcoord import __version__
 from gitcoord.errors import ExitCode, GitcoordError, Terminated
 
+_caught: list[KeyboardInterrupt] = []
 
-def _terminate(signum: int, frame: object) -> None:
-    raise Terminated()
+
+def _on_signal(signum: int, frame: object) -> None:
+    import signal
+
+    exc = Terminated() if signum == signal.SIGTERM else KeyboardInterrupt()
+    _caught.append(exc)  # typer swallows both into Exit(130): interrupted() recovers which
+    raise exc
+
+
+def interrupted() -> KeyboardInterrupt | None:
+    """The SIGINT or SIGTERM this process received, if any."""
+    return _caught[-1] if _caught else None
 
 
 def exit_code(action: Callable[[], object], argv: Sequence[str]) -> int:
@@ -21,7 +32,8 @@ def exit_code(action: Callable[[], object], argv: Sequence[str]) -> int:
     not verified) runs for both."""
     import signal
 
-    signal.signal(signal.SIGTERM, _terminate)
+    signal.signal(signal.SIGTERM, _on_signal)
+    signal.signal(signal.SIGINT, _on_signal)
     try:
         result = action()
         return int(result) if isinstance(result, int) else 0

@@ -30,7 +30,7 @@ def status_command(
     skew = ctx.config.claims.clock_skew
     mine = [c for c in listing.claims if c.agent == ctx.me.agent and c.session == ctx.me.session]
     others = [c for c in listing.live(at, skew) if c not in mine]
-    soon = [c for c in mine if c.expires_at - at < max(SOON_SECONDS, c.ttl / 10)]
+    soon = [c for c in mine if c.lease_end - at < max(SOON_SECONDS, c.ttl / 10)]
     if as_json:
         emit_json(
             {
@@ -49,15 +49,14 @@ def status_command(
     lines = [f"agent {ctx.me.agent} (session {ctx.me.session}) on {ctx.store.remote}"]
     lines += ["", f"my claims ({len(mine)}):"]
     for c in sorted(mine, key=lambda c: c.path):
-        lines.append(f"  {c.path}  {c.mode.value}  expires in {format_duration(c.expires_at - at)}")
+        lines.append(f"  {c.path}  {c.mode.value}  expires in {format_duration(c.lease_end - at)}")
     lines += ["", f"others' live claims ({len(others)}):"]
     for c in sorted(others, key=lambda c: c.path):
         lines.append(
-            f"  {c.path}  {c.mode.value}  {c.agent}  expires in "
-            f"{format_duration(c.expires_at - at)}"
+            f"  {c.path}  {c.mode.value}  {c.agent}  expires in {format_duration(c.lease_end - at)}"
         )
     if soon:
         lines += ["", f"expiring soon ({len(soon)}): renew with `git claim --renew`"]
         for c in sorted(soon, key=lambda c: c.path):
-            lines.append(f"  {c.path}  expires in {format_duration(c.expires_at - at)}")
+            lines.append(f"  {c.path}  expires in {format_duration(c.lease_end - at)}")
     print("\n".join(map(printable, lines)))
