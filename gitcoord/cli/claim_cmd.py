@@ -24,7 +24,8 @@ Examples:
   git claim --renew                  extend all my claims (heartbeat)
   git claim --break src/x.py -r "holder is gone"   break another's claim (recorded)
 
-Exit codes: 0 done, 1 refused (names the holder), 2 usage, 3 remote unreachable.
+Exit codes: 0 done, 1 refused (names the holder), 2 usage, 3 remote unreachable,
+130 interrupted, 143 terminated (what was pushed and not yet verified is taken back).
 """
 
 __all__ = ["HELP", "WAIT_FOREVER", "claim_command"]
