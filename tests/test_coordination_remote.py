@@ -32,7 +32,8 @@ def test_claims_go_to_the_coordination_remote_code_to_origin(
     code, coord = remote_server.repo_path("team"), remote_server.repo_path("coord")
     assert held_on_server(coord) == [("alice", "src/api.py", "write"), ("bob", "docs/", "write")]
     assert held_on_server(code) == [] and remote_log(code) == []
-    assert sorted(e.agent for e in remote_log(coord)) == ["alice", "bob"]
+    claimed = [e.agent for e in remote_log(coord) if e.event == "claim"]
+    assert sorted(claimed) == ["alice", "bob"]
     status = alice.gitcoord("status", "--json").json()
     assert status["remote"] == coord_url
     assert [c["path"] for c in status["others"]] == ["docs/"]
