@@ -24,7 +24,7 @@ from typing import NamedTuple
 
 from gitcoord import refnames, timeutil
 from gitcoord.audit import entry_message
-from gitcoord.claim import Claim, new_nonce
+from gitcoord.claim import PROVISIONAL_SECONDS, Claim, new_nonce
 from gitcoord.config import Config
 from gitcoord.durations import format_duration
 from gitcoord.errors import CannotVerify, Refused
@@ -73,9 +73,19 @@ def _jitter(low: float, high: float) -> float:
     return random.uniform(low, high)
 
 
-def describe(c: Claim, at: float) -> str:
+def describe(c: Claim, at: float, takeover_at: float | None = None) -> str:
+    """One line on another's claim. With `takeover_at` (Listing.takeover_at), a claim whose
+    lease has ended but that this clone may not take over yet says when it may."""
     left = c.lease_end - at
     when = f"expires in {format_duration(left)}" if left > 0 else "expired"
+    if left <= 0 and takeover_at is not None:
+        free = takeover_at
+        if free > at:
+            when = (
+                f"expired {format_duration(-left)} ago; this clone may take it over in "
+                f"{format_duration(free - at)}, after the skew allowance and its own "
+                "sighting of the claim for its lease"
+            )
     if c.provisional:
         when += ", not yet verified"
     why = f', reason: "{printable(c.reason)}"' if c.reason else ""
@@ -226,7 +236,9 @@ class Coordinator:
                 if not fresh:
                     listing, fresh = self.store.fetch_listing(), True
                     continue
-                listing = self._wait_or_refuse(blocked.holders, requests, deadline, started)
+                listing = self._wait_or_refuse(
+                    blocked.holders, requests, deadline, started, listing
+                )
                 continue
             message = entry_message(
                 "claim", self.me, claims, at=at, reason=reason, previous=previous
@@ -247,7 +259,7 @@ class Coordinator:
                 holders = self._blockers(requests, listing, self.clock())
                 if not holders:
                     raise
-                listing = self._wait_or_refuse(holders, requests, deadline, started)
+                listing = self._wait_or_refuse(holders, requests, deadline, started, listing)
                 continue
             if result.answered and not result.landed:
                 self._verified(claims)  # rejected: nothing of it landed
@@ -462,11 +474,11 @@ class Coordinator:
         """Refuse now, or (with --wait) wait until the requested paths look free."""
         at = self.clock()
         if deadline is None or at >= deadline:
-            raise self._refusal(holders, requests, at, waited=deadline is not None)
+            raise self._refusal(holders, requests, at, listing, waited=deadline is not None)
         shown = ""
         backoff = _jitter(0.05, 0.3)
         while True:
-            line = "waiting: " + "; ".join(describe(h, at) for h in holders[:3])
+            line = "waiting: " + "; ".join(self._describe(h, at, listing) for h in holders[:3])
             if line != shown:
                 self.progress(f"{line} ({format_duration(at - started)} so far)")
                 shown = line
@@ -478,7 +490,7 @@ class Coordinator:
             if not holders:
                 return listing
             if at >= deadline:
-                raise self._refusal(holders, requests, at, waited=True)
+                raise self._refusal(holders, requests, at, listing, waited=True)
 
     def _blockers(self, requests: Sequence[Request], listing: Listing, at: float) -> list[Claim]:
         probes = [
@@ -500,11 +512,20 @@ class Coordinator:
         ]
         return self._conflicts(probes, listing, at)
 
+    def _describe(self, c: Claim, at: float, listing: Listing | None) -> str:
+        return describe(c, at, listing.takeover_at(c, self.skew) if listing else None)
+
     def _refusal(
-        self, holders: list[Claim], requests: Sequence[Request], at: float, *, waited: bool
+        self,
+        holders: list[Claim],
+        requests: Sequence[Request],
+        at: float,
+        listing: Listing | None,
+        *,
+        waited: bool,
     ) -> Refused:
         seen: dict[str, Claim] = {c.ref: c for c in holders}
-        lines = [describe(c, at) for c in seen.values()]
+        lines = [self._describe(c, at, listing) for c in seen.values()]
         paths = " ".join(_quote(r.path) for r in requests)
         first = next(iter(seen.values()))
         head = "gave up waiting: " if waited else "refused: "
@@ -576,14 +597,20 @@ class Coordinator:
                 self.sleep(0.5)
             self._retract(pending, listing)
         except Exception as exc:
-            self.progress(f"warning: could not retract an unverified claim: {exc}")
+            self.progress(
+                "note: could not make sure that nothing of this claim was left on the remote "
+                f"({exc}); if anything landed, its provisional lease ends it within "
+                f"{PROVISIONAL_SECONDS}s"
+            )
         finally:
             if previous is not None:
                 signal.signal(signal.SIGINT, previous)
 
     # -- renew, release, break ---------------------------------------------------------------
 
-    def _gone(self, lost: Sequence[HeldClaim], listing: Listing, at: float, done: int) -> None:
+    def _gone(
+        self, lost: Sequence[HeldClaim], listing: Listing, at: float, done: int, verb: str
+    ) -> None:
         """Raise for the claims I was granted that are no longer mine on the remote, naming
         who broke or took them (from the audit trail) and who holds the path now. Claims
         my own session released or retracted (a command killed before it noted so) are
@@ -594,8 +621,8 @@ class Coordinator:
             fate = self.store.fate(h.id)
             if fate is not None and fate[0] in ("release", "retract") and fate[1] == self.me.agent:
                 continue
-            verb = {"break": "broken by", "take": "taken over after it expired by"}
-            gone.append((h, f"{verb[fate[0]]} {fate[1]}" if fate else "it expired and was removed"))
+            by = {"break": "broken by", "take": "taken over after it expired by"}
+            gone.append((h, f"{by[fate[0]]} {fate[1]}" if fate else "it expired and was removed"))
         if not gone:
             return
         first, how = gone[0]
@@ -603,11 +630,16 @@ class Coordinator:
         others = [c for c in listing.claims if c.path.key == path.key and not self._mine(c)]
         message = f"your claim on {printable(first.path)} was lost ({printable(how)})"
         if others:
-            message += ": " + "; ".join(describe(c, at) for c in others)
+            message += ": " + "; ".join(self._describe(c, at, listing) for c in others)
         if len(gone) > 1:
-            message += "; also lost: " + ", ".join(printable(h.path) for h, _ in gone[1:])
+            message += "; also lost: " + ", ".join(
+                f"another claim on {printable(h.path)}"
+                if h.path == first.path
+                else printable(h.path)
+                for h, _ in gone[1:]
+            )
         if done:
-            message += f" (your other {done} claim(s) were updated)"
+            message += f" (your other {done} claim(s) were {verb})"
         raise Refused(
             message,
             fix=f"see `gitcoord log {_quote(first.path)}`; claim it again when free: "
@@ -622,7 +654,7 @@ class Coordinator:
             else [c for c in listing.claims if c.path.key == path.key and not self._mine(c)]
         )
         held = (
-            ": " + "; ".join(describe(c, at) for c in others)
+            ": " + "; ".join(self._describe(c, at, listing) for c in others)
             if others
             else (" (it expired and was taken, was broken, or never existed)")
         )
@@ -721,7 +753,7 @@ class Coordinator:
             self.retract_unverified()
             raise
         if lost:
-            self._gone(lost, listing, self.clock(), len(done))
+            self._gone(lost, listing, self.clock(), len(done), "renewed")
         return done
 
     def _settle_renewal(self, renewed: list[Claim], continuous: dict[str, float]) -> list[Claim]:
@@ -774,7 +806,7 @@ class Coordinator:
         done, listing, lost = self._update_mine(paths, build)
         self.store.forget_held([c.ref for c in done])
         if lost:
-            self._gone(lost, listing, self.clock(), len(done))
+            self._gone(lost, listing, self.clock(), len(done), "released")
         return done
 
     def break_claims(self, path: ClaimPath, reason: str) -> BreakOutcome:

@@ -93,6 +93,11 @@ class Listing:
     def live(self, at: float, skew: float) -> list[Claim]:
         return [c for c in self.claims if not self.expired(c, at, skew)]
 
+    def takeover_at(self, claim: Claim, skew: float) -> float:
+        """When this clone may first treat `claim` as expired (see `expired`)."""
+        seen = self.seen.get(claim.oid, self.fetched_at)
+        return max(claim.lease_end, seen + claim.lease_seconds) + skew
+
     def expired(self, claim: Claim, at: float, skew: float) -> bool:
         """Expired both by the holder's account (lease end + skew) and by this clone's own
         observation: it has seen this very object for its lease + skew. So safety needs only

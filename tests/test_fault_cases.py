@@ -323,7 +323,7 @@ def test_heartbeat_and_release_all_name_who_broke_a_claim(
     renew = alice.claim("--renew")
     assert renew.rc == 1, (renew.out, renew.err)
     assert "gitcoord: your claim on src/api.py was lost (broken by bob)" in renew.err
-    assert "(your other 1 claim(s) were updated)" in renew.err
+    assert "(your other 1 claim(s) were renewed)" in renew.err
     assert _remote(served_repo, skew) == [("alice", "docs/")]
 
     assert bob.claim("--break", "docs/", "-r", "stuck too").rc == 0

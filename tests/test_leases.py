@@ -25,13 +25,14 @@ def test_expiry_waits_for_skew_then_takeover_and_lost_claim_errors(
     made = alice.claim("src/api.py", "--ttl", "1s", "--json")
     assert made.rc == 0, made.err
     assert bob.claim().rc == 0  # bob sees the claim now: its lease runs from here for him
+    seen_by_bob = time.time()  # no earlier than bob's own record of the sighting
     expires = from_iso(made.json()["claimed"][0]["expires_at"])
     _sleep_until(expires + 0.3)  # expired on alice's clock, but within the skew allowance
     within = bob.claim("src/api.py")
     if time.time() < expires + skew:
         assert within.rc == 1 and "claimed by alice" in within.err
         assert "expired" in within.err
-    _sleep_until(expires + skew + 0.3)
+    _sleep_until(max(expires, seen_by_bob + 1.0) + skew + 0.3)  # lease 1 s, both clocks
     taken = bob.claim("src/api.py", "-r", "alice went quiet")
     assert taken.rc == 0, taken.err
     assert "took over src/api.py from alice" in taken.out

@@ -30,7 +30,7 @@ def test_renew_all_and_release_all_name_the_new_holder(alice: Agent, bob: Agent)
         "your claim on src/api.py was lost (taken over after it expired by bob): "
         "src/api.py is claimed by bob" in renew.err
     )
-    assert "(your other 1 claim(s) were updated)" in renew.err
+    assert "(your other 1 claim(s) were renewed)" in renew.err
     assert "git claim --wait src/api.py" in renew.err
     live = {c["path"]: c["agent"] for c in bob.claim("--json").json()["claims"]}
     assert live == {"src/api.py": "bob", "docs/": "alice"}  # docs/ was renewed all the same

@@ -65,7 +65,7 @@ def run_claim(
             lambda c: f"released {c.path} ({c.mode.value})" + (f" at {sha[:12]}" if sha else ""),
         )
     elif action == "--renew":
-        seconds = parse_duration(ttl, what="--ttl") if ttl else None
+        seconds = _lease(ttl) if ttl else None
         renewed = ctx.coordinator().renew(ctx.claim_paths(args) if args else None, seconds)
         _report(
             as_json,
@@ -96,6 +96,21 @@ def run_claim(
             )
         for i in outcome.removed:
             print(f"removed {i.ref} ({i.oid[:12]}): {printable(i.problem)}")
+
+
+# A sanity bound checked before anything is pushed: a lease past it cannot be written as a
+# date (year 10000), and a claim nobody renews for a year is no lease at all.
+MAX_TTL_SECONDS = 366 * 86400
+
+
+def _lease(text: str) -> int:
+    seconds = parse_duration(text, what="--ttl")
+    require(
+        seconds <= MAX_TTL_SECONDS,
+        f"--ttl {text} is longer than the longest lease, {format_duration(MAX_TTL_SECONDS)}",
+        "claim for less and renew it: git claim --renew (a heartbeat)",
+    )
+    return seconds
 
 
 def _resolve_commit(ctx: Context, commit: str) -> str:
@@ -129,7 +144,7 @@ def _claim(
     as_json: bool,
 ) -> None:
     mode = parse_mode(mode_text)
-    ttl = parse_duration(ttl_text, what="--ttl") if ttl_text else ctx.config.claims.ttl
+    ttl = _lease(ttl_text) if ttl_text else ctx.config.claims.ttl
     wait: float | None = None
     if wait_text is not None:
         wait = (
@@ -195,7 +210,8 @@ def _render(ctx: Context, listing: Listing, as_json: bool) -> str:
             if left > 0
             else (
                 "expired"
-                + ("" if _expired(listing, c, mine, at, skew) else " (not yet for this clone)")
+                if _expired(listing, c, mine, at, skew)
+                else f"expired (free here in {format_duration(listing.takeover_at(c, skew) - at)})"
             )
         )
         why = f'  "{printable(c.reason)}"' if c.reason else ""
