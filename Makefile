@@ -18,6 +18,7 @@ demo: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check gitcoord tests demo bench
 	$(BIN)/ruff format --check gitcoord tests demo bench
+	$(BIN)/lint-imports --config .importlinter
 
 typecheck: $(STAMP)
 	$(BIN)/mypy --strict

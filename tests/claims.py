@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from gitcoord.claim import Claim
-from gitcoord.modes import Mode
-from gitcoord.paths import ClaimPath
+from gitcoord.core.claim import Claim
+from gitcoord.core.modes import Mode
+from gitcoord.core.paths import ClaimPath
 
 
 def make_claim(path: ClaimPath, mode: Mode, agent: str) -> Claim:

@@ -18,12 +18,12 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from gitcoord.errors import GitcoordError, Refused
+from gitcoord.core.errors import GitcoordError, Refused
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from gitcoord.claim import Claim
+    from gitcoord.core.claim import Claim
 
 
 @dataclass(frozen=True)
@@ -48,12 +48,12 @@ class Report:
 def _worker(clone: str, env: dict[str, str], conn: Connection, barrier: object) -> None:
     os.environ.clear()
     os.environ.update(env)
-    from gitcoord.config import load_config
-    from gitcoord.modes import Mode
-    from gitcoord.paths import ClaimPath
-    from gitcoord.protocol import Coordinator, Request
-    from gitcoord.repo import Repo
-    from gitcoord.store import ClaimStore
+    from gitcoord.core.config import load_config
+    from gitcoord.core.modes import Mode
+    from gitcoord.core.paths import ClaimPath
+    from gitcoord.git.repo import Repo
+    from gitcoord.protocol.coordinator import Coordinator, Request
+    from gitcoord.store.claimstore import ClaimStore
 
     repo = Repo.discover(clone)
     config = load_config(repo.toplevel)

@@ -12,10 +12,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from gitcoord import refnames
-from gitcoord.audit import LogEntry, read_log
-from gitcoord.claim import Claim, parse_claim_message
-from gitcoord.objects import commit_message, list_refs, read_objects
+from gitcoord.core import refnames
+from gitcoord.core.claim import Claim, parse_claim_message
+from gitcoord.git.objects import commit_message, list_refs, read_objects
+from gitcoord.store.audit import LogEntry, read_log
 
 _ENV_LOCK = threading.Lock()
 

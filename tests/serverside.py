@@ -6,10 +6,10 @@ import subprocess
 import time
 from pathlib import Path
 
-from gitcoord import refnames
-from gitcoord.claim import Claim, new_nonce
-from gitcoord.modes import Mode
-from gitcoord.paths import ClaimPath
+from gitcoord.core import refnames
+from gitcoord.core.claim import Claim, new_nonce
+from gitcoord.core.modes import Mode
+from gitcoord.core.paths import ClaimPath
 from tests.gitenv import Agent, Result
 
 

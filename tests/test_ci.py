@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from gitcoord.approval_refs import approval_ref
-from gitcoord.changes import range_patch_id, staged_patch_id
-from gitcoord.localstate import rules_hash
+from gitcoord.git.changes import range_patch_id, staged_patch_id
+from gitcoord.store.approvals import approval_ref
+from gitcoord.store.localstate import rules_hash
 from tests.gitenv import Agent, Result
 from tests.hookenv import BASE_CONFIG, RULES, Team, commit, make_team, run_as_human, write
 
@@ -496,8 +496,8 @@ def test_ci_help_has_an_example(alice: Agent) -> None:
 
 
 def test_github_annotation_escapes_workflow_command_syntax() -> None:
-    from gitcoord.ci_report import CiFinding, github_annotation
-    from gitcoord.policy import Finding
+    from gitcoord.ci.report import CiFinding, github_annotation
+    from gitcoord.policy.decisions import Finding
 
     finding = Finding("roles", "warn", "a,b:c.py", "tests", "100% outside", "why", "fix")
     assert github_annotation(CiFinding(finding)) == (

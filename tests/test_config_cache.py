@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from gitcoord.config import CONFIG_CACHE, CONFIG_FILE, Config, load_config
-from gitcoord.errors import ConfigError
+from gitcoord.core.config import CONFIG_CACHE, CONFIG_FILE, Config, load_config
+from gitcoord.core.errors import ConfigError
 
 TEXT = '[claims]\nmax_age = "1h"\n[checks]\nguards = "warn"\n[[guard]]\npaths = ["ci/"]\n'
 
@@ -65,7 +65,7 @@ def test_a_cached_config_does_not_import_tomllib(tmp_path: Path) -> None:
     root = Path(__file__).resolve().parent.parent
     code = (
         f"import sys; sys.path.insert(0, {str(root)!r}); from pathlib import Path; "
-        "from gitcoord.config import load_config; "
+        "from gitcoord.core.config import load_config; "
         f"load_config(Path({str(tmp_path)!r}), Path({str(tmp_path / 'state')!r})); "
         "print('tomllib' in sys.modules)"
     )

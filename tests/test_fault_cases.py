@@ -20,12 +20,18 @@ from pathlib import Path
 
 import pytest
 
-from gitcoord import refnames
-from gitcoord.claim import PROVISIONAL_SECONDS, Claim, InvalidClaim, new_nonce, parse_claim_commit
-from gitcoord.modes import Mode
-from gitcoord.objects import list_refs, read_objects
-from gitcoord.paths import ClaimPath
-from gitcoord.timeutil import from_iso
+from gitcoord.core import refnames
+from gitcoord.core.claim import (
+    PROVISIONAL_SECONDS,
+    Claim,
+    InvalidClaim,
+    new_nonce,
+    parse_claim_commit,
+)
+from gitcoord.core.modes import Mode
+from gitcoord.core.paths import ClaimPath
+from gitcoord.core.timeutil import from_iso
+from gitcoord.git.objects import list_refs, read_objects
 from tests.gitenv import Agent
 from tests.gitwrap import GitWrap
 from tests.remote_state import remote_claims
@@ -95,7 +101,7 @@ def _claim_refs(repo: Path) -> dict[str, str]:
 
 
 def _forge(path: str, created: float, ttl: int, expires: float) -> Claim:
-    """A write claim of "mallory" as gitcoord.claim.Claim.message() writes it."""
+    """A write claim of "mallory" as gitcoord.core.claim.Claim.message() writes it."""
     claim_path = ClaimPath.parse_stored(path)
     return Claim(
         id="f0f0f0f0f0f0",

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gitcoord.globmatch import first_match, matches
+from gitcoord.core.patterns import first_match, matches
 
 EXAMPLES = [
     ("*.pem", "a.pem", True),

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-from gitcoord import refnames
-from gitcoord.modes import Mode
+from gitcoord.core import refnames
+from gitcoord.core.modes import Mode
 from tests.gitenv import Agent
 
 EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"

@@ -17,21 +17,21 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gitcoord import refnames
-from gitcoord.approval_refs import parse_approval_message
-from gitcoord.audit import parse_entry
-from gitcoord.claim import (
+from gitcoord.core import refnames
+from gitcoord.core.claim import (
     Claim,
     InvalidClaim,
     new_nonce,
     parse_claim_commit,
     parse_claim_message,
 )
-from gitcoord.modes import Mode
-from gitcoord.objects import commit_message, list_refs, read_objects
-from gitcoord.paths import ClaimPath
-from gitcoord.textsafe import printable
-from gitcoord.timeutil import now
+from gitcoord.core.modes import Mode
+from gitcoord.core.paths import ClaimPath
+from gitcoord.core.textsafe import printable
+from gitcoord.core.timeutil import now
+from gitcoord.git.objects import commit_message, list_refs, read_objects
+from gitcoord.store.approvals import parse_approval_message
+from gitcoord.store.audit import parse_entry
 from tests.claims import make_claim
 from tests.gitenv import Agent, Result
 from tests.test_hostile import _blob, _push_object

@@ -13,7 +13,7 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from gitcoord.repo import worktree_session
+from gitcoord.git.repo import worktree_session
 from tests.gitenv import Agent, agent_env, clone
 from tests.remote_state import held_on_server, remote_claims
 from tests.servers import BaseServer

@@ -36,7 +36,7 @@ from typing import IO
 
 import pytest
 
-from gitcoord.claim import Claim
+from gitcoord.core.claim import Claim
 from tests.gitenv import BIN, Agent
 from tests.racing import Racers, Want
 from tests.remote_state import remote_claims

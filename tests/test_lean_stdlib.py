@@ -14,9 +14,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gitcoord import digests, flatjson, parsecache
-from gitcoord.atomicfile import write_atomic
-from gitcoord.transport import fetch
+from gitcoord.core import digests, flatjson
+from gitcoord.core.atomicfile import write_atomic
+from gitcoord.git.transport import fetch
+from gitcoord.store import parsecache
 from tests.gitenv import Agent
 
 
@@ -115,7 +116,7 @@ def test_listed_text_is_jsons_indented_text_at_depth_two(public: dict[str, objec
 def test_ref_keys_are_the_base32_of_the_whole_digest(text: str) -> None:
     import base64
 
-    from gitcoord import refnames
+    from gitcoord.core import refnames
 
     digest = hashlib.sha256(("path\0" + text).encode("utf-8", "surrogatepass")).digest()
     assert refnames.path_key(text) == base64.b32encode(digest).decode().lower()[:26]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from gitcoord.timeutil import from_iso
+from gitcoord.core.timeutil import from_iso
 from tests.gitenv import Agent
 
 

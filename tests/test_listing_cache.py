@@ -9,8 +9,9 @@ from typing import Any
 
 import pytest
 
-from gitcoord import parsecache, refnames
-from gitcoord.modes import Mode
+from gitcoord.core import refnames
+from gitcoord.core.modes import Mode
+from gitcoord.store import parsecache
 from tests.gitenv import Agent
 
 pytestmark = pytest.mark.transports("file")

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from gitcoord.objects import LOOSE_LIMIT, write_commits
+from gitcoord.git.objects import LOOSE_LIMIT, write_commits
 
 
 def _git(repo: Path, *args: str, input: bytes | None = None) -> str:

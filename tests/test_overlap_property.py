@@ -7,8 +7,8 @@ from itertools import product
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gitcoord.modes import Mode, compatible
-from gitcoord.paths import ClaimPath, overlaps
+from gitcoord.core.modes import Mode, compatible
+from gitcoord.core.paths import ClaimPath, overlaps
 from tests.claims import make_claim
 
 # The brief's table, written out: held (row) vs requested (column).

@@ -14,8 +14,8 @@ import unicodedata
 from itertools import combinations
 from pathlib import Path
 
-from gitcoord.modes import compatible
-from gitcoord.paths import overlaps
+from gitcoord.core.modes import compatible
+from gitcoord.core.paths import overlaps
 from tests.gitenv import Agent
 from tests.remote_state import held_on_server, remote_claims
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gitcoord.claim import Claim
-from gitcoord.modes import Mode
-from gitcoord.pathindex import conflicting
-from gitcoord.paths import ClaimPath
+from gitcoord.core.claim import Claim
+from gitcoord.core.modes import Mode
+from gitcoord.core.overlap import conflicting
+from gitcoord.core.paths import ClaimPath
 from tests.claims import make_claim
 
 NAMES = st.sampled_from(["a", "b", "ab", "a.b", "a-"])

@@ -6,14 +6,14 @@ from typing import Any
 
 import pytest
 
-from gitcoord.claim import Claim
-from gitcoord.config import CHECK_MODES, Config, Guard, parse_config
-from gitcoord.errors import UsageError
-from gitcoord.modes import Mode
-from gitcoord.paths import ClaimPath
-from gitcoord.policy import (
+from gitcoord.core.change import Change
+from gitcoord.core.claim import Claim
+from gitcoord.core.config import CHECK_MODES, Config, Guard, parse_config
+from gitcoord.core.errors import UsageError
+from gitcoord.core.modes import Mode
+from gitcoord.core.paths import ClaimPath
+from gitcoord.policy.decisions import (
     Approval,
-    Change,
     Finding,
     PolicyInput,
     PushCheck,

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from gitcoord.modes import Mode, compatible
-from gitcoord.paths import ClaimPath, overlaps
+from gitcoord.core.modes import Mode, compatible
+from gitcoord.core.paths import ClaimPath, overlaps
 from tests.figures import median_ms, record
 from tests.gitenv import Agent
 from tests.racing import Racers, Want

@@ -19,9 +19,9 @@ from pathlib import Path
 
 import pytest
 
-from gitcoord import refnames
-from gitcoord.modes import Mode
-from gitcoord.paths import ClaimPath
+from gitcoord.core import refnames
+from gitcoord.core.modes import Mode
+from gitcoord.core.paths import ClaimPath
 from tests.gitenv import Agent
 from tests.racing import Racers, Want
 from tests.remote_state import remote_claims

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from gitcoord import refnames
+from gitcoord.core import refnames
 from gitcoord.server.txlock import LockTimeout, Owner, TransactionLock
 from tests.gitenv import Agent
 from tests.serverside import gitcoord_server, make_claim, write_commit

@@ -19,8 +19,8 @@ from pathlib import Path
 
 import pytest
 
-from gitcoord.modes import Mode, compatible
-from gitcoord.paths import ClaimPath, overlaps
+from gitcoord.core.modes import Mode, compatible
+from gitcoord.core.paths import ClaimPath, overlaps
 from tests.gitenv import Agent
 from tests.serverside import gitcoord_server, make_claim, write_commit
 

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from gitcoord import refnames
+from gitcoord.core import refnames
 from tests.gitenv import Agent
 from tests.remote_state import held_on_server, remote_log
 from tests.serverside import gitcoord_server, make_claim, write_commit

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from gitcoord.snapshot import COMPACT_HEAD, ancestry, read_snapshot
+from gitcoord.store.snapshot import COMPACT_HEAD, ancestry, read_snapshot
 from tests.gitenv import Agent
 
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gitcoord.timeutil import from_iso, to_iso
+from gitcoord.core.timeutil import from_iso, to_iso
 
 
 @given(st.floats(min_value=0, max_value=4_000_000_000, allow_nan=False))

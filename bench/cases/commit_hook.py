@@ -76,7 +76,7 @@ def run(world: World, transport: Transport, plan: Plan, results: Results) -> Non
             me.path,
             env,
             outer="commit",
-            imports=["gitcoord.hook_entry", "gitcoord.hook_checks"],
+            imports=["gitcoord.hooks.entry", "gitcoord.hooks.checks"],
             python_flags=["-S"],
             runs=plan.runs,
             prepare=staged,

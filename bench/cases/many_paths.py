@@ -13,7 +13,7 @@ from bench.cases.claim_latency import CLAIM_IMPORTS
 from bench.report import Results, Row, Target
 from bench.timing import Plan, check, interleaved, timed
 from bench.world import FILE, Transport, World
-from gitcoord.objects import write_commits
+from gitcoord.git.objects import write_commits
 from tests.gitenv import Agent
 
 TARGET = Target("≤ 3x one-path claim", most=3.0)

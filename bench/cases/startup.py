@@ -11,13 +11,13 @@ from collections.abc import Callable, Sequence
 from bench.report import REPORTED_ONLY, Results, Row
 from bench.timing import Plan, interleaved, timed
 from bench.world import World
-from gitcoord.errors import ExitCode
-from gitcoord.hookinstall import launcher
+from gitcoord.core.errors import ExitCode
+from gitcoord.hooks.install import launcher
 
 # The shim's own command line, importing the pre-commit hook's modules instead of running it.
 SHIM = launcher().replace(
-    "from gitcoord.hook_entry import console_main; console_main()",
-    "import gitcoord.hook_entry, gitcoord.hook_checks",
+    "from gitcoord.hooks.entry import console_main; console_main()",
+    "import gitcoord.hooks.entry, gitcoord.hook_checks",
 )
 
 

@@ -20,14 +20,15 @@ from typing import Annotated
 
 import typer
 
-from gitcoord import localstate, timeutil
-from gitcoord.approval_refs import approval_ref, publish
-from gitcoord.changes import staged_changes, staged_patch_id
 from gitcoord.cli.context import Context, emit_json
-from gitcoord.errors import CannotVerify, Refused
-from gitcoord.gitcmd import run_git
-from gitcoord.hookinstall import tracked_hooks_dir
-from gitcoord.policy import Approval, approve_paths
+from gitcoord.core import timeutil
+from gitcoord.core.errors import CannotVerify, Refused
+from gitcoord.git.changes import staged_changes, staged_patch_id
+from gitcoord.git.process import run_git
+from gitcoord.hooks.install import tracked_hooks_dir
+from gitcoord.policy.decisions import Approval, approve_paths
+from gitcoord.store import localstate
+from gitcoord.store.approvals import approval_ref, publish
 
 
 def approve_command(

@@ -8,17 +8,18 @@ from typing import Annotated
 
 import typer
 
-from gitcoord import localstate, timeutil
-from gitcoord.approval_refs import fetch_approvals
-from gitcoord.ci import RangeInput, check_range
-from gitcoord.ci_report import plain_lines
+from gitcoord.ci.commits import RangeInput, check_range
+from gitcoord.ci.report import plain_lines
 from gitcoord.cli.context import emit_json
-from gitcoord.config import CONFIG_FILE, Config, load_config, parse_config
-from gitcoord.errors import UsageError
-from gitcoord.gitcmd import run_git
-from gitcoord.repo import Identity, Repo
-from gitcoord.store import ClaimStore
-from gitcoord.sync import base_branch, count, fetch_branch
+from gitcoord.core import timeutil
+from gitcoord.core.config import CONFIG_FILE, Config, load_config, parse_config
+from gitcoord.core.errors import UsageError
+from gitcoord.git.process import run_git
+from gitcoord.git.repo import Identity, Repo
+from gitcoord.store import localstate
+from gitcoord.store.approvals import fetch_approvals
+from gitcoord.store.claimstore import ClaimStore
+from gitcoord.store.sync import base_branch, count, fetch_branch
 
 
 def _commit(cwd: str, rev: str) -> str:

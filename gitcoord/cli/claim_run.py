@@ -9,16 +9,16 @@ import math
 import sys
 from typing import Any
 
-from gitcoord import timeutil
-from gitcoord.claim import Claim
 from gitcoord.cli.context import Context, emit_json, require
-from gitcoord.durations import format_duration, parse_duration
-from gitcoord.errors import UsageError
-from gitcoord.gitcmd import run_git
-from gitcoord.modes import parse_mode
-from gitcoord.protocol import Request
-from gitcoord.store import Listing
-from gitcoord.textsafe import printable
+from gitcoord.core import timeutil
+from gitcoord.core.claim import Claim
+from gitcoord.core.durations import format_duration, parse_duration
+from gitcoord.core.errors import UsageError
+from gitcoord.core.modes import parse_mode
+from gitcoord.core.textsafe import printable
+from gitcoord.git.process import run_git
+from gitcoord.protocol.coordinator import Request
+from gitcoord.store.claimstore import Listing
 
 WAIT_FOREVER = "forever"
 

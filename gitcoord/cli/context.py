@@ -9,13 +9,13 @@ from collections.abc import Callable
 from functools import cached_property
 from typing import Any
 
-from gitcoord.config import Config, load_config
-from gitcoord.errors import CannotVerify, UsageError
-from gitcoord.paths import ClaimPath, PathCache, normalize_user_path
-from gitcoord.protocol import Coordinator
-from gitcoord.repo import Identity, Repo
-from gitcoord.store import ClaimStore, Listing
-from gitcoord.textsafe import printable
+from gitcoord.core.config import Config, load_config
+from gitcoord.core.errors import CannotVerify, UsageError
+from gitcoord.core.paths import ClaimPath, PathCache, normalize_user_path
+from gitcoord.core.textsafe import printable
+from gitcoord.git.repo import Identity, Repo
+from gitcoord.protocol.coordinator import Coordinator
+from gitcoord.store.claimstore import ClaimStore, Listing
 
 
 class Context:

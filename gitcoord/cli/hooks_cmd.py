@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from gitcoord.cli.context import Context
-from gitcoord.hookinstall import hooks_dir, install, uninstall
+from gitcoord.hooks.install import hooks_dir, install, uninstall
 
 hooks_app = typer.Typer(
     help="Install or remove gitcoord's git hooks (pre-commit, pre-push, commit-msg).",

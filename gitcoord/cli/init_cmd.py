@@ -10,10 +10,10 @@ from typing import Annotated
 import typer
 
 from gitcoord.cli.context import Context
-from gitcoord.config import CONFIG_FILE, load_config
-from gitcoord.errors import Refused
-from gitcoord.hookinstall import install
-from gitcoord.initfiles import ci_template, render_config, rules_template
+from gitcoord.cli.initfiles import ci_template, render_config, rules_template
+from gitcoord.core.config import CONFIG_FILE, load_config
+from gitcoord.core.errors import Refused
+from gitcoord.hooks.install import install
 
 
 class CiHost(StrEnum):

@@ -7,10 +7,10 @@ from typing import Annotated
 
 import typer
 
-from gitcoord import refnames, timeutil
-from gitcoord.audit import read_log
 from gitcoord.cli.context import Context, emit_json
-from gitcoord.textsafe import printable
+from gitcoord.core import refnames, timeutil
+from gitcoord.core.textsafe import printable
+from gitcoord.store.audit import read_log
 
 
 def log_command(

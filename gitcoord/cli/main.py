@@ -20,7 +20,7 @@ from gitcoord.cli.rules_cmd import rules_command
 from gitcoord.cli.server_cmd import server_app
 from gitcoord.cli.status_cmd import status_command
 from gitcoord.cli.sync_cmd import sync_check_command
-from gitcoord.errors import ExitCode
+from gitcoord.core.errors import ExitCode
 
 CONTEXT = {"help_option_names": ["-h", "--help"]}
 

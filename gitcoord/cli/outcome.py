@@ -8,7 +8,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 from gitcoord import __version__
-from gitcoord.errors import ExitCode, GitcoordError, Terminated
+from gitcoord.core.errors import ExitCode, GitcoordError, Terminated
 
 _caught: list[KeyboardInterrupt] = []
 

@@ -7,9 +7,9 @@ from typing import Annotated
 
 import typer
 
-from gitcoord import localstate
 from gitcoord.cli.context import Context, emit_json
-from gitcoord.errors import UsageError
+from gitcoord.core.errors import UsageError
+from gitcoord.store import localstate
 
 
 def rules_command(

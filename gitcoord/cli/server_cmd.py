@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from gitcoord.cli.context import emit_json
-from gitcoord.errors import UsageError
+from gitcoord.core.errors import UsageError
 from gitcoord.server.install import Outcome, install, uninstall
 from gitcoord.server.settings import parse_user_map
 

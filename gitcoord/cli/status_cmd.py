@@ -6,10 +6,10 @@ from typing import Annotated
 
 import typer
 
-from gitcoord import timeutil
 from gitcoord.cli.context import Context, emit_json
-from gitcoord.durations import format_duration
-from gitcoord.textsafe import printable
+from gitcoord.core import timeutil
+from gitcoord.core.durations import format_duration
+from gitcoord.core.textsafe import printable
 
 SOON_SECONDS = 600  # "expiring soon": within ten minutes, or within a tenth of the lease
 

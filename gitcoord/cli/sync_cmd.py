@@ -8,8 +8,8 @@ from typing import Annotated
 import typer
 
 from gitcoord.cli.context import Context
-from gitcoord.errors import Refused, UsageError
-from gitcoord.sync import sync_state
+from gitcoord.core.errors import Refused, UsageError
+from gitcoord.store.sync import sync_state
 
 
 def sync_check_command(

@@ -11,9 +11,9 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from gitcoord import timeutil
-from gitcoord.claim import MAX_OBJECT_BYTES, Claim
-from gitcoord.refnames import CLAIMS, LOG
+from gitcoord.core import timeutil
+from gitcoord.core.claim import MAX_OBJECT_BYTES, Claim
+from gitcoord.core.refnames import CLAIMS, LOG
 from gitcoord.server import gitdata
 from gitcoord.server.gitdata import MAX_NEW_LOG_COMMITS
 from gitcoord.server.policy import (

@@ -13,12 +13,12 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import NamedTuple
 
-from gitcoord.claim import MAX_OBJECT_BYTES, Claim, InvalidClaim, parse_claim_message
-from gitcoord.config import Config, parse_config
-from gitcoord.errors import ConfigError
-from gitcoord.gitcmd import run_git
-from gitcoord.objects import EMPTY_TREE, commit_message
-from gitcoord.refnames import LOG, claim_ref
+from gitcoord.core.claim import MAX_OBJECT_BYTES, Claim, InvalidClaim, parse_claim_message
+from gitcoord.core.config import Config, parse_config
+from gitcoord.core.errors import ConfigError
+from gitcoord.core.refnames import LOG, claim_ref
+from gitcoord.git.objects import EMPTY_TREE, commit_message
+from gitcoord.git.process import run_git
 
 # The most new commits one push may bring to one audit-log ref; each is read and parsed.
 MAX_NEW_LOG_COMMITS = 1000

@@ -108,7 +108,7 @@ def main(argv: Sequence[str]) -> int:
         return _run(argv, git_dir)
     except Exception as exc:
         # Fail closed: a hook that cannot check a push refuses it rather than guess.
-        from gitcoord.errors import GitcoordError
+        from gitcoord.core.errors import GitcoordError
 
         if isinstance(exc, GitcoordError):
             print(

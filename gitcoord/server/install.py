@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from gitcoord.errors import Refused, UsageError
-from gitcoord.gitcmd import run_git
+from gitcoord.core.errors import Refused, UsageError
+from gitcoord.git.process import run_git
 from gitcoord.server.settings import HOOKS_VERSION, read_settings
 
 MARKER = "# gitcoord-server-hook"

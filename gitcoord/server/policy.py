@@ -12,9 +12,9 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from fnmatch import fnmatchcase
 from typing import NamedTuple
 
-from gitcoord.claim import MAX_OBJECT_BYTES, Claim
-from gitcoord.objects import commit_message
-from gitcoord.refnames import CLAIMS, LOG, log_ref
+from gitcoord.core.claim import MAX_OBJECT_BYTES, Claim
+from gitcoord.core.refnames import CLAIMS, LOG, log_ref
+from gitcoord.git.objects import commit_message
 from gitcoord.server.gitdata import (
     MAX_NEW_LOG_COMMITS,
     CommitChanges,
@@ -56,7 +56,9 @@ class Pusher(NamedTuple):
 
 
 def describe(c: Claim, at: float) -> str:
-    from gitcoord.protocol import describe  # deferred: only a refusal pays for the import
+    from gitcoord.protocol.coordinator import (
+        describe,  # deferred: only a refusal pays for the import
+    )
 
     return describe(c, at)
 
@@ -220,7 +222,7 @@ def _log_entry_problem(
         return f"is a {info.type} of {info.size} bytes, not a log commit (at most {limit})"
     if info is None or raw is None:
         return "is missing"
-    from gitcoord.audit import parse_entry  # deferred: only log pushes need it
+    from gitcoord.store.audit import parse_entry  # deferred: only log pushes need it
 
     try:
         entry = parse_entry(oid, commit_message(raw).decode("utf-8", "replace"))

@@ -20,8 +20,8 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import NamedTuple
 
-from gitcoord.errors import UsageError
-from gitcoord.gitcmd import run_git
+from gitcoord.core.errors import UsageError
+from gitcoord.git.process import run_git
 
 HOOKS_VERSION = "1"
 STALE_LOCK_AFTER = 60.0  # twice the claims lock's 30 s timeout: no live transaction waits longer

@@ -1,0 +1,1 @@
+"""`gitcoord ci`: the hooks' checks applied to a range of commits, and its report."""

@@ -1,0 +1,46 @@
+"""Claims indexed by path, to find the ones overlapping a path without scanning them all.
+
+A claim of 1,000 paths checked against 5,000 live claims is 5 million overlap tests by
+brute force; through the index each path looks up its own key, its ancestors' keys, and
+(for a directory) the sorted range of keys below it. Pure: no git.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+from collections.abc import Iterator, Sequence
+
+from gitcoord.core.claim import Claim
+from gitcoord.core.paths import ClaimPath
+
+
+class PathIndex:
+    def __init__(self, claims: Sequence[Claim]) -> None:
+        self.claims = claims
+        self._by_key: dict[str, list[int]] = {}
+        for i, claim in enumerate(claims):
+            self._by_key.setdefault(claim.path.key, []).append(i)
+        self._keys = sorted(self._by_key)
+
+    def overlapping(self, path: ClaimPath) -> Iterator[int]:
+        """Positions in `claims` of every claim whose path overlaps `path` (paths.overlaps)."""
+        yield from self._by_key.get(path.key, ())
+        parts = path.parts
+        for depth in range(len(parts)):  # directory claims on a proper ancestor, root first
+            for i in self._by_key.get("/".join(parts[:depth]), ()):
+                if self.claims[i].path.is_dir:
+                    yield i
+        if path.is_dir:  # everything below a directory
+            prefix = path.key + "/" if path.key else ""
+            for key in self._keys[bisect_left(self._keys, prefix) :]:
+                if not key.startswith(prefix):
+                    break
+                if key != path.key:
+                    yield from self._by_key[key]
+
+
+def conflicting(mine: Sequence[Claim], others: Sequence[Claim]) -> list[Claim]:
+    """The claims in `others` that conflict with any of `mine`, in the order of `others`."""
+    index = PathIndex(others)
+    hits = {i for m in mine for i in index.overlapping(m.path) if m.conflicts_with(others[i])}
+    return [others[i] for i in sorted(hits)]

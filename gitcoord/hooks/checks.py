@@ -1,0 +1,190 @@
+"""The pre-commit and pre-push hooks: gather the inputs, ask the policy core, report.
+
+Each hook gathers its inputs (staged or pushed paths, claims, rules state, approvals), asks
+the policy core for findings, logs them all, prints warn/enforce ones and returns 1 if any is
+enforced. Under the pre-commit framework the pre-push refs come from PRE_COMMIT_* variables.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Sequence
+
+from gitcoord.core import timeutil
+from gitcoord.core.change import Change
+from gitcoord.core.claim import Claim
+from gitcoord.core.config import Config, load_config
+from gitcoord.core.errors import CannotVerify, ExitCode, UsageError
+from gitcoord.git.changes import (
+    PushedRef,
+    commits_changes,
+    is_zero,
+    parse_pre_push,
+    staged_changes,
+    staged_patch_id,
+)
+from gitcoord.git.process import run_git
+from gitcoord.git.repo import Repo
+from gitcoord.hooks.install import tracked_hooks_dir
+from gitcoord.policy import decisions as policy
+from gitcoord.store import localstate
+from gitcoord.store.snapshot import ancestry, coordination_remote, read_snapshot, snapshot_file
+
+
+def _warn(text: str) -> None:
+    print(text, file=sys.stderr, flush=True)
+
+
+class HookRun:
+    """The inputs one hook run shares between checks, each read at most once."""
+
+    def __init__(self, hook: str) -> None:
+        self.hook = hook
+        self.repo = Repo.discover()
+        self.cwd = str(self.repo.toplevel)
+        self.config: Config = load_config(self.repo.toplevel, self.repo.state_dir)
+        self.agent = self.repo.agent()
+        self.role = policy.resolve_role(self.config, self.agent, os.environ.get("GITCOORD_ROLE"))
+        self.now = timeutil.now()
+        self.rules_content: bytes | None = None
+
+    def extra_guarded(self) -> list[str]:
+        # Our shim says where it lives (hooks run at the top level); otherwise ask git config.
+        here = os.environ.get("GITCOORD_HOOK_DIR")
+        where = here if here else self.repo.git_config.get("core.hookspath")
+        return tracked_hooks_dir(self.repo.toplevel, where)
+
+    def claims(self, fresh_only: bool, changes: Sequence[Change]) -> list[Claim]:
+        if self.config.checks.get("claims") == "off":
+            return []
+        remote, key = coordination_remote(self.config)
+        relevant = ancestry(policy.touched_paths(changes))
+        snap = read_snapshot(snapshot_file(self.repo.state_dir, key), relevant)
+        if not fresh_only and snap is not None and snap.fresh(self.now, self.config.claims.max_age):
+            return snap.claims
+        from gitcoord.store.claimstore import ClaimStore
+
+        try:
+            store = ClaimStore(self.repo, self.config, self.repo.identity())
+            return store.fetch_listing().claims
+        except CannotVerify as exc:
+            if self.config.claims.offline == "fail-closed":
+                retry = exc.fix or "retry when the remote is reachable"
+                raise CannotVerify(
+                    f"{self.hook}: cannot check claims: {exc.message}",
+                    fix=f'{retry}; to proceed offline set [claims] offline = "fail-open"',
+                ) from None
+            age = f"{int(snap.age(self.now))}s old" if snap else "none"
+            _warn(
+                f"gitcoord: warning: {self.hook}: cannot reach {remote}; offline = fail-open, "
+                f"so claims come from the last snapshot ({age})"
+            )
+            return snap.claims if snap else []
+
+    def rules(self) -> policy.RulesState:
+        content, digest = localstate.read_rules(self.repo.toplevel, self.config.rules_file)
+        self.rules_content = content
+        acked = localstate.acked_hash(self.repo.state_dir, self.agent) if digest else None
+        return policy.RulesState(self.config.rules_file, digest, acked)
+
+    def evaluate(self, inp: policy.PolicyInput) -> list[policy.Finding]:
+        """The findings; the rules-file lines they cite are looked up only when there are any."""
+        findings = policy.evaluate(inp)
+        if not findings:
+            return findings
+        cites = localstate.citations(self.config.rules_file, self.rules_content)
+        return policy.evaluate(inp._replace(citations=cites))
+
+    def finish(self, findings: list[policy.Finding]) -> int:
+        localstate.log_findings(self.repo.state_dir, self.hook, self.agent, findings)
+        for f in findings:
+            if f.mode in ("warn", "enforce"):
+                _warn(f.render())
+        return int(ExitCode.REFUSED) if policy.blocking(findings) else 0
+
+
+def pre_commit() -> int:
+    run = HookRun("pre-commit")
+    changes = staged_changes(run.cwd)
+    if not changes:
+        return 0
+    rules = run.rules()
+    extra = run.extra_guarded()
+    patch_id = None
+    approvals: list[policy.Approval] = []
+    if run.config.checks.get("guards") != "off":
+        needs = policy.approve_paths(changes, run.config, extra)
+        if needs:
+            patch_id = staged_patch_id(run.cwd, needs)
+            approvals = localstate.read_approvals(run.repo.state_dir)
+    findings = run.evaluate(
+        policy.PolicyInput(
+            stage="commit",
+            changes=changes,
+            config=run.config,
+            agent=run.agent,
+            role=run.role,
+            claims=run.claims(fresh_only=False, changes=changes),
+            now=run.now,
+            rules=rules,
+            approve_patch_id=patch_id,
+            approvals=approvals,
+            extra_guarded=extra,
+        )
+    )
+    return run.finish(findings)
+
+
+def _framework_push() -> tuple[str, list[PushedRef]]:
+    """Under the pre-commit framework there is no stdin: the refs come from its variables.
+    The remote's current oid is asked from the remote itself (the framework reports it only
+    when this clone already has it)."""
+    remote = os.environ.get("PRE_COMMIT_REMOTE_NAME", "origin")
+    remote_ref = os.environ.get("PRE_COMMIT_REMOTE_BRANCH", "")
+    local_oid = os.environ.get("PRE_COMMIT_TO_REF", "")
+    res = run_git(["ls-remote", remote, remote_ref], check=False)
+    if res.returncode != 0:
+        from gitcoord.git.transport import unreachable
+
+        raise unreachable(res, remote)
+    remote_oid = res.out.split()[0] if res.out.strip() else "0" * 40
+    local_ref = os.environ.get("PRE_COMMIT_LOCAL_BRANCH", "HEAD")
+    return remote, [PushedRef(local_ref, local_oid, remote_ref, remote_oid)]
+
+
+def pre_push(args: Sequence[str]) -> int:
+    run = HookRun("pre-push")
+    if args:
+        remote = args[0]
+        pushed = parse_pre_push(sys.stdin.read())
+    elif os.environ.get("PRE_COMMIT_TO_REF"):
+        remote, pushed = _framework_push()
+    else:
+        raise UsageError("pre-push: expected REMOTE and URL arguments (git passes them)")
+    from gitcoord.store.sync import push_checks
+
+    rules = run.rules()
+    drops = push_checks(run.cwd, remote, pushed, run.config)
+    findings = policy.sync_findings(drops, run.config)
+    if findings:
+        cites = localstate.citations(run.config.rules_file, run.rules_content)
+        findings = policy.sync_findings(drops, run.config, cites)
+    include = [p.local_oid for p in pushed if not is_zero(p.local_oid)]
+    exclude = [p.remote_oid for p in pushed if not is_zero(p.remote_oid)]
+    changes = commits_changes(run.cwd, include, exclude)
+    if changes:
+        findings += run.evaluate(
+            policy.PolicyInput(
+                stage="push",
+                changes=changes,
+                config=run.config,
+                agent=run.agent,
+                role=run.role,
+                claims=run.claims(fresh_only=True, changes=changes),
+                now=run.now,
+                rules=rules,
+                extra_guarded=run.extra_guarded(),
+            )
+        )
+    return run.finish(findings)

@@ -1,0 +1,33 @@
+"""The commit-msg hook: trailers naming the committing agent and the rules hash it saw.
+
+CI verifies them later. Kept apart from the checks so this hook imports only what it needs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from gitcoord.core.config import load_config
+from gitcoord.core.errors import UsageError
+from gitcoord.git.process import run_git
+from gitcoord.git.repo import Repo
+from gitcoord.store import localstate
+
+
+def commit_msg(args: Sequence[str]) -> int:
+    """Add the trailers CI verifies: who committed, and which rules they had acknowledged."""
+    if not args:
+        raise UsageError("commit-msg: expected the message file argument (git passes it)")
+    repo = Repo.discover()
+    config = load_config(repo.toplevel, repo.state_dir)
+    agent = repo.agent()
+    trailers = ["--trailer", f"Gitcoord-Agent: {agent}"]
+    _, digest = localstate.read_rules(repo.toplevel, config.rules_file)
+    if digest:
+        trailers += ["--trailer", f"Gitcoord-Rules: {digest}"]
+    run_git(
+        ["interpret-trailers", "--in-place", "--if-exists", "replace", *trailers, args[0]],
+        cwd=str(repo.toplevel),
+        keep_repo_env=True,
+    )
+    return 0

@@ -1,0 +1,1 @@
+"""The claim protocol: provisional push, read after write, grant, renew, release, break."""

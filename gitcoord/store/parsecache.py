@@ -1,0 +1,108 @@
+"""Claim objects already parsed, by commit OID, so a listing parses only the new ones.
+
+An OID names exact content, so an entry never goes stale: the cache needs no invalidation,
+only pruning to the OIDs of the last full listing (it stays the size of the listing). It
+also keeps each claim's public JSON as the snapshot and `git claim --json` print it, so a
+warm listing encodes nothing either.
+
+Only claims that parsed and sat at their own ref are kept: an invalid object is read and
+judged again on every listing. The file is a cache: missing, damaged, foreign or of another
+version, it is ignored (and rewritten); writes are a temp file and `os.replace`, so a
+concurrent writer leaves one whole file of correct entries, its own or ours.
+
+File: MAGIC, then marshal of (SCHEMA, gitcoord version, claim format, {oid: entry}), an
+entry being the `_fields` tuple below. marshal, not json: at 5,000 claims it loads in about
+half the time (6.6 against 12.8 ms here), and this runs on every listing.
+"""
+
+from __future__ import annotations
+
+import json
+import marshal
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from gitcoord import __version__
+from gitcoord.core import flatjson
+from gitcoord.core.atomicfile import write_atomic
+from gitcoord.core.claim import FORMAT_VERSION, Claim
+from gitcoord.core.modes import Mode
+from gitcoord.core.paths import ClaimPath
+
+MAGIC = b"gitcoord parse cache\n"
+SCHEMA = 4  # bump when the entry tuple changes
+_MODES = {m.value: m for m in Mode}
+
+
+class Parsed(NamedTuple):
+    claim: Claim
+    compact: str  # public_json() as the snapshot stores it (compact, ASCII)
+    # public_json() as `git claim --json` prints it inside its "claims" list (indent=2,
+    # UTF-8, at depth 2), without the closing brace: "mine" and "expired" follow.
+    listed: str
+
+
+def parsed(claim: Claim) -> Parsed:
+    public = claim.public_json()
+    return Parsed(claim, json.dumps(public, separators=(",", ":")), listed_text(public))
+
+
+def listed_text(public: dict[str, Any]) -> str:
+    """The claim's object as `git claim --json` prints it in its list: json.dumps(public,
+    indent=2, ensure_ascii=False) moved to depth 2, without its closing line."""
+    pretty = flatjson.dumps(public, indent=2, ensure_ascii=False)
+    # '{\n  "k": v,\n  ...\n}' (JSON strings hold no raw newline) moved to depth 2.
+    return "    " + pretty[:-2].replace("\n", "\n    ")
+
+
+# An entry is the claim's fields in Claim's own order, ClaimPath and Mode flattened, then the
+# two encodings (OID is the key): rebuilt with tuple.__new__, a third of the cost of calling
+# the NamedTuple constructors with keywords (14 against 5 ms for 5,000 claims here).
+def _fields(p: Parsed) -> tuple[Any, ...]:
+    c = p.claim
+    return (
+        c.id,
+        c.path.key,
+        c.path.is_dir,
+        c.mode.value,
+        *c[3:15],  # agent .. ref
+        p.compact,
+        p.listed,
+    )
+
+
+_new = tuple.__new__
+
+
+def _entry(oid: str, f: tuple[Any, ...]) -> Parsed:
+    path = _new(ClaimPath, (f[1], f[2]))
+    claim = _new(Claim, (f[0], path, _MODES[f[3]], *f[4:16], oid))
+    return _new(Parsed, (claim, f[16], f[17]))
+
+
+def _header() -> tuple[Any, ...]:
+    return (SCHEMA, __version__, FORMAT_VERSION)
+
+
+def load(path: Path) -> dict[str, Parsed]:
+    """The cached claims by OID; empty when the file is missing or not one of ours."""
+    try:
+        blob = path.read_bytes()
+        if not blob.startswith(MAGIC):
+            return {}
+        schema, version, fmt, entries = marshal.loads(blob[len(MAGIC) :])
+        if (schema, version, fmt) != _header() or not isinstance(entries, dict):
+            return {}
+        return {oid: _entry(oid, f) for oid, f in entries.items()}
+    except Exception:  # any damage means "no cache", never an error
+        return {}
+
+
+def save(path: Path, entries: dict[str, Parsed]) -> None:
+    """Replace the cache with `entries`; best effort (a cache that cannot be written is none)."""
+    payload = {oid: _fields(p) for oid, p in entries.items()}
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(path, MAGIC + marshal.dumps((*_header(), payload)))
+    except OSError:
+        pass
