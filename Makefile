@@ -16,8 +16,8 @@ demo: $(STAMP)
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python demo/run_demo.py
 
 lint: $(STAMP)
-	$(BIN)/ruff check gitcoord tests demo bench
-	$(BIN)/ruff format --check gitcoord tests demo bench
+	$(BIN)/ruff check gitcoord tests demo bench tools
+	$(BIN)/ruff format --check gitcoord tests demo bench tools
 	$(BIN)/lint-imports --config .importlinter
 
 typecheck: $(STAMP)
