@@ -12,11 +12,8 @@ from typing import NamedTuple
 
 from gitcoord.core.change import Change
 from gitcoord.core.errors import UsageError
+from gitcoord.core.oids import is_zero as is_zero  # re-exported: store/sync.py imports it here
 from gitcoord.git.process import run_git
-
-
-def is_zero(oid: str) -> bool:
-    return not oid.strip("0")
 
 
 def parse_name_status(raw: bytes) -> list[Change]:

@@ -16,10 +16,10 @@ from gitcoord.core.change import Change
 from gitcoord.core.claim import Claim
 from gitcoord.core.config import Config, load_config
 from gitcoord.core.errors import CannotVerify, ExitCode, UsageError
+from gitcoord.core.oids import is_zero
 from gitcoord.git.changes import (
     PushedRef,
     commits_changes,
-    is_zero,
     parse_pre_push,
     staged_changes,
     staged_patch_id,

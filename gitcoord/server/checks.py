@@ -13,6 +13,7 @@ from pathlib import Path
 
 from gitcoord.core import timeutil
 from gitcoord.core.claim import MAX_OBJECT_BYTES, Claim
+from gitcoord.core.oids import is_zero
 from gitcoord.core.refnames import CLAIMS, LOG
 from gitcoord.server import gitdata
 from gitcoord.server.gitdata import MAX_NEW_LOG_COMMITS
@@ -29,7 +30,7 @@ from gitcoord.server.policy import (
     enforced_protection,
     protected,
 )
-from gitcoord.server.refchange import RefChange, is_zero
+from gitcoord.server.refchange import RefChange
 from gitcoord.server.settings import read_settings
 
 AUDIT_FILE = "audit.jsonl"

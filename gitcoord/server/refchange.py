@@ -1,18 +1,17 @@
 """The lines git feeds the pre-receive and reference-transaction hooks (githooks(5)).
 
-Standard library only: the hook's light paths ("committed", "aborted", transactions that
-write no claim) parse their input and return without importing the rest of gitcoord.
+Standard library and core/oids.py only: the hook's light paths ("committed", "aborted",
+transactions that write no claim) parse their input and return without importing the rest
+of gitcoord.
 """
 
 from __future__ import annotations
 
 from typing import NamedTuple
 
+from gitcoord.core.oids import is_zero
+
 CLAIMS = "refs/claims/"
-
-
-def is_zero(oid: str) -> bool:
-    return not oid.strip("0")
 
 
 class RefChange(NamedTuple):
