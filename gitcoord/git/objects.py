@@ -172,13 +172,19 @@ def list_refs(
     return entries
 
 
-def read_objects(cwd: str, oids: Iterable[str]) -> dict[str, bytes]:
-    """Raw object contents by OID, in one `git cat-file --batch` process."""
+def read_objects(
+    cwd: str | os.PathLike[str], oids: Iterable[str], *, keep_repo_env: bool = False
+) -> dict[str, bytes]:
+    """Raw object contents by OID, in one `git cat-file --batch` process; missing objects are
+    left out. `keep_repo_env`: a server hook reads its push's quarantined objects."""
     wanted = list(dict.fromkeys(oids))
     if not wanted:
         return {}
     res = run_git(
-        ["cat-file", "--batch"], cwd=cwd, input="".join(o + "\n" for o in wanted).encode()
+        ["cat-file", "--batch"],
+        cwd=cwd,
+        input="".join(o + "\n" for o in wanted).encode(),
+        keep_repo_env=keep_repo_env,
     )
     out = res.stdout
     objects: dict[str, bytes] = {}
@@ -187,7 +193,7 @@ def read_objects(cwd: str, oids: Iterable[str]) -> dict[str, bytes]:
         end = out.index(b"\n", pos)
         header = out[pos:end].decode().split(" ")
         pos = end + 1
-        if len(header) == 2 and header[1] == "missing":
+        if len(header) != 3:  # "<name> missing" (or ambiguous): no content follows
             continue
         oid, _typ, size = header[0], header[1], int(header[2])
         objects[oid] = out[pos : pos + size]

@@ -15,6 +15,7 @@ from gitcoord.core import timeutil
 from gitcoord.core.claim import MAX_OBJECT_BYTES, Claim
 from gitcoord.core.oids import is_zero
 from gitcoord.core.refnames import CLAIMS, LOG
+from gitcoord.git.objects import read_objects
 from gitcoord.server import gitdata
 from gitcoord.server.gitdata import MAX_NEW_LOG_COMMITS
 from gitcoord.server.policy import (
@@ -71,7 +72,7 @@ def pre_receive(git_dir: Path, changes: Sequence[RefChange]) -> list[Refusal]:
         brought = [oid for oids in new_commits.values() for oid in oids[:MAX_NEW_LOG_COMMITS]]
         infos = {**tips, **gitdata.object_info(git_dir, brought)}
         small = [i.oid for i in infos.values() if i.size <= MAX_OBJECT_BYTES]
-        raw = gitdata.read_objects(git_dir, small)
+        raw = read_objects(git_dir, small, keep_repo_env=True)
         refusals += check_logs(changes, new_commits, infos, raw, pusher, ancestor)
     if not (claim_changes or branch_changes):
         return refusals

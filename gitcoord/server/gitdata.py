@@ -17,7 +17,7 @@ from gitcoord.core.claim import MAX_OBJECT_BYTES, Claim, InvalidClaim, parse_cla
 from gitcoord.core.config import Config, parse_config
 from gitcoord.core.errors import ConfigError
 from gitcoord.core.refnames import LOG, claim_ref
-from gitcoord.git.objects import EMPTY_TREE, commit_message
+from gitcoord.git.objects import EMPTY_TREE, commit_message, read_objects
 from gitcoord.git.process import run_git
 
 # The most new commits one push may bring to one audit-log ref; each is read and parsed.
@@ -45,26 +45,6 @@ def object_info(git_dir: Path, names: Iterable[str]) -> dict[str, ObjectInfo]:
         parts = line.split(" ")
         if len(parts) == 3 and parts[2].isdigit():
             found[name] = ObjectInfo(parts[0], parts[1], int(parts[2]))
-    return found
-
-
-def read_objects(git_dir: Path, oids: Iterable[str]) -> dict[str, bytes]:
-    """Contents of objects already known to exist (and sized by object_info)."""
-    wanted = list(dict.fromkeys(oids))
-    if not wanted:
-        return {}
-    out = _git(git_dir, ["cat-file", "--batch"], "".join(o + "\n" for o in wanted).encode())
-    found: dict[str, bytes] = {}
-    pos = 0
-    for oid in wanted:
-        end = out.index(b"\n", pos)
-        header = out[pos:end].split(b" ")
-        pos = end + 1
-        if len(header) != 3:
-            continue
-        size = int(header[2])
-        found[oid] = out[pos : pos + size]
-        pos += size + 1
     return found
 
 
@@ -122,7 +102,7 @@ def claims_for(git_dir: Path, *ref_oids: dict[str, str]) -> list[dict[str, Claim
     oids = [oid for pairs in ref_oids for oid in pairs.values()]
     infos = object_info(git_dir, oids)
     small = [i.oid for i in infos.values() if i.type == "commit" and i.size <= MAX_OBJECT_BYTES]
-    raw = read_objects(git_dir, small)
+    raw = read_objects(git_dir, small, keep_repo_env=True)
     return [
         {ref: claim_at(ref, infos.get(oid), raw.get(oid)) for ref, oid in pairs.items()}
         for pairs in ref_oids
@@ -155,7 +135,8 @@ def team_config(git_dir: Path, rev: str = "HEAD", info: ObjectInfo | None = None
         info = object_info(git_dir, [name]).get(name)
     if info is None or info.type != "blob" or info.size > MAX_OBJECT_BYTES:
         return Config()
-    text = read_objects(git_dir, [info.oid]).get(info.oid, b"").decode("utf-8", "replace")
+    blob = read_objects(git_dir, [info.oid], keep_repo_env=True).get(info.oid, b"")
+    text = blob.decode("utf-8", "replace")
     where = "default branch" if rev == "HEAD" else rev[:12]
     try:
         return parse_config(text, f"gitcoord.toml ({where})")
