@@ -56,9 +56,7 @@ class Pusher(NamedTuple):
 
 
 def describe(c: Claim, at: float) -> str:
-    from gitcoord.protocol.coordinator import (
-        describe,  # deferred: only a refusal pays for the import
-    )
+    from gitcoord.core.wording import describe  # deferred: only a refusal pays for it
 
     return describe(c, at)
 
