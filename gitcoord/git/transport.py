@@ -17,6 +17,7 @@ import shlex
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from enum import Enum
 from pathlib import Path
 from typing import NamedTuple
 
@@ -44,6 +45,24 @@ class RefStatus(NamedTuple):
     summary: str
 
 
+class PushOutcome(Enum):
+    """What one atomic push did, as far as the client can tell: the one classification every
+    caller acts on."""
+
+    LANDED = "landed"  # every ref updated
+    STALE = "stale"  # a lease no longer held (or a lost race): re-read, plan again
+    REFUSED = "refused"  # a server hook said no, or a ref is in the way of the layout
+    UNANSWERED = "unanswered"  # no per-ref report: only a re-read tells whether it landed
+
+
+# The server's compare-and-swap lost a race (a ref changed after the advertisement): this is
+# a stale lease, answered by a fresh listing, not a refusal by a server hook.
+_LOST_RACE = r"atomic transaction failed|failed to lock|cannot lock ref|stale info"  # re caches
+# A ref in the way of the layout: `refs/claims/s` as a ref blocks every shared claim, a ref
+# under an agent's log key blocks that agent's log. git names both in the remote's message.
+_SHADOWED = r"cannot lock ref '([^']+)': '([^']+)' exists"
+
+
 class PushResult(NamedTuple):
     """`statuses` is empty when git never reported per-ref results (a transport failure)."""
 
@@ -58,11 +77,41 @@ class PushResult(NamedTuple):
     def answered(self) -> bool:
         return bool(self.statuses)
 
+    @property
+    def outcome(self) -> PushOutcome:
+        if self.landed:
+            return PushOutcome.LANDED
+        if self.shadowed() is not None or self.refusals():
+            return PushOutcome.REFUSED
+        return PushOutcome.STALE if self.answered else PushOutcome.UNANSWERED
+
     def culprits(self) -> list[RefStatus]:
         """Refs that caused an atomic rejection (not the ones rejected only for company)."""
         return [
             s for s in self.statuses.values() if not s.ok and "atomic push failed" not in s.summary
         ]
+
+    def refusals(self) -> list[RefStatus]:
+        """The culprits a server hook rejected (not a lost compare-and-swap race)."""
+        return [
+            s
+            for s in self.culprits()
+            if "remote rejected" in s.summary and not re.search(_LOST_RACE, s.summary)
+        ]
+
+    def shadowed(self) -> tuple[str, str] | None:
+        """(the ref wanted, the remote ref in its way) when the layout is shadowed."""
+        found = None if self.landed else re.search(_SHADOWED, self.result.err)
+        return (found.group(1), found.group(2)) if found else None
+
+    def remote_said(self) -> list[str]:
+        """The lines the remote's hooks printed (`remote: ...`), without the prefix."""
+        return [ln[7:].strip() for ln in self.result.err.splitlines() if ln.startswith("remote:")]
+
+
+# git's status for a ref whose report never came (`! ... [remote failure]`): the connection
+# dropped after the push was sent, so the server may well have applied it.
+_NO_REPORT = "remote failed to report status"
 
 
 def parse_porcelain(stdout: str) -> dict[str, RefStatus]:
@@ -123,8 +172,10 @@ def push(
         )
     wanted = {u.ref for u in updates}
     statuses = {ref: st for ref, st in parse_porcelain(res.out).items() if ref in wanted}
-    if res.returncode == 0 and len(statuses) != len(wanted):
-        # git says it pushed but did not report every ref: treat as unknown, re-read.
+    unreported = any(_NO_REPORT in st.summary for st in statuses.values())
+    if unreported or (res.returncode == 0 and len(statuses) != len(wanted)):
+        # git did not hear (or did not say) what became of every ref: the push may have
+        # landed, so it counts as unanswered and the caller re-reads the remote.
         statuses = {}
     return PushResult(statuses=statuses, result=res)
 

@@ -17,7 +17,6 @@ holding always requires an empty conflict set in a listing taken after my own wr
 from __future__ import annotations
 
 import os
-import re
 import time
 from collections.abc import Callable, Sequence
 from typing import NamedTuple
@@ -33,17 +32,11 @@ from gitcoord.core.paths import ClaimPath
 from gitcoord.core.textsafe import printable
 from gitcoord.core.wording import describe
 from gitcoord.git.repo import Identity
-from gitcoord.git.transport import PushResult, RefUpdate
+from gitcoord.git.transport import PushOutcome, PushResult, RefUpdate
 from gitcoord.store.audit import entry_message
 from gitcoord.store.claimstore import ClaimStore, InvalidRef, Listing
 from gitcoord.store.heldrecord import HeldClaim
 
-# The server's compare-and-swap lost a race (a ref changed after the advertisement): this is
-# a stale lease, answered by a fresh listing, not a refusal by a server hook.
-_LOST_RACE = r"atomic transaction failed|failed to lock|cannot lock ref|stale info"  # re caches
-# A ref in the way of the layout: `refs/claims/s` as a ref blocks every shared claim, a ref
-# under an agent's log key blocks that agent's log. git names both in the remote's message.
-_SHADOWED = r"cannot lock ref '([^']+)': '([^']+)' exists"
 MAX_STALE_RETRIES = 12
 
 CONTEND_SECONDS = 3.0  # how long an older contender waits for younger provisional ones
@@ -122,25 +115,20 @@ class Coordinator:
 
     def _remote_refusal(self, result: PushResult) -> Refused | None:
         """A server-side hook said no, or a ref shadows the layout: say which and why."""
-        shadow = re.search(_SHADOWED, result.result.err)
-        if shadow and not result.landed:
-            wanted, blocker = shadow.group(1), shadow.group(2)
+        if result.outcome is not PushOutcome.REFUSED:
+            return None
+        shadow = result.shadowed()
+        if shadow is not None:
+            wanted, blocker = shadow
             return Refused(
                 f"the ref {blocker} on the remote is in the way of {wanted}: it is not part of "
                 "gitcoord's layout (a claim ref at the wrong depth, or a ref under a log ref)",
                 fix=f"remove it: git push {self.store.remote} :{blocker}",
             )
-        culprits = [
-            s
-            for s in result.culprits()
-            if "remote rejected" in s.summary and not re.search(_LOST_RACE, s.summary)
-        ]
-        if not culprits:
-            return None
-        said = [ln[7:].strip() for ln in result.result.err.splitlines() if ln.startswith("remote:")]
+        said = result.remote_said()
         detail = ("\n  " + "\n  ".join(printable(s) for s in said if s)) if said else ""
         return Refused(
-            f"the remote refused the push ({culprits[0].summary}){detail}",
+            f"the remote refused the push ({result.refusals()[0].summary}){detail}",
             fix="read the server's message above; `gitcoord log` shows recent claim changes",
         )
 
@@ -241,7 +229,7 @@ class Coordinator:
                     raise
                 listing = self._wait_or_refuse(holders, requests, deadline, started, listing)
                 continue
-            if result.answered and not result.landed:
+            if result.outcome is PushOutcome.STALE:
                 self._verified(claims)  # rejected: nothing of it landed
                 stale += 1
                 if stale > MAX_STALE_RETRIES:
@@ -255,7 +243,8 @@ class Coordinator:
             # The read after my write (after an unanswered push, it also tells whether
             # the push landed: refs with my OIDs mean it did).
             listing, fresh = self.store.fetch_listing(wrote=claims), True
-            if not result.answered and not all(self._holds(listing, c) for c in claims):
+            unanswered = result.outcome is PushOutcome.UNANSWERED
+            if unanswered and not all(self._holds(listing, c) for c in claims):
                 self._retract(claims, listing)  # whatever part of it did land
                 transport_failures += 1
                 if transport_failures >= MAX_TRANSPORT_RETRIES:
