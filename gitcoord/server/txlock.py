@@ -23,6 +23,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import NamedTuple
 
+from gitcoord.core.atomicfile import write_atomic
+
 LOCK_FILE = "claims-tx.lock"
 GUARD_FILE = "claims-tx.guard"
 
@@ -117,9 +119,7 @@ class TransactionLock:
             with self._guard():
                 current = self._read()
                 if current is None or current == self.me or not alive(current):
-                    tmp = self.path.with_name(f".{LOCK_FILE}.{os.getpid()}")
-                    tmp.write_text(self.me.render())
-                    os.replace(tmp, self.path)
+                    write_atomic(self.path, self.me.render().encode())
                     return
             waited = time.monotonic() - started
             if waited >= timeout:
