@@ -7,14 +7,12 @@ A shim is recognised by its MARKER line. An existing hook that is not ours is ke
 
 from __future__ import annotations
 
-import json
 import os
-import shlex
-import sys
 from pathlib import Path
 from typing import NamedTuple
 
 from gitcoord.core.errors import UsageError
+from gitcoord.git import hookshims
 from gitcoord.git.process import run_git
 
 MARKER = "# gitcoord-hook-shim v1"
@@ -63,17 +61,9 @@ def tracked_hooks_dir(toplevel: Path, hooks_path: str | None) -> list[str]:
 
 
 def launcher(python: str | None = None) -> str:
-    """The command a shim execs: this Python, by absolute path (so it works outside the
-    venv), with -S: the hook imports only the standard library and gitcoord, and skipping
-    site-packages' .pth processing saves more time than any other part of the hook."""
-    import gitcoord
-
-    root = str(Path(gitcoord.__file__).resolve().parent.parent)
-    code = (
-        f"import sys; sys.path.insert(0, {json.dumps(root)}); "
-        "from gitcoord.hooks.entry import console_main; console_main()"
-    )
-    return f"{shlex.quote(python or sys.executable)} -S -c {shlex.quote(code)}"
+    """The command a shim execs (git/hookshims.launcher): this Python, by absolute path
+    (so it works outside the venv), with -S."""
+    return hookshims.launcher("gitcoord.hooks.entry", python)
 
 
 def shim(hook: str, python: str | None = None) -> str:
@@ -83,10 +73,7 @@ def shim(hook: str, python: str | None = None) -> str:
 
 
 def is_ours(path: Path) -> bool:
-    try:
-        return MARKER in path.read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return False
+    return hookshims.is_ours(path, MARKER)
 
 
 class Action(NamedTuple):
@@ -103,14 +90,8 @@ def install(toplevel: Path) -> list[Action]:
     actions = []
     for hook in HOOKS:
         path = directory / hook
-        text = shim(hook)
-        what = "installed"
-        if path.exists() and is_ours(path):
-            if path.read_text(encoding="utf-8") == text:
-                actions.append(Action(hook, "unchanged"))
-                continue
-            what = "updated"
-        elif path.exists():
+        chained = ""
+        if path.exists() and not is_ours(path):
             local = path.with_name(hook + ".local")
             if local.exists():
                 raise UsageError(
@@ -118,10 +99,9 @@ def install(toplevel: Path) -> list[Action]:
                     fix=f"merge {path} into {local} (or remove one), then: gitcoord hooks install",
                 )
             path.rename(local)
-            what = f"installed, chaining the existing hook (kept as {local.name})"
-        path.write_text(text, encoding="utf-8")
-        path.chmod(0o755)
-        actions.append(Action(hook, what))
+            chained = f"installed, chaining the existing hook (kept as {local.name})"
+        what = hookshims.write_shim(path, shim(hook))
+        actions.append(Action(hook, chained or what))
     return actions
 
 

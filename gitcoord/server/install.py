@@ -9,16 +9,13 @@ those.
 
 from __future__ import annotations
 
-import json
-import os
-import shlex
-import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from gitcoord.core.errors import Refused, UsageError
+from gitcoord.git import hookshims
 from gitcoord.git.process import run_git
 from gitcoord.server.settings import HOOKS_VERSION, read_settings
 
@@ -28,16 +25,13 @@ HOOKS = ("pre-receive", "reference-transaction")
 
 def shim(hook: str, python: str | None = None) -> str:
     """The hook script. Every claim push runs it two or three times (pre-receive, then
-    reference-transaction per state), so by default it starts this Python with -S and
-    this gitcoord on sys.path: site-packages' .pth processing would cost more than the
-    hook's own work. A --python of the admin's choice finds gitcoord its own way (site,
-    PYTHONPATH), so it keeps site."""
+    reference-transaction per state), so by default it starts this Python with -S (and -P)
+    and this gitcoord on sys.path (git/hookshims.launcher). A --python of the admin's
+    choice finds gitcoord its own way (site, PYTHONPATH), so it keeps site."""
     if python is None:
-        root = str(Path(__file__).resolve().parent.parent.parent)
-        code = f"import sys; sys.path.insert(0, {json.dumps(root)}); {_CALL}"
-        launch = f"{shlex.quote(sys.executable)} -S -P -c {shlex.quote(code)}"
+        launch = hookshims.launcher(ENTRY, flags="-S -P")
     else:
-        launch = f"{shlex.quote(python)} -P -c {shlex.quote(_CALL)}"
+        launch = hookshims.launcher(ENTRY, python, flags="-P", own_path=False)
     return (
         "#!/bin/sh\n"
         f"{MARKER} {HOOKS_VERSION}: written by `gitcoord server install`; "
@@ -46,7 +40,7 @@ def shim(hook: str, python: str | None = None) -> str:
     )
 
 
-_CALL = "from gitcoord.server.hook import console_main; console_main()"
+ENTRY = "gitcoord.server.hook"
 
 
 @dataclass
@@ -101,10 +95,7 @@ def bare_repository(path: str) -> tuple[Path, Path]:
 
 
 def _ours(path: Path) -> bool:
-    try:
-        return MARKER in path.read_text(errors="replace")
-    except FileNotFoundError:
-        return False
+    return hookshims.is_ours(path, MARKER)
 
 
 def _set_all(git_dir: Path, key: str, values: Sequence[str]) -> None:
@@ -136,16 +127,9 @@ def install(
     hooks_dir.mkdir(parents=True, exist_ok=True)
     for hook in HOOKS:
         target = hooks_dir / hook
-        text = shim(hook, python)
-        before = target.read_text() if target.exists() else None
-        if before == text and os.access(target, os.X_OK):
-            outcome.actions.append(HookAction(hook, target, "unchanged"))
-            continue
-        tmp = target.with_name(f".{hook}.gitcoord-tmp")
-        tmp.write_text(text)
-        tmp.chmod(0o755)
-        os.replace(tmp, target)
-        outcome.actions.append(HookAction(hook, target, "updated" if before else "installed"))
+        outcome.actions.append(
+            HookAction(hook, target, hookshims.write_shim(target, shim(hook, python)))
+        )
     run_git(["config", "--file", str(git_dir / "config"), "gitcoord.serverhooks", HOOKS_VERSION])
     for key, values in (("gitcoord.admin", admins), ("gitcoord.usermap", user_map)):
         if values is not None:
