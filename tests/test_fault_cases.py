@@ -32,6 +32,7 @@ from gitcoord.core.modes import Mode
 from gitcoord.core.paths import ClaimPath
 from gitcoord.core.timeutil import from_iso
 from gitcoord.git.objects import list_refs, read_objects
+from tests.fastclock import run_ahead
 from tests.gitenv import Agent
 from tests.gitwrap import GitWrap
 from tests.remote_state import remote_claims
@@ -342,16 +343,6 @@ def test_heartbeat_and_release_all_name_who_broke_a_claim(
 
 # -- case 8: a clock running ahead ----------------------------------------------------------
 
-_FAST_CLOCK = """\
-import os
-import time
-
-_ahead = float(os.environ.get("FAULT_CLOCK_AHEAD", "0"))
-if _ahead:
-    _real = time.time
-    time.time = lambda: _real() + _ahead
-"""
-
 
 def test_a_clock_running_ahead_does_not_take_a_live_claim(
     alice: Agent, bob: Agent, served_repo: Path, tmp_path: Path
@@ -360,11 +351,7 @@ def test_a_clock_running_ahead_does_not_take_a_live_claim(
     made = bob.claim("src/api.py", "--ttl", "12s", "--json")
     assert made.rc == 0, made.err
     expires = from_iso(made.json()["claimed"][0]["expires_at"])
-    site = tmp_path / "fast-clock"
-    site.mkdir()
-    (site / "sitecustomize.py").write_text(_FAST_CLOCK)  # wraps alice's process, not gitcoord
-    paths = [str(site), *filter(None, [alice.env.get("PYTHONPATH")])]
-    alice.extra.update(PYTHONPATH=os.pathsep.join(paths), FAULT_CLOCK_AHEAD="120")
+    run_ahead(alice, tmp_path / "fast-clock", 120)
 
     assert time.time() < expires  # the premise: bob's claim is live in real time
     refusal = _refused_then_taken(alice, "bob", 12, skew, served_repo)

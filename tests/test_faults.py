@@ -1,4 +1,8 @@
-"""A push that landed although the client saw an error is recognised; nothing is half-done."""
+"""A push that landed although the client saw an error is recognised; nothing is half-done.
+
+The faults are server-side hooks written into the served repository, which git runs on
+receive over file:// (receive-pack is the client's child) and git:// (the daemon's) alike.
+"""
 
 from __future__ import annotations
 
@@ -13,12 +17,6 @@ import pytest
 from tests.gitenv import Agent
 
 
-def _served_repo(agent: Agent) -> Path:
-    url = agent.git("remote", "get-url", "origin").strip()
-    assert url.startswith("file://"), "this test drives server hooks through a local remote"
-    return Path(url[len("file://") :])
-
-
 def _hook(repo: Path, name: str, body: str) -> None:
     hook = repo / "hooks" / name
     hook.parent.mkdir(exist_ok=True)
@@ -27,11 +25,9 @@ def _hook(repo: Path, name: str, body: str) -> None:
 
 
 def test_client_killed_after_server_committed_then_retry_converges(
-    alice: Agent, bob: Agent, remote_url: str
+    alice: Agent, bob: Agent, served_repo: Path
 ) -> None:
-    if not remote_url.startswith("file://"):
-        return  # the hook trick needs a local remote; covered over file://
-    repo = _served_repo(alice)
+    repo = served_repo
     marker = repo / "landed"
     # post-receive runs after the refs are committed; the client waits for it.
     _hook(repo, "post-receive", f"touch {marker}\nsleep 30\n")
@@ -66,11 +62,9 @@ def test_client_killed_after_server_committed_then_retry_converges(
 
 
 def test_transport_error_after_commit_is_success_not_failure(
-    alice: Agent, bob: Agent, remote_url: str
+    alice: Agent, bob: Agent, served_repo: Path
 ) -> None:
-    if not remote_url.startswith("file://"):
-        return
-    repo = _served_repo(alice)
+    repo = served_repo
     # Kill receive-pack after the refs are committed: the client sees a hung-up remote.
     _hook(repo, "post-receive", "kill -9 $PPID\n")
     res = alice.claim("src/api.py")
@@ -81,11 +75,9 @@ def test_transport_error_after_commit_is_success_not_failure(
 
 
 def test_push_rejected_by_server_hook_is_reported_and_nothing_lands(
-    alice: Agent, bob: Agent, remote_url: str
+    alice: Agent, bob: Agent, served_repo: Path
 ) -> None:
-    if not remote_url.startswith("file://"):
-        return
-    repo = _served_repo(alice)
+    repo = served_repo
     _hook(repo, "pre-receive", "echo 'claims are frozen for the release' >&2\nexit 1\n")
     res = alice.claim("src/api.py", "docs/")
     assert res.rc == 1

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 from gitcoord.core.timeutil import from_iso
+from tests.fastclock import run_ahead
 from tests.gitenv import Agent
 
 
@@ -17,22 +19,22 @@ def _skew(agent: Agent, skew: str) -> None:
 
 
 def test_expiry_waits_for_skew_then_takeover_and_lost_claim_errors(
-    alice: Agent, bob: Agent
+    alice: Agent, bob: Agent, tmp_path: Path
 ) -> None:
-    skew = 6.0  # wide enough that a slow CLI call on a loaded machine still lands inside it
+    skew = 60.0  # far longer than any CLI call: the refusal below falls inside it on every run
     for agent in (alice, bob):
-        _skew(agent, "6s")
+        _skew(agent, "60s")
     made = alice.claim("src/api.py", "--ttl", "1s", "--json")
     assert made.rc == 0, made.err
     assert bob.claim().rc == 0  # bob sees the claim now: its lease runs from here for him
-    seen_by_bob = time.time()  # no earlier than bob's own record of the sighting
     expires = from_iso(made.json()["claimed"][0]["expires_at"])
     _sleep_until(expires + 0.3)  # expired on alice's clock, but within the skew allowance
     within = bob.claim("src/api.py")
-    if time.time() < expires + skew:
-        assert within.rc == 1 and "claimed by alice" in within.err
-        assert "expired" in within.err
-    _sleep_until(max(expires, seen_by_bob + 1.0) + skew + 0.3)  # lease 1 s, both clocks
+    assert within.rc == 1 and "claimed by alice" in within.err, within.err
+    assert "expired" in within.err
+    # Rather than wait out the skew, bob's clock jumps past it: past his own sighting plus
+    # the 1 s lease plus the skew, and past alice's expiry plus the skew.
+    run_ahead(bob, tmp_path / "bob-clock", skew + 5)
     taken = bob.claim("src/api.py", "-r", "alice went quiet")
     assert taken.rc == 0, taken.err
     assert "took over src/api.py from alice" in taken.out
