@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
-import json
-import os
 import re
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -156,7 +153,7 @@ def _one_of(choices: tuple[str, ...]) -> Callable[[Any], str]:
 
 
 def _toml(text: str, source: str) -> dict[str, Any]:
-    import tomllib  # only when the parsed document is not cached: the hooks skip its import
+    import tomllib  # deferred: a repository without gitcoord.toml never needs it
 
     try:
         return tomllib.loads(text)
@@ -164,33 +161,21 @@ def _toml(text: str, source: str) -> dict[str, Any]:
         raise ConfigError(f"{source}: not valid TOML: {exc}", fix=f"edit {source}") from None
 
 
-def parse_config(text: str, source: str = CONFIG_FILE, doc: dict[str, Any] | None = None) -> Config:
-    """Validate `text` (its TOML document `doc` when the caller already has it parsed)."""
+def parse_config(text: str, source: str = CONFIG_FILE) -> Config:
+    """Validate the TOML `text`: every table and key known, every value of its type."""
     reader = _Reader(text, source)
-    if doc is None:
-        doc = _toml(text, source)
+    doc = _toml(text, source)
     known = ("remote", "claims", "rules", "checks", "sync", "guard", "roles", "agents")
     for key in doc:
         if key not in known:
             raise reader.fail("", key, f"unknown table or key (known: {', '.join(known)})")
-
     r = reader.table(doc, "remote", ("name", "url", "base"))
     remote = RemoteConfig(
         name=reader.get(r, "remote", "name", "origin", _str),
         url=reader.get(r, "remote", "url", None, _str),
         base=reader.get(r, "remote", "base", None, _str),
     )
-    c = reader.table(
-        doc, "claims", ("ttl", "clock_skew", "max_age", "require", "offline", "allow_break")
-    )
-    claims = ClaimsConfig(
-        ttl=reader.get(c, "claims", "ttl", 3600, _duration),
-        clock_skew=reader.get(c, "claims", "clock_skew", 5, _skew),
-        max_age=reader.get(c, "claims", "max_age", 30, _skew),
-        require=reader.get(c, "claims", "require", (), _strs),
-        offline=reader.get(c, "claims", "offline", "fail-closed", _one_of(OFFLINE_POLICIES)),
-        allow_break=reader.get(c, "claims", "allow_break", True, _bool),
-    )
+    claims = _claims(reader, doc)
     rules = reader.table(doc, "rules", ("file",))
     checks_tbl = reader.table(doc, "checks", CHECK_NAMES)
     checks = {
@@ -198,7 +183,37 @@ def parse_config(text: str, source: str = CONFIG_FILE, doc: dict[str, Any] | Non
         for name in CHECK_NAMES
     }
     s = reader.table(doc, "sync", ("protected", "max_behind"))
+    guards = _guards(reader, doc)
+    roles = _roles(reader, doc)
+    agents = _agents(reader, doc, roles)
+    return Config(
+        remote=remote,
+        claims=claims,
+        rules_file=reader.get(rules, "rules", "file", "RULES.md", _str),
+        checks=checks,
+        sync_protected=reader.get(s, "sync", "protected", ("main", "release/*"), _strs),
+        sync_max_behind=reader.get(s, "sync", "max_behind", 0, _int0),
+        guards=guards,
+        roles=roles,
+        agents=agents,
+    )
 
+
+def _claims(reader: _Reader, doc: dict[str, Any]) -> ClaimsConfig:
+    c = reader.table(
+        doc, "claims", ("ttl", "clock_skew", "max_age", "require", "offline", "allow_break")
+    )
+    return ClaimsConfig(
+        ttl=reader.get(c, "claims", "ttl", 3600, _duration),
+        clock_skew=reader.get(c, "claims", "clock_skew", 5, _skew),
+        max_age=reader.get(c, "claims", "max_age", 30, _skew),
+        require=reader.get(c, "claims", "require", (), _strs),
+        offline=reader.get(c, "claims", "offline", "fail-closed", _one_of(OFFLINE_POLICIES)),
+        allow_break=reader.get(c, "claims", "allow_break", True, _bool),
+    )
+
+
+def _guards(reader: _Reader, doc: dict[str, Any]) -> tuple[Guard, ...]:
     guards_raw = doc.get("guard", [])
     if not isinstance(guards_raw, list):
         raise reader.fail("guard", None, "must be an array of tables: [[guard]]")
@@ -218,7 +233,10 @@ def parse_config(text: str, source: str = CONFIG_FILE, doc: dict[str, Any] | Non
                 why=reader.get(g, "guard", "why", "", str),
             )
         )
+    return tuple(guards)
 
+
+def _roles(reader: _Reader, doc: dict[str, Any]) -> dict[str, tuple[str, ...]]:
     roles_raw = doc.get("roles", {})
     if not isinstance(roles_raw, dict):
         raise reader.fail("roles", None, "must be a table of [roles.NAME]")
@@ -231,7 +249,12 @@ def parse_config(text: str, source: str = CONFIG_FILE, doc: dict[str, Any] | Non
             if key != "write":
                 raise reader.fail(table, key, "unknown key (known: write)")
         roles[name] = reader.get(body, table, "write", (), _strs)
+    return roles
 
+
+def _agents(
+    reader: _Reader, doc: dict[str, Any], roles: dict[str, tuple[str, ...]]
+) -> dict[str, str]:
     agents_raw = reader.table(doc, "agents", tuple(doc.get("agents", {}) or ()))
     agents: dict[str, str] = {}
     for agent, role in agents_raw.items():
@@ -239,18 +262,7 @@ def parse_config(text: str, source: str = CONFIG_FILE, doc: dict[str, Any] | Non
         if role_name not in roles:
             raise reader.fail("agents", agent, f"role {role!r} is not defined in [roles]")
         agents[agent] = role_name
-
-    return Config(
-        remote=remote,
-        claims=claims,
-        rules_file=reader.get(rules, "rules", "file", "RULES.md", _str),
-        checks=checks,
-        sync_protected=reader.get(s, "sync", "protected", ("main", "release/*"), _strs),
-        sync_max_behind=reader.get(s, "sync", "max_behind", 0, _int0),
-        guards=tuple(guards),
-        roles=roles,
-        agents=agents,
-    )
+    return agents
 
 
 def _skew(v: Any) -> int:
@@ -261,12 +273,8 @@ def _skew(v: Any) -> int:
     return _duration(v)
 
 
-def load_config(toplevel: Path, cache_dir: Path | None = None) -> Config:
-    """The repository's gitcoord.toml, or all defaults when there is none.
-
-    With `cache_dir` (the hooks pass the state dir), the parsed TOML document is kept there
-    as JSON next to the exact text it came from, so a later run with the same text skips
-    importing tomllib; the document is validated every time, as without the cache."""
+def load_config(toplevel: Path) -> Config:
+    """The repository's gitcoord.toml, or all defaults when there is none."""
     path = toplevel / CONFIG_FILE
     try:
         text = path.read_text(encoding="utf-8")
@@ -274,43 +282,4 @@ def load_config(toplevel: Path, cache_dir: Path | None = None) -> Config:
         return Config()
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"cannot read {path}: {exc}") from None
-    doc = _cached_doc(cache_dir / CONFIG_CACHE, text) if cache_dir else None
-    if doc is None:
-        doc = _toml(text, CONFIG_FILE)
-        if cache_dir:
-            _cache_doc(cache_dir / CONFIG_CACHE, text, doc)
-    cfg = parse_config(text, CONFIG_FILE, doc)
-    return cfg._replace(path=path)
-
-
-CONFIG_CACHE = "config-cache.json"
-
-
-def _cached_doc(cache: Path, text: str) -> dict[str, Any] | None:
-    """The cached document of exactly `text`, or None (no cache, another text, unreadable)."""
-    try:
-        entry = json.loads(cache.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    if not isinstance(entry, dict) or entry.get("text") != text:
-        return None
-    doc = entry.get("doc")
-    return doc if isinstance(doc, dict) else None
-
-
-def _cache_doc(cache: Path, text: str, doc: dict[str, Any]) -> None:
-    """Best effort: a document JSON cannot hold as it is (TOML dates) is not cached."""
-    try:
-        data = json.dumps({"text": text, "doc": doc}, allow_nan=False)
-    except (TypeError, ValueError):
-        return
-    if json.loads(data)["doc"] != doc:  # e.g. a float that reads back otherwise
-        return
-    tmp = cache.with_name(f"{cache.name}.{os.getpid()}.tmp")
-    try:
-        cache.parent.mkdir(parents=True, exist_ok=True)
-        tmp.write_text(data, encoding="utf-8")
-        os.replace(tmp, cache)  # readers see the old entry or the new, never half of one
-    except OSError:
-        with contextlib.suppress(OSError):
-            tmp.unlink(missing_ok=True)
+    return parse_config(text, CONFIG_FILE)._replace(path=path)

@@ -43,7 +43,7 @@ class HookRun:
         self.hook = hook
         self.repo = Repo.discover()
         self.cwd = str(self.repo.toplevel)
-        self.config: Config = load_config(self.repo.toplevel, self.repo.state_dir)
+        self.config: Config = load_config(self.repo.toplevel)
         self.agent = self.repo.agent()
         self.role = policy.resolve_role(self.config, self.agent, os.environ.get("GITCOORD_ROLE"))
         self.now = timeutil.now()

@@ -19,7 +19,7 @@ def commit_msg(args: Sequence[str]) -> int:
     if not args:
         raise UsageError("commit-msg: expected the message file argument (git passes it)")
     repo = Repo.discover()
-    config = load_config(repo.toplevel, repo.state_dir)
+    config = load_config(repo.toplevel)
     agent = repo.agent()
     trailers = ["--trailer", f"Gitcoord-Agent: {agent}"]
     _, digest = localstate.read_rules(repo.toplevel, config.rules_file)
