@@ -18,6 +18,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from gitcoord.core import refnames
+from gitcoord.core.approvals import parse_approval_message
 from gitcoord.core.claim import (
     Claim,
     InvalidClaim,
@@ -30,7 +31,6 @@ from gitcoord.core.paths import ClaimPath
 from gitcoord.core.textsafe import printable
 from gitcoord.core.timeutil import now
 from gitcoord.git.objects import commit_message, list_refs, read_objects
-from gitcoord.store.approvals import parse_approval_message
 from gitcoord.store.audit import parse_entry
 from tests.claims import make_claim
 from tests.gitenv import Agent, Result

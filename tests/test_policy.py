@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from gitcoord.core.approvals import Approval
 from gitcoord.core.change import Change
 from gitcoord.core.claim import Claim
 from gitcoord.core.config import CHECK_MODES, Config, Guard, parse_config
@@ -13,7 +14,6 @@ from gitcoord.core.errors import UsageError
 from gitcoord.core.modes import Mode
 from gitcoord.core.paths import ClaimPath
 from gitcoord.policy.decisions import (
-    Approval,
     Finding,
     PolicyInput,
     PushCheck,

@@ -23,6 +23,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import NamedTuple
 
 from gitcoord.ci.report import CiFinding, Report
+from gitcoord.core.approvals import Approval
 from gitcoord.core.change import Change
 from gitcoord.core.claim import Claim
 from gitcoord.core.config import Config
@@ -31,7 +32,6 @@ from gitcoord.git.objects import EMPTY_TREE
 from gitcoord.git.process import run_git
 from gitcoord.policy.decisions import (
     DEFAULT_WHY,
-    Approval,
     Finding,
     PolicyInput,
     RulesState,

@@ -12,6 +12,7 @@ import sys
 from collections.abc import Sequence
 
 from gitcoord.core import timeutil
+from gitcoord.core.approvals import Approval
 from gitcoord.core.change import Change
 from gitcoord.core.claim import Claim
 from gitcoord.core.config import Config, load_config
@@ -112,7 +113,7 @@ def pre_commit() -> int:
     rules = run.rules()
     extra = run.extra_guarded()
     patch_id = None
-    approvals: list[policy.Approval] = []
+    approvals: list[Approval] = []
     if run.config.checks.get("guards") != "off":
         needs = policy.approve_paths(changes, run.config, extra)
         if needs:

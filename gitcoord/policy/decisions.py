@@ -35,6 +35,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from types import MappingProxyType
 from typing import NamedTuple
 
+from gitcoord.core.approvals import Approval as Approval  # (the API names it; cli imports it)
 from gitcoord.core.change import Change
 from gitcoord.core.claim import Claim
 from gitcoord.core.config import Config, Guard
@@ -64,13 +65,6 @@ DEFAULT_WHY = {
     "roles": "a role limits where an agent may write",
     "sync": "a push that drops the remote's commits silently rolls back others' work",
 }
-
-
-class Approval(NamedTuple):
-    patch_id: str
-    approver: str
-    paths: tuple[str, ...]
-    at: float
 
 
 class RulesState(NamedTuple):

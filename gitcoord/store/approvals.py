@@ -4,7 +4,7 @@
 
     refs/claims-approvals/<patch-id>     a parentless commit with the empty tree
 
-whose message is one summary line and a JSON body:
+whose message is one summary line and a JSON body (core/approvals.py, the one format):
 
     gitcoord approval <patch-id>
 
@@ -18,19 +18,13 @@ approval is never overwritten; approving the same change again finds it already 
 
 from __future__ import annotations
 
-import json
-
-from gitcoord.core import refnames, timeutil
-from gitcoord.core.textsafe import loads_bounded
+from gitcoord.core import refnames
+from gitcoord.core.approvals import MAX_BYTES, Approval, parse_approval_message
 from gitcoord.git.objects import commit_message, list_refs, read_objects, write_commits
 from gitcoord.git.transport import RefUpdate, fetch, unreachable
-from gitcoord.policy.decisions import Approval
 from gitcoord.store.claimstore import ClaimStore
 
 PREFIX = "refs/claims-approvals/"
-FORMAT = 1
-MAX_BYTES = 64 * 1024
-MAX_DEPTH = 4  # {"paths": [...]} nests two levels
 
 
 def approval_ref(patch_id: str) -> str:
@@ -38,49 +32,11 @@ def approval_ref(patch_id: str) -> str:
     return PREFIX + patch_id.replace(":", "-")
 
 
-def approval_message(approval: Approval) -> str:
-    body = {
-        "format": FORMAT,
-        "patch_id": approval.patch_id,
-        "approver": approval.approver,
-        "paths": list(approval.paths),
-        "at": timeutil.to_iso(approval.at),
-    }
-    return f"gitcoord approval {approval.patch_id}\n\n{json.dumps(body, sort_keys=True)}\n"
-
-
-def parse_approval_message(message: bytes) -> Approval | None:
-    """The approval in a commit message, or None when it is not one this gitcoord reads:
-    hostile content (too large, nested too deep, any exception) approves nothing."""
-    try:
-        return _parse_approval(message)
-    except Exception:
-        return None
-
-
-def _parse_approval(message: bytes) -> Approval | None:
-    if len(message) > MAX_BYTES:
-        return None
-    _, _, body = message.partition(b"\n\n")
-    data = loads_bounded(body.decode("utf-8"), MAX_DEPTH)
-    if not isinstance(data, dict) or data.get("format") != FORMAT:
-        return None
-    paths = data["paths"]
-    if not isinstance(paths, list):
-        return None
-    return Approval(
-        patch_id=str(data["patch_id"]),
-        approver=str(data["approver"]),
-        paths=tuple(str(p) for p in paths),
-        at=timeutil.from_iso(data["at"]),
-    )
-
-
 def publish(store: ClaimStore, approval: Approval) -> bool:
     """Push the approval's ref; False when the remote already has an approval of this change.
     Raises CannotVerify when the remote cannot be reached."""
     fmt = store.repo.git_config.get("extensions.objectformat", "sha1")
-    oid = write_commits(store.repo.common_dir, [approval_message(approval)], object_format=fmt)[0]
+    oid = write_commits(store.repo.common_dir, [approval.message()], object_format=fmt)[0]
     ref = approval_ref(approval.patch_id)
     result = store.push([RefUpdate(ref, oid, None)])
     if result.landed:

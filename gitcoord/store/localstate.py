@@ -3,6 +3,7 @@ approvals, and the findings log. Standard library only, so the hook path stays c
 
     acks.json        {"<agent>": {"file": "RULES.md", "hash": "...", "at": "<iso>"}}
     approvals.json   [{"patch_id": "...", "approver": "...", "paths": [...], "at": "<iso>"}]
+                     (core/approvals.py: the one approval format)
     findings.log     one JSON object per line: every finding of every hook run, any mode
                      (this is where `monitor` mode records without printing)
 """
@@ -15,10 +16,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from gitcoord.core import timeutil
+from gitcoord.core.approvals import Approval, approval_from_fields
 from gitcoord.core.atomicfile import write_atomic
 
 if TYPE_CHECKING:  # the commit-msg hook reads the rules hash without the policy core
-    from gitcoord.policy.decisions import Approval, Finding
+    from gitcoord.policy.decisions import Finding
 
 ACKS = "acks.json"
 APPROVALS = "approvals.json"
@@ -98,39 +100,15 @@ def record_ack(state_dir: Path, agent: str, rules_file: str, digest: str) -> Non
 
 
 def read_approvals(state_dir: Path) -> list[Approval]:
-    from gitcoord.policy.decisions import Approval
-
     raw = _read(state_dir / APPROVALS, [])
-    out = []
-    for item in raw if isinstance(raw, list) else []:
-        try:
-            paths = item["paths"]
-            if not isinstance(paths, list):
-                continue
-            out.append(
-                Approval(
-                    patch_id=str(item["patch_id"]),
-                    approver=str(item["approver"]),
-                    paths=tuple(str(p) for p in paths),
-                    at=timeutil.from_iso(item["at"]),
-                )
-            )
-        except Exception:  # one damaged item is skipped, never a crash
-            continue
-    return out
+    found = (approval_from_fields(item) for item in (raw if isinstance(raw, list) else []))
+    return [a for a in found if a is not None]  # a damaged item is skipped
 
 
 def record_approval(state_dir: Path, approval: Approval) -> None:
     raw = _read(state_dir / APPROVALS, [])
     items = raw if isinstance(raw, list) else []
-    items.append(
-        {
-            "patch_id": approval.patch_id,
-            "approver": approval.approver,
-            "paths": list(approval.paths),
-            "at": timeutil.to_iso(approval.at),
-        }
-    )
+    items.append(approval.to_fields())
     _write(state_dir / APPROVALS, items[-200:])  # keep the file small
 
 
