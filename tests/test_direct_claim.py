@@ -1,48 +1,36 @@
-"""Which `git claim` command lines skip typer's parsing, and what they pass on."""
+"""`git claim` end to end through its fast parser (cli/direct.py), with options that take
+values; help and usage errors still come from typer. That both parsers accept the same
+command lines is tests/test_claim_parsing.py."""
 
 from __future__ import annotations
 
-import pytest
-
-from gitcoord.cli.direct import direct_claim_arguments
 from tests.gitenv import Agent
 
 
-@pytest.mark.parametrize(
-    ("argv", "expected"),
-    [
-        ([], {}),
-        (["src/api.py", "docs/"], {"paths": ["src/api.py", "docs/"]}),
-        (["--json"], {"as_json": True}),
-        (["-d", "src/api.py"], {"delete": True, "paths": ["src/api.py"]}),
-        (["--delete", "--all", "--json"], {"delete": True, "all_": True, "as_json": True}),
-        (["--renew"], {"renew": True}),
-        (["src/a.py", "--json"], {"paths": ["src/a.py"], "as_json": True}),
-    ],
-)
-def test_flag_only_forms_go_direct(argv: list[str], expected: dict[str, object]) -> None:
-    assert direct_claim_arguments(argv) == expected
+def test_options_with_values_run_through_the_fast_route(alice: Agent, bob: Agent) -> None:
+    ok = alice.claim("-m", "read", "--ttl=30m", "-rshared docs", "docs/")
+    assert ok.rc == 0, ok.err
+    assert ok.out == "claimed docs/ (read, expires in 30m)\n"
+    listing = bob.claim("--json").json()["claims"]
+    assert [(c["path"], c["mode"], c["reason"]) for c in listing] == [
+        ("docs/", "read", "shared docs")
+    ]
+    renewed = alice.claim("--renew", "--ttl", "2h", "--json")
+    assert renewed.rc == 0, renewed.err
+    assert [c["path"] for c in renewed.json()["renewed"]] == ["docs/"]
+    waited = bob.claim("--wait=1s", "-r", "edit", "--json", "--", "src/api.py")
+    assert waited.rc == 0, waited.err
+    data = waited.json()
+    assert [c["path"] for c in data["claimed"]] == ["src/api.py"]
+    assert data["claimed"][0]["reason"] == "edit"
 
 
-@pytest.mark.parametrize(
-    "argv",
-    [
-        ["-m", "read", "docs/"],
-        ["--mode=read", "docs/"],
-        ["--wait", "src/api.py"],
-        ["--ttl", "2h", "src/api.py"],
-        ["-r", "why", "src/api.py"],
-        ["--break", "src/api.py", "-r", "gone"],
-        ["--", "-odd-name"],
-        ["-h"],
-        ["--help"],
-        ["-dj"],
-        ["--bogus"],
-        ["-"],
-    ],
-)
-def test_everything_else_goes_through_typer(argv: list[str]) -> None:
-    assert direct_claim_arguments(argv) is None
+def test_bad_values_are_run_claims_usage_errors(alice: Agent) -> None:
+    bad = alice.claim("--ttl=soon", "src/api.py")
+    assert bad.rc == 2
+    assert bad.out == ""
+    assert bad.err.startswith("gitcoord: ")
+    assert "soon" in bad.err and "Traceback" not in bad.err
 
 
 def test_help_and_usage_errors_still_come_from_typer(alice: Agent) -> None:
@@ -52,3 +40,6 @@ def test_help_and_usage_errors_still_come_from_typer(alice: Agent) -> None:
     bad = alice.claim("--bogus")
     assert bad.rc == 2
     assert "--bogus" in bad.err
+    missing = alice.claim("src/api.py", "-r")
+    assert missing.rc == 2
+    assert "Option '-r' requires an argument." in missing.err

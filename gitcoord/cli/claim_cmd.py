@@ -1,12 +1,26 @@
-"""`git claim` / `gitcoord claim`: list, claim, release, renew and break claims."""
+"""`git claim` / `gitcoord claim`: list, claim, release, renew and break claims.
+
+The typer command is built from the one declaration of the options (claim_options.py),
+which the fast parser (direct.py) reads too.
+"""
 
 from __future__ import annotations
 
-from typing import Annotated
+import inspect
+from collections.abc import Callable
+from typing import Annotated, Any
 
 import typer
 
-from gitcoord.cli.claim_run import WAIT_FOREVER, run_claim
+from gitcoord.cli.claim_options import (
+    OPTIONS,
+    PATHS,
+    PATHS_HELP,
+    PATHS_METAVAR,
+    WAIT_FOREVER,
+    ClaimOption,
+)
+from gitcoord.cli.claim_run import run_claim
 
 HELP = """List, claim, release, renew or break claims on paths.
 
@@ -28,60 +42,43 @@ Exit codes: 0 done, 1 refused (names the holder), 2 usage, 3 remote unreachable,
 130 interrupted, 143 terminated (what was pushed and not yet verified is taken back).
 """
 
-__all__ = ["HELP", "WAIT_FOREVER", "claim_command"]
+__all__ = ["HELP", "WAIT_FOREVER", "claim_command", "command_for"]
 
 
-def claim_command(
-    paths: Annotated[
-        list[str] | None, typer.Argument(help="Paths to claim or act on.", metavar="PATH...")
-    ] = None,
-    mode: Annotated[
-        str, typer.Option("--mode", "-m", help="write, read or intent.", metavar="MODE")
-    ] = "write",
-    ttl: Annotated[
-        str | None,
-        typer.Option(
-            "--ttl",
-            help="Lease length: 90s, 30m, 2h, 1d (default from config).",
-            metavar="DURATION",
-        ),
-    ] = None,
-    reason: Annotated[
-        str,
-        typer.Option(
-            "--reason", "-r", help="Why (shown to others; required by --break).", metavar="TEXT"
-        ),
-    ] = "",
-    wait: Annotated[
-        str | None,
-        typer.Option(
-            "--wait",
-            help="Queue until free; --wait alone waits forever, --wait=10m at most 10m.",
-            metavar="[=DURATION]",
-        ),
-    ] = None,
-    delete: Annotated[bool, typer.Option("--delete", "-d", help="Release my claims.")] = False,
-    all_: Annotated[bool, typer.Option("--all", help="With -d or --renew: all of mine.")] = False,
-    commit: Annotated[
-        str | None,
-        typer.Option("--commit", help="With -d: the commit that landed the work.", metavar="SHA"),
-    ] = None,
-    renew: Annotated[bool, typer.Option("--renew", help="Extend my claims.")] = False,
-    break_: Annotated[
-        bool, typer.Option("--break", help="Break another agent's claim (needs -r).")
-    ] = False,
-    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
-) -> None:
-    run_claim(
-        paths=paths,
-        mode=mode,
-        ttl=ttl,
-        reason=reason,
-        wait=wait,
-        delete=delete,
-        all_=all_,
-        commit=commit,
-        renew=renew,
-        break_=break_,
-        as_json=as_json,
+def _parameter(option: ClaimOption) -> inspect.Parameter:
+    if option.takes_value:
+        kind: Any = str if option.default is not None else str | None
+        info = typer.Option(*option.spellings, help=option.help, metavar=option.metavar)
+    else:
+        kind = bool
+        info = typer.Option(*option.spellings, help=option.help)
+    return inspect.Parameter(
+        option.name,
+        inspect.Parameter.KEYWORD_ONLY,
+        default=option.initial,
+        annotation=Annotated[kind, info],
     )
+
+
+def command_for(action: Callable[..., None]) -> Callable[..., None]:
+    """A typer command that parses the options of OPTIONS and calls `action` with them as
+    keywords (run_claim's signature); tests pass an action that records them."""
+
+    def command(**kwargs: Any) -> None:
+        action(**kwargs)
+
+    paths = inspect.Parameter(
+        PATHS,
+        inspect.Parameter.KEYWORD_ONLY,
+        default=None,
+        annotation=Annotated[
+            list[str] | None, typer.Argument(help=PATHS_HELP, metavar=PATHS_METAVAR)
+        ],
+    )
+    params = [paths, *map(_parameter, OPTIONS)]
+    command.__signature__ = inspect.Signature(params, return_annotation=None)  # type: ignore[attr-defined]
+    command.__annotations__ = {p.name: p.annotation for p in params}
+    return command
+
+
+claim_command = command_for(run_claim)

@@ -9,6 +9,7 @@ import math
 import sys
 from typing import Any
 
+from gitcoord.cli.claim_options import WAIT_FOREVER
 from gitcoord.cli.context import Context, emit_json, require
 from gitcoord.core import timeutil
 from gitcoord.core.claim import Claim
@@ -19,8 +20,6 @@ from gitcoord.core.textsafe import printable
 from gitcoord.git.process import run_git
 from gitcoord.protocol.coordinator import Request
 from gitcoord.store.claimstore import Listing
-
-WAIT_FOREVER = "forever"
 
 
 def run_claim(
@@ -36,6 +35,7 @@ def run_claim(
     break_: bool = False,
     as_json: bool = False,
 ) -> None:
+    """`git claim` with the options of claim_options.OPTIONS (values as typed)."""
     args = paths or []
     actions = [n for n, on in (("-d", delete), ("--renew", renew), ("--break", break_)) if on]
     require(len(actions) <= 1, f"{' and '.join(actions)} cannot be combined")
@@ -51,51 +51,63 @@ def run_claim(
     elif action == "claim":
         _claim(ctx, args, mode, ttl, reason, wait, as_json)
     elif action == "-d":
-        require(
-            bool(args) or all_,
-            "-d needs paths or --all",
-            "git claim -d PATH  or  git claim -d --all",
-        )
-        sha = _resolve_commit(ctx, commit) if commit else None
-        released = ctx.coordinator().release(ctx.claim_paths(args) if args else None, sha)
-        _report(
-            as_json,
-            "released",
-            released,
-            lambda c: f"released {c.path} ({c.mode.value})" + (f" at {sha[:12]}" if sha else ""),
-        )
+        _release(ctx, args, all_, commit, as_json)
     elif action == "--renew":
-        seconds = _lease(ttl) if ttl else None
-        renewed = ctx.coordinator().renew(ctx.claim_paths(args) if args else None, seconds)
-        _report(
-            as_json,
-            "renewed",
-            renewed,
-            lambda c: f"renewed {c.path} ({c.mode.value}) until {timeutil.to_iso(c.expires_at)}",
-        )
+        _renew(ctx, args, ttl, as_json)
     else:
-        require(len(args) == 1, "--break takes exactly one path")
-        require(
-            bool(reason.strip()),
-            "--break needs a reason: -r TEXT",
-            'git claim --break PATH -r "why it is safe to break"',
+        _break(ctx, args, reason, as_json)
+
+
+def _release(ctx: Context, args: list[str], all_: bool, commit: str | None, as_json: bool) -> None:
+    require(
+        bool(args) or all_,
+        "-d needs paths or --all",
+        "git claim -d PATH  or  git claim -d --all",
+    )
+    sha = _resolve_commit(ctx, commit) if commit else None
+    released = ctx.coordinator().release(ctx.claim_paths(args) if args else None, sha)
+    _report(
+        as_json,
+        "released",
+        released,
+        lambda c: f"released {c.path} ({c.mode.value})" + (f" at {sha[:12]}" if sha else ""),
+    )
+
+
+def _renew(ctx: Context, args: list[str], ttl: str | None, as_json: bool) -> None:
+    seconds = _lease(ttl) if ttl else None
+    renewed = ctx.coordinator().renew(ctx.claim_paths(args) if args else None, seconds)
+    _report(
+        as_json,
+        "renewed",
+        renewed,
+        lambda c: f"renewed {c.path} ({c.mode.value}) until {timeutil.to_iso(c.expires_at)}",
+    )
+
+
+def _break(ctx: Context, args: list[str], reason: str, as_json: bool) -> None:
+    require(len(args) == 1, "--break takes exactly one path")
+    require(
+        bool(reason.strip()),
+        "--break needs a reason: -r TEXT",
+        'git claim --break PATH -r "why it is safe to break"',
+    )
+    outcome = ctx.coordinator().break_claims(ctx.claim_paths(args)[0], reason)
+    if as_json:
+        emit_json(
+            {
+                "broken": [c.public_json() for c in outcome.broken],
+                "removed_invalid": [i._asdict() for i in outcome.removed],
+            }
         )
-        outcome = ctx.coordinator().break_claims(ctx.claim_paths(args)[0], reason)
-        if as_json:
-            emit_json(
-                {
-                    "broken": [c.public_json() for c in outcome.broken],
-                    "removed_invalid": [i._asdict() for i in outcome.removed],
-                }
-            )
-            return
-        for c in outcome.broken:
-            print(
-                f"broke {printable(c.agent)}'s {c.mode.value} claim on "
-                f"{printable(str(c.path))} (recorded in the audit log)"
-            )
-        for i in outcome.removed:
-            print(f"removed {i.ref} ({i.oid[:12]}): {printable(i.problem)}")
+        return
+    for c in outcome.broken:
+        print(
+            f"broke {printable(c.agent)}'s {c.mode.value} claim on "
+            f"{printable(str(c.path))} (recorded in the audit log)"
+        )
+    for i in outcome.removed:
+        print(f"removed {i.ref} ({i.oid[:12]}): {printable(i.problem)}")
 
 
 # A sanity bound checked before anything is pushed: a lease past it cannot be written as a

@@ -1,9 +1,9 @@
 """The `gitcoord` and `git-claim` console scripts.
 
-The forms agents run in loops (`git claim PATH...`, `git claim --json`, `-d`, `--renew`;
-see direct.py) and `--version` start without importing typer, click or the other
-commands: that import alone cost about as much as a claim's push and fetch on a local
-remote. Everything else goes through the typer app in main.py, unchanged.
+Every form of `git claim` (and `gitcoord claim`) that parses (direct.py) and `--version`
+start without importing typer, click or the other commands: that import alone cost about
+as much as a claim's push and fetch on a local remote. Help, usage errors and the other
+commands go through the typer app in main.py.
 """
 
 from __future__ import annotations
@@ -13,15 +13,16 @@ from collections.abc import Sequence
 
 
 def dispatch(argv: Sequence[str], *, git_claim: bool) -> int:
-    from gitcoord.cli.direct import direct_claim_arguments  # inside _run's interrupt handling
-
     args = list(argv)
-    direct = direct_claim_arguments(args if git_claim else args[1:])
-    if direct is not None and (git_claim or args[:1] == ["claim"]):
-        from gitcoord.cli.claim_run import run_claim
-        from gitcoord.cli.outcome import exit_code
+    if git_claim or args[:1] == ["claim"]:
+        from gitcoord.cli.direct import direct_claim_arguments  # inside _run's interrupt handling
 
-        return exit_code(lambda: run_claim(**direct), args)
+        direct = direct_claim_arguments(args if git_claim else args[1:])
+        if direct is not None:
+            from gitcoord.cli.claim_run import run_claim
+            from gitcoord.cli.outcome import exit_code
+
+            return exit_code(lambda: run_claim(**direct), args)
     if not git_claim and args == ["--version"]:
         from gitcoord import __version__
 
@@ -37,9 +38,11 @@ def dispatch(argv: Sequence[str], *, git_claim: bool) -> int:
 def _run(git_claim: bool) -> None:
     try:
         code = dispatch(sys.argv[1:], git_claim=git_claim)
-    except KeyboardInterrupt:  # before outcome.exit_code took over (still importing)
-        print("gitcoord: interrupted", file=sys.stderr)
-        code = 130
+    except KeyboardInterrupt as exc:  # before outcome.exit_code took over (still importing)
+        from gitcoord.core.errors import exit_code_for, message_for
+
+        print(message_for(exc), file=sys.stderr)
+        code = int(exit_code_for(exc))
     sys.exit(code)
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import typer
 
@@ -11,7 +11,8 @@ from gitcoord import __version__
 from gitcoord.cli.approve_cmd import approve_command
 from gitcoord.cli.ci_cmd import ci_command
 from gitcoord.cli.claim_cmd import HELP as CLAIM_HELP
-from gitcoord.cli.claim_cmd import WAIT_FOREVER, claim_command
+from gitcoord.cli.claim_cmd import claim_command
+from gitcoord.cli.claim_options import normalise_wait
 from gitcoord.cli.hooks_cmd import hooks_app
 from gitcoord.cli.init_cmd import init_command
 from gitcoord.cli.log_cmd import log_command
@@ -62,28 +63,29 @@ app.command("sync-check", context_settings=CONTEXT)(sync_check_command)
 app.command("ci", context_settings=CONTEXT)(ci_command)
 app.add_typer(server_app, name="server")
 
-claim_app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, rich_markup_mode=None)
-claim_app.command(help=CLAIM_HELP, context_settings=CONTEXT)(claim_command)
+
+def claim_typer(command: Callable[..., None]) -> typer.Typer:
+    """The `git claim` app around `command` (claim_cmd.command_for): help, usage errors."""
+    claim = typer.Typer(add_completion=False, pretty_exceptions_enable=False, rich_markup_mode=None)
+    claim.command(help=CLAIM_HELP, context_settings=CONTEXT)(command)
+    return claim
 
 
-def _normalise_wait(argv: list[str]) -> list[str]:
-    """`--wait` alone means wait forever; `--wait=10m` waits at most ten minutes (git style)."""
-    return [f"--wait={WAIT_FOREVER}" if a == "--wait" else a for a in argv]
+claim_app = claim_typer(claim_command)
 
 
 def run(command: typer.Typer, argv: Sequence[str], prog: str) -> int:
-    """Parse `argv` with typer and run it; typer's own exits become exit codes here, the
-    rest in outcome.exit_code."""
+    """Parse `argv` with typer and run it. Exit codes come from core/errors.py (through
+    outcome.exit_code), but for typer's own exits: help (0) and click's usage errors (2,
+    shown in click's words)."""
 
     def invoke() -> int:
         try:
-            result = command(
-                args=_normalise_wait(list(argv)), prog_name=prog, standalone_mode=False
-            )
+            result = command(args=normalise_wait(argv), prog_name=prog, standalone_mode=False)
         except typer.Exit as exc:
             result = exc.exit_code
         except typer.Abort:
-            result = ExitCode.INTERRUPTED
+            raise interrupted() or KeyboardInterrupt() from None
         except typer.TyperException as exc:
             show = getattr(exc, "show", None)
             if callable(show):
@@ -91,8 +93,8 @@ def run(command: typer.Typer, argv: Sequence[str], prog: str) -> int:
             else:
                 print(f"gitcoord: {exc.format_message()}", file=sys.stderr)
             return int(ExitCode.USAGE)
-        # typer turns SIGINT and SIGTERM (our Terminated) into a plain 130: raise the one
-        # received again, so outcome.exit_code gives its message and code (130 or 143).
+        # typer turns SIGINT and SIGTERM (our Terminated) into Abort or a plain 130: raise
+        # the one received again, so outcome.exit_code gives its message and code (130, 143).
         caught = interrupted()
         if caught is not None:
             raise caught

@@ -1,14 +1,20 @@
-"""The one place errors become exit codes, shared by the lean entry and the typer app."""
+"""How the CLI runs a command: SIGINT and SIGTERM become exceptions, and what the command
+raises becomes its exit code and message through core/errors.py, the one map."""
 
 from __future__ import annotations
 
 import json
-import os
 import sys
 from collections.abc import Callable, Sequence
 
 from gitcoord import __version__
-from gitcoord.core.errors import ExitCode, GitcoordError, Terminated
+from gitcoord.core.errors import (
+    GitcoordError,
+    Terminated,
+    exit_code_for,
+    log_crash,
+    message_for,
+)
 
 _caught: list[KeyboardInterrupt] = []
 
@@ -37,31 +43,20 @@ def exit_code(action: Callable[[], object], argv: Sequence[str]) -> int:
     try:
         result = action()
         return int(result) if isinstance(result, int) else 0
-    except GitcoordError as exc:
-        print(exc.render(), file=sys.stderr)
-        if "--json" in argv:
-            # Agents parse stdout: give them the refusal as data too.
-            error = {"message": exc.message, "fix": exc.fix, "exit_code": int(exc.exit_code)}
-            print(json.dumps({"error": error}, ensure_ascii=False))
-        return int(exc.exit_code)
-    except KeyboardInterrupt as exc:
-        if isinstance(exc, Terminated):
-            print("gitcoord: terminated", file=sys.stderr)
-            return int(ExitCode.TERMINATED)
-        print("gitcoord: interrupted", file=sys.stderr)
-        return int(ExitCode.INTERRUPTED)
     except BrokenPipeError:
-        return 0
-    except Exception:
-        import tempfile
-        import traceback
+        return 0  # the reader went away (`git claim | head`): what was done is done
+    except (Exception, KeyboardInterrupt) as exc:
+        report(exc, argv)
+        return int(exit_code_for(exc))
 
-        fd, path = tempfile.mkstemp(prefix="gitcoord-crash-", suffix=".log")
-        with os.fdopen(fd, "w") as fh:
-            fh.write(f"gitcoord {__version__} {' '.join(argv)}\n")
-            traceback.print_exc(file=fh)
-        print(
-            f"gitcoord: internal error: {sys.exc_info()[1]!r}\n  details: {path}",
-            file=sys.stderr,
-        )
-        return int(ExitCode.INTERNAL)
+
+def report(exc: BaseException, argv: Sequence[str]) -> None:
+    """Print what `exc` means; with --json, a refusal as data on stdout too."""
+    header = f"gitcoord {__version__} {' '.join(argv)}\n"
+    print(
+        message_for(exc) or log_crash(exc, prefix="gitcoord-crash-", header=header), file=sys.stderr
+    )
+    if isinstance(exc, GitcoordError) and "--json" in argv:
+        # Agents parse stdout: give them the refusal as data too.
+        error = {"message": exc.message, "fix": exc.fix, "exit_code": int(exc.exit_code)}
+        print(json.dumps({"error": error}, ensure_ascii=False))

@@ -1,4 +1,9 @@
-"""The exit-code table and the error taxonomy: the one place that maps failures to exit codes."""
+"""The exit-code table and the error taxonomy: the one place that maps failures to exit codes.
+
+Every adapter (the `gitcoord` and `git claim` entries, the typer app, the hook entry) asks
+`exit_code_for` and `message_for` what to exit with and print; the table is README's
+"Exit codes".
+"""
 
 from __future__ import annotations
 
@@ -66,3 +71,39 @@ class GitFailed(GitcoordError):
 class Terminated(KeyboardInterrupt):
     """SIGTERM, raised as an exception so that what was pushed and not verified is taken
     back before the process exits (143), as for an interrupt (130)."""
+
+
+def exit_code_for(exc: BaseException) -> ExitCode:
+    """The documented exit code for what a command raised: the error's own code, 130 for an
+    interrupt (SIGINT), 143 for SIGTERM, 4 for anything unexpected."""
+    if isinstance(exc, GitcoordError):
+        return exc.exit_code
+    if isinstance(exc, Terminated):
+        return ExitCode.TERMINATED
+    if isinstance(exc, KeyboardInterrupt):
+        return ExitCode.INTERRUPTED
+    return ExitCode.INTERNAL
+
+
+def message_for(exc: BaseException) -> str | None:
+    """The text to print for what a command raised; None for an unexpected error, which the
+    adapter reports with where it logged the details."""
+    if isinstance(exc, GitcoordError):
+        return exc.render()
+    if isinstance(exc, KeyboardInterrupt):
+        return "gitcoord: terminated" if isinstance(exc, Terminated) else "gitcoord: interrupted"
+    return None
+
+
+def log_crash(exc: BaseException, *, prefix: str, where: str = "", header: str = "") -> str:
+    """Write an unexpected error's traceback to a new temporary file; the line to print
+    instead of the traceback, which says where the details are."""
+    import os
+    import tempfile  # only when crashing: tempfile costs a lean start-up ~10 ms
+    import traceback
+
+    fd, path = tempfile.mkstemp(prefix=prefix, suffix=".log")
+    with os.fdopen(fd, "w") as fh:
+        fh.write(header)
+        traceback.print_exception(exc, file=fh)
+    return f"gitcoord: internal error{where}: {exc!r}\n  details: {path}"

@@ -8,11 +8,10 @@ imports only its own module.
 
 from __future__ import annotations
 
-import os
 import sys
 from collections.abc import Sequence
 
-from gitcoord.core.errors import ExitCode, GitcoordError, UsageError
+from gitcoord.core.errors import UsageError, exit_code_for, log_crash, message_for
 
 HOOKS = ("pre-commit", "pre-push", "commit-msg")
 
@@ -40,21 +39,9 @@ def dispatch(argv: Sequence[str]) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     try:
         return dispatch(list(sys.argv[1:] if argv is None else argv))
-    except GitcoordError as exc:
-        _warn(exc.render())
-        return int(exc.exit_code)
-    except KeyboardInterrupt:
-        _warn("gitcoord: interrupted")
-        return int(ExitCode.INTERRUPTED)
-    except Exception:
-        import tempfile
-        import traceback
-
-        fd, path = tempfile.mkstemp(prefix="gitcoord-hook-crash-", suffix=".log")
-        with os.fdopen(fd, "w") as fh:
-            traceback.print_exc(file=fh)
-        _warn(f"gitcoord: internal error in hook: {sys.exc_info()[1]!r}\n  details: {path}")
-        return int(ExitCode.INTERNAL)
+    except (Exception, KeyboardInterrupt) as exc:
+        _warn(message_for(exc) or log_crash(exc, prefix="gitcoord-hook-crash-", where=" in hook"))
+        return int(exit_code_for(exc))
 
 
 def console_main() -> None:
