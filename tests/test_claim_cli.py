@@ -110,7 +110,15 @@ def test_usage_errors_exit_2(alice: Agent) -> None:
         res = alice.claim(*args)
         assert res.rc == 2, (args, res.out, res.err)
         assert "Traceback" not in res.err
-    assert alice.claim("-d", "src/api.py", "--commit", "nope").rc in (1, 2)
+    # A commit that does not exist is bad input (README, "Exit codes": 2), whether or not
+    # the path is held (not held would be a refusal, 1), and nothing is released.
+    for held in (False, True):
+        if held:
+            assert alice.claim("src/api.py").rc == 0
+        bad_commit = alice.claim("-d", "src/api.py", "--commit", "nope")
+        assert (bad_commit.rc, bad_commit.out) == (2, "")
+        assert bad_commit.err == "gitcoord: --commit 'nope' is not a commit in this repository\n"
+    assert [c["path"] for c in alice.claim("--json").json()["claims"]] == ["src/api.py"]
 
 
 @pytest.mark.every_transport
