@@ -1,0 +1,96 @@
+"""The guards check: `[[guard]]` tiers block, approve (a human's approval of the exact
+change) and warn; gitcoord's own config, rules and hooks are approve-tier unless a guard
+says otherwise (self-protection)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from gitcoord.core.change import Change
+from gitcoord.core.config import Config, Guard
+from gitcoord.core.patterns import first_match
+from gitcoord.policy.findings import Finding, PolicyInput, mode_of, touched_paths, why
+
+SELF_GUARD_WHY = "gitcoord's own config, rules and hooks change only with a human's approval"
+SELF_PATHS = (
+    "/gitcoord.toml",
+    "/.pre-commit-config.yaml",
+    "/.pre-commit-hooks.yaml",
+    "/.github/workflows/gitcoord.yml",  # the CI jobs `gitcoord init --ci` writes
+    "/.gitlab-ci.gitcoord.yml",
+)
+
+TIER_RANK = {"warn": 0, "approve": 1, "block": 2}
+
+
+def self_guard(config: Config, extra: Sequence[str] = ()) -> Guard:
+    paths = (*SELF_PATHS, "/" + config.rules_file.lstrip("/"), *extra)
+    return Guard(paths=paths, tier="approve", why=SELF_GUARD_WHY)
+
+
+def guard_for(path: str, config: Config, extra: Sequence[str] = ()) -> tuple[Guard, str] | None:
+    """The strictest configured guard matching `path` (and the pattern), else the self-guard."""
+    best: tuple[Guard, str] | None = None
+    for g in config.guards:
+        pattern = first_match(g.paths, path)
+        if pattern is not None and (best is None or TIER_RANK[g.tier] > TIER_RANK[best[0].tier]):
+            best = (g, pattern)
+    if best is not None:
+        return best
+    own = self_guard(config, extra)
+    pattern = first_match(own.paths, path)
+    return (own, pattern) if pattern is not None else None
+
+
+def approve_paths(
+    changes: Iterable[Change], config: Config, extra: Sequence[str] = ()
+) -> list[str]:
+    out = []
+    for p in touched_paths(changes):
+        hit = guard_for(p, config, extra)
+        if hit is not None and hit[0].tier == "approve":
+            out.append(p)
+    return out
+
+
+def _unapproved(inp: PolicyInput, p: str, pattern: str, mode: str, reason: str) -> Finding:
+    stale = any(a.approver != inp.agent for a in inp.approvals if p in a.paths)
+    state = "the staged change differs from the approved one" if stale else "no approval recorded"
+    return Finding(
+        "guards",
+        mode,
+        p,
+        pattern,
+        f"{p} needs a human's approval (guard {pattern!r}): {state}",
+        reason,
+        "gitcoord approve   (run by a human, without GITCOORD_AGENT set)",
+    )
+
+
+def guard_findings(inp: PolicyInput, paths: Sequence[str]) -> list[Finding]:
+    mode = mode_of(inp.config, "guards")
+    approved = inp.approve_patch_id is not None and any(
+        a.patch_id == inp.approve_patch_id and a.approver != inp.agent for a in inp.approvals
+    )
+    out: list[Finding] = []
+    for p in paths:
+        hit = guard_for(p, inp.config, inp.extra_guarded)
+        if hit is None:
+            continue
+        guard, pattern = hit
+        reason = why(inp, "guards", guard.why)
+        if guard.tier == "block":
+            fix = f"git restore --staged -- {p}"
+            out.append(
+                Finding(
+                    "guards", mode, p, pattern, f"{p} is blocked (guard {pattern!r})", reason, fix
+                )
+            )
+        elif guard.tier == "approve" and inp.stage != "push" and not approved:
+            out.append(_unapproved(inp, p, pattern, mode, reason))
+        elif guard.tier == "warn" and inp.stage != "push":
+            soft = "monitor" if mode == "monitor" else "warn"
+            message = f"{p} is guarded (guard {pattern!r})"
+            fix = "none needed; the change is allowed and recorded"
+            out.append(Finding("guards", soft, p, pattern, message, reason, fix))
+    return out
