@@ -17,20 +17,17 @@ from gitcoord.core.oids import is_zero
 from gitcoord.core.refnames import CLAIMS, LOG
 from gitcoord.git.objects import read_objects
 from gitcoord.server import gitdata
-from gitcoord.server.gitdata import MAX_NEW_LOG_COMMITS
-from gitcoord.server.policy import (
-    BRANCHES,
-    Pusher,
-    Refusal,
+from gitcoord.server.branchrules import (
     check_claimed_paths,
-    check_claims,
-    check_logs,
     check_protected,
     check_protection_kept,
-    claims_after,
     enforced_protection,
     protected,
 )
+from gitcoord.server.claimrules import check_claims, claims_after
+from gitcoord.server.gitdata import MAX_NEW_LOG_COMMITS
+from gitcoord.server.logrules import check_logs
+from gitcoord.server.policy import BRANCHES, Pusher, Refusal
 from gitcoord.server.refchange import RefChange
 from gitcoord.server.settings import read_settings
 
