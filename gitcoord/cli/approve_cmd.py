@@ -40,12 +40,7 @@ def approve_command(
     Example:
       git add gitcoord.toml && gitcoord approve && git commit -m "Tighten guards"
     """
-    if os.environ.get("GITCOORD_AGENT"):
-        raise Refused(
-            f"approvals come from a human, and GITCOORD_AGENT={os.environ['GITCOORD_AGENT']} "
-            "says an agent is running this",
-            fix="run `gitcoord approve` from your own shell, where GITCOORD_AGENT is not set",
-        )
+    _refuse_agents()
     ctx = Context.here()
     top = str(ctx.repo.toplevel)
     extra = tracked_hooks_dir(ctx.repo.toplevel, ctx.repo.git_config.get("core.hookspath"))
@@ -63,19 +58,7 @@ def approve_command(
         at=timeutil.now(),
     )
     localstate.record_approval(ctx.repo.state_dir, approval)
-    fresh: bool | None = None  # None: not published (offline, fail-open)
-    try:
-        fresh = publish(ctx.store, approval)
-    except CannotVerify as exc:
-        unpublished = (
-            "approval recorded locally (the hooks accept the commit) but not published, "
-            f"so CI will refuse it: {exc.message}"
-        )
-        if ctx.config.claims.offline == "fail-closed":
-            raise CannotVerify(
-                unpublished, fix="run `gitcoord approve` again when the remote is reachable"
-            ) from None
-        print(f"gitcoord: warning: {unpublished} (offline = fail-open)", file=sys.stderr)
+    fresh = _publish(ctx, approval)
     ref = approval_ref(approval.patch_id)
     if as_json:
         emit_json(
@@ -97,3 +80,30 @@ def approve_command(
     )
     if fresh is not None:
         print(f"published {ref}" if fresh else f"already published: {ref}")
+
+
+def _refuse_agents() -> None:
+    if os.environ.get("GITCOORD_AGENT"):
+        raise Refused(
+            f"approvals come from a human, and GITCOORD_AGENT={os.environ['GITCOORD_AGENT']} "
+            "says an agent is running this",
+            fix="run `gitcoord approve` from your own shell, where GITCOORD_AGENT is not set",
+        )
+
+
+def _publish(ctx: Context, approval: Approval) -> bool | None:
+    """Publish the approval: True when new, False when already there, None when the remote
+    cannot be reached and `offline = fail-open` (fail-closed raises)."""
+    try:
+        return publish(ctx.store, approval)
+    except CannotVerify as exc:
+        unpublished = (
+            "approval recorded locally (the hooks accept the commit) but not published, "
+            f"so CI will refuse it: {exc.message}"
+        )
+        if ctx.config.claims.offline == "fail-closed":
+            raise CannotVerify(
+                unpublished, fix="run `gitcoord approve` again when the remote is reachable"
+            ) from None
+        print(f"gitcoord: warning: {unpublished} (offline = fail-open)", file=sys.stderr)
+        return None

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from gitcoord.ci.commits import RangeInput, check_range
-from gitcoord.ci.report import plain_lines
+from gitcoord.ci.report import Report, plain_lines
 from gitcoord.cli.context import emit_json
 from gitcoord.core import timeutil
 from gitcoord.core.config import CONFIG_FILE, Config, load_config, parse_config
@@ -82,12 +82,7 @@ def ci_command(
     """
     repo = Repo.discover()
     cwd = str(repo.toplevel)
-    shallow = run_git(["rev-parse", "--is-shallow-repository"], cwd=cwd).out.strip()
-    if shallow == "true":  # the merge-base and the commits to check may be missing
-        raise UsageError(
-            "this is a shallow clone: gitcoord ci needs the branch's full history",
-            fix='git fetch --unshallow   (GitHub: fetch-depth: 0; GitLab: GIT_DEPTH: "0")',
-        )
+    _refuse_shallow(cwd)
     work = load_config(repo.toplevel)
     remote = work.remote.name
     base_name = _strip_base(base, remote) if base else base_branch(cwd, work)
@@ -102,17 +97,7 @@ def ci_command(
     store = ClaimStore(repo, config, me)
     listing = store.fetch_listing()
     approvals = fetch_approvals(store) if config.checks.get("guards") != "off" else []
-
-    if range_:
-        old_rev, sep, new_rev = range_.partition("..")
-        if not sep or new_rev.startswith(".") or not old_rev or not new_rev:
-            raise UsageError(f"--range {range_!r} is not A..B", fix="gitcoord ci --range A..B")
-        old: str | None = _commit(cwd, old_rev)
-        new = _commit(cwd, new_rev)
-    else:
-        new = _commit(cwd, "HEAD")
-        res = run_git(["merge-base", tip, new], cwd=cwd, check=False)
-        old = res.out.strip() or None  # no common history: check every commit
+    old, new = _commits_to_check(cwd, range_, tip)
     now = timeutil.now()
     report = check_range(
         RangeInput(
@@ -129,9 +114,35 @@ def ci_command(
             citations=localstate.citations(config.rules_file, rules_text),
         )
     )
+    return _emit(report, as_json)
+
+
+def _emit(report: Report, as_json: bool) -> int:
     if as_json:
         emit_json(report.to_json())
     else:
         github = os.environ.get("GITHUB_ACTIONS") == "true"
         print("\n".join(plain_lines(report, github)), flush=True)
     return 0 if report.passed else 1
+
+
+def _refuse_shallow(cwd: str) -> None:
+    shallow = run_git(["rev-parse", "--is-shallow-repository"], cwd=cwd).out.strip()
+    if shallow == "true":  # the merge-base and the commits to check may be missing
+        raise UsageError(
+            "this is a shallow clone: gitcoord ci needs the branch's full history",
+            fix='git fetch --unshallow   (GitHub: fetch-depth: 0; GitLab: GIT_DEPTH: "0")',
+        )
+
+
+def _commits_to_check(cwd: str, range_: str | None, tip: str) -> tuple[str | None, str]:
+    """(old, new) of --range A..B, else (merge-base with the base tip, HEAD); old is None
+    when there is no common history: every commit is checked."""
+    if range_:
+        old_rev, sep, new_rev = range_.partition("..")
+        if not sep or new_rev.startswith(".") or not old_rev or not new_rev:
+            raise UsageError(f"--range {range_!r} is not A..B", fix="gitcoord ci --range A..B")
+        return _commit(cwd, old_rev), _commit(cwd, new_rev)
+    new = _commit(cwd, "HEAD")
+    res = run_git(["merge-base", tip, new], cwd=cwd, check=False)
+    return res.out.strip() or None, new

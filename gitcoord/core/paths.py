@@ -58,6 +58,17 @@ def overlaps(a: ClaimPath, b: ClaimPath) -> bool:
     return b.is_dir and pa[: len(pb)] == pb
 
 
+def _check_typed(arg: str) -> None:
+    if not arg:
+        raise UsageError("empty path", fix="name a file or directory, e.g. git claim src/api.py")
+    try:
+        arg.encode("utf-8")
+    except UnicodeEncodeError:
+        raise UsageError(
+            f"path {arg!r} is not valid UTF-8; gitcoord stores paths as UTF-8"
+        ) from None
+
+
 class PathCache:
     """What the paths of one command share: resolved directories and directory listings."""
 
@@ -92,14 +103,7 @@ def normalize_user_path(
     them). A path outside the repository, inside .git, or not valid UTF-8 is a UsageError
     (exit 2).
     """
-    if not arg:
-        raise UsageError("empty path", fix="name a file or directory, e.g. git claim src/api.py")
-    try:
-        arg.encode("utf-8")
-    except UnicodeEncodeError:
-        raise UsageError(
-            f"path {arg!r} is not valid UTF-8; gitcoord stores paths as UTF-8"
-        ) from None
+    _check_typed(arg)
     trailing = arg.endswith("/") or arg.endswith(os.sep) or arg in (".", "..")
     spelled = _nfc(arg) if precompose else arg
     lexical = os.path.normpath(os.path.join(cwd, spelled))  # join keeps an absolute `spelled`
