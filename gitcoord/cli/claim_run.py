@@ -190,12 +190,9 @@ def _claim(
 
 
 def _list(ctx: Context, as_json: bool) -> None:
-    # The output is rendered while git reads the refs when the listing can be predicted
-    # (store.read_listing); it is used only if the prediction held.
-    listing = ctx.listing(prepare=lambda predicted: _render(ctx, predicted, as_json))
+    listing = ctx.listing()
     ctx.warn_invalid(listing)
-    text = listing.prepared if listing.prepared is not None else _render(ctx, listing, as_json)
-    sys.stdout.write(text)
+    sys.stdout.write(_render(ctx, listing, as_json))
 
 
 def _render(ctx: Context, listing: Listing, as_json: bool) -> str:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Callable
 from functools import cached_property
 from typing import Any
 
@@ -41,12 +40,12 @@ class Context:
     def coordinator(self, progress: bool = True) -> Coordinator:
         return Coordinator(self.store, self.config, self.me, progress=_stderr if progress else None)
 
-    def listing(self, prepare: Callable[[Listing], str] | None = None) -> Listing:
+    def listing(self) -> Listing:
         """A fresh listing. Under `[claims] offline = "fail-open"` an unreachable remote gives
         the last fetched listing (the local mirror) with a warning; claiming, renewing and
         releasing never fall back: a claim cannot be made offline."""
         try:
-            return self.store.fetch_listing(prepare=prepare)
+            return self.store.fetch_listing()
         except CannotVerify as exc:
             if self.config.claims.offline != "fail-open":
                 raise
