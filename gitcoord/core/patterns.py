@@ -1,4 +1,5 @@
-"""gitignore-style path patterns, as used by `[[guard]] paths`, `[claims] require` and roles.
+"""gitignore-style path patterns, as used by `[[guard]] paths`, `[claims] require`, roles and
+`[sync] protected` branches: the one matcher of the hooks, `gitcoord ci` and the server.
 
 Semantics (a subset of gitignore(5), without negation):
 - `*` matches anything except `/`; `?` one character except `/`; `[...]` a character class
@@ -152,5 +153,14 @@ def first_match(patterns: Iterable[str], path: str) -> str | None:
     """The first pattern that matches `path`, or None."""
     for p in patterns:
         if matches(p, path):
+            return p
+    return None
+
+
+def first_whole_match(patterns: Iterable[str], name: str) -> str | None:
+    """The first pattern naming all of `name` (a branch name, not a path: no directory rule),
+    anchored at the start: `release/*` names `release/1.0`, not `release/1.0/hotfix`."""
+    for p in patterns:
+        if compile_pattern("/" + p.lstrip("/")).whole(name):
             return p
     return None

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Mapping
 from typing import NamedTuple
 
 from gitcoord.core.config import Config
-from gitcoord.core.patterns import compile_pattern
+from gitcoord.core.patterns import first_whole_match
 from gitcoord.policy.findings import DEFAULT_WHY, Finding, mode_of
 
 
@@ -19,12 +19,15 @@ class PushCheck(NamedTuple):
     deleting: bool = False
 
 
+def protected_by(branch: str, patterns: Iterable[str]) -> str | None:
+    """The protected-branch pattern naming `branch` (a whole-name glob match, `*` stopping
+    at `/`), or None: the one rule of the pre-push hook and the server hooks."""
+    return first_whole_match(patterns, branch)
+
+
 def is_protected(branch: str, config: Config) -> str | None:
-    """The `[sync] protected` pattern naming `branch` (whole-name glob match), or None."""
-    for pattern in config.sync_protected:
-        if compile_pattern("/" + pattern.lstrip("/")).whole(branch):
-            return pattern
-    return None
+    """The `[sync] protected` pattern naming `branch`, or None."""
+    return protected_by(branch, config.sync_protected)
 
 
 def sync_findings(

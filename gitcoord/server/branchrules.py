@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import shlex
 from collections.abc import Callable, Iterable, Sequence
-from fnmatch import fnmatchcase
 
 from gitcoord.core.claim import Claim
+from gitcoord.policy.sync import protected_by
 from gitcoord.server.gitdata import CommitChanges
 from gitcoord.server.policy import BRANCHES, MAX_SHOWN, Pusher, Refusal, describe
 from gitcoord.server.refchange import RefChange
@@ -15,8 +15,10 @@ from gitcoord.server.settings import ServerSettings
 
 
 def protected(branch_ref: str, patterns: Iterable[str]) -> bool:
+    """Whether a pushed ref is a branch that a pattern protects (policy/sync.protected_by,
+    the pre-push hook's rule too)."""
     name = branch_ref[len(BRANCHES) :]
-    return branch_ref.startswith(BRANCHES) and any(fnmatchcase(name, p) for p in patterns)
+    return branch_ref.startswith(BRANCHES) and protected_by(name, patterns) is not None
 
 
 def check_protected(
