@@ -25,6 +25,7 @@ if str(ROOT) not in sys.path:
 
 from bench import installed, machine  # noqa: E402
 from bench.cases import (  # noqa: E402
+    claim_forms,
     claim_latency,
     commit_hook,
     concurrency,
@@ -37,7 +38,7 @@ from bench.sshd import SshUnavailable, loopback_sshd  # noqa: E402
 from bench.timing import Plan  # noqa: E402
 from bench.world import FILE, Transport, World  # noqa: E402
 
-CASES = [claim_latency, many_paths, listing, concurrency, commit_hook]  # over every transport
+CASES = [claim_latency, claim_forms, many_paths, listing, concurrency, commit_hook]  # per transport
 NOTES = ROOT / "bench" / "notes.md"
 
 
