@@ -6,8 +6,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -45,21 +43,6 @@ def test_write_atomic_honours_the_umask(tmp_path: Path) -> None:
     finally:
         os.umask(old)
     assert (tmp_path / "f").stat().st_mode & 0o777 == 0o640
-
-
-def test_claim_path_imports_no_heavy_modules(alice: Agent) -> None:
-    """What `git claim PATH` imports, in a fresh interpreter: none of the modules whose
-    import this project measured as costly and replaced."""
-    code = (
-        "import sys; from gitcoord.cli.claim_run import run_claim; "
-        "from gitcoord.cli.outcome import exit_code; "
-        "print(' '.join(sorted(sys.modules)))"
-    )
-    out = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True
-    ).stdout.split()
-    heavy = {"tempfile", "socket", "typer", "click", "pydantic", "pygit2"}
-    assert heavy.isdisjoint(out), sorted(heavy & set(out))
 
 
 def test_fetch_stops_its_git_when_the_overlapped_work_fails(alice: Agent, bob: Agent) -> None:

@@ -119,20 +119,14 @@ def test_hostile_objects_are_reported_with_the_cache_warm(alice: Agent, bob: Age
 
 
 def test_the_read_after_my_write_parses_my_claims_without_reading_them_back(
-    alice: Agent, bob: Agent, tmp_path: Path
+    alice: Agent, bob: Agent
 ) -> None:
+    # How many objects are read back (none) is a bench figure (bench/cases/startup.py);
+    # here: what alice parsed from her own messages is what a reader of the objects sees.
     assert bob.claim("docs/").rc == 0
     assert alice.claim("--json").rc == 0  # bob's claim is parsed and cached
-    trace = tmp_path / "trace"
-    alice.extra["GIT_TRACE"] = str(trace)
     res = alice.claim("--json", "src/a.py", "src/b.py")
-    # Nothing new on the remote but my own objects: no object is read back, and what I
-    # wrote is in the cache for the next command, which reads nothing back either.
-    assert "cat-file" not in trace.read_text()
-    trace.unlink()
     assert alice.claim("src/c.py").rc == 0
-    assert "cat-file" not in trace.read_text()
-    del alice.extra["GIT_TRACE"]
     assert res.rc == 0, res.err
     held = res.json()["claimed"]
     # What I parsed from my own messages is what a clone that reads the objects sees.

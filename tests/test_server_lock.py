@@ -142,14 +142,3 @@ def test_lock_is_reentrant_for_its_owner_and_times_out_for_others(tmp_path: Path
     (tmp_path / "claims-tx.lock").write_text(Owner(sleeper.pid, "1").render())
     TransactionLock(tmp_path, Owner(os.getpid(), "x")).acquire(0.5)
     assert stale.holder() == Owner(os.getpid(), "x")
-
-
-def test_hook_entry_point_imports_neither_typer_nor_pygit2(env: dict[str, str]) -> None:
-    probe = (
-        "import sys, gitcoord.server.hook; "
-        "print(sorted({m.split('.')[0] for m in sys.modules} & {'typer', 'pygit2', 'click'}))"
-    )
-    out = subprocess.run(
-        [sys.executable, "-P", "-c", probe], env=env, capture_output=True, text=True, check=True
-    )
-    assert out.stdout.strip() == "[]"
