@@ -69,3 +69,24 @@ def test_a_protected_branch_pattern_is_judged_alike_by_pre_push_and_the_server(
         assert (client.rc != 0) == by_client and (server.rc != 0) == by_server, (client, server)
         verdicts[branch] = (by_client, by_server)
     assert verdicts == {"release/2.0": (True, True), "release/1.0/hotfix": (False, False)}
+
+
+def test_a_commit_by_an_email_differing_in_case_belongs_to_the_claim_holder_in_ci_and_server(
+    tmp_path: Path, env: dict[str, str]
+) -> None:
+    team, _ = _served_team(tmp_path, env)
+    alice, bob = team.join("alice"), team.join("bob")
+    alice.extra["GITCOORD_AGENT"] = "Alice@Example.COM"  # her claims spell it so
+    assert alice.claim("src/").rc == 0
+    alice.commit_file("src/api.py", "mine\n")  # author alice@example.com, no trailer
+    ci = alice.gitcoord("ci", "--json")
+    assert [f["check"] for f in ci.json()["findings"]] == ["rules"], ci.out  # no claims one
+    pushed = alice.run("git", "push", "--no-verify", "origin", "HEAD:main")
+    assert pushed.rc == 0, pushed.err  # the server judged it exactly: hers was refused
+    # Bob's commit to her path is refused by both.
+    bob.git("pull", "-q", "--no-verify", "origin", "main")
+    bob.commit_file("src/db.py", "theirs\n")
+    claims = [f for f in bob.gitcoord("ci", "--json").json()["findings"] if f["check"] == "claims"]
+    assert [(f["path"], f["agent"]) for f in claims] == [("src/db.py", "bob@example.com")]
+    refused = bob.run("git", "push", "--no-verify", "origin", "HEAD:main")
+    assert refused.rc == 1 and "changes paths another agent holds" in refused.err

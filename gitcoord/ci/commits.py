@@ -3,8 +3,9 @@ skipped them (`--no-verify`, tools without hooks).
 
 The CLI (cli/ci_cmd.py) fetches the claims, the approvals and the base branch; this module
 reads the commits of the range from git and asks the policy core about each one, with
-that commit's agent (its `Gitcoord-Agent` trailer, else its author email matched against
-the claims' agents) and stage "ci". On top of the core it checks what only history shows:
+that commit's agent (policy/agents.commit_agent: its `Gitcoord-Agent` trailer, else its
+author email matched against the claims' agents) and stage "ci". On top of the core it
+checks what only history shows:
 
 - rules: each commit carries `Gitcoord-Agent` and `Gitcoord-Rules` trailers (written by
   the commit-msg hook), and the rules hash equals the rules file's hash in the commit's
@@ -30,6 +31,7 @@ from gitcoord.core.config import Config
 from gitcoord.git.changes import parse_name_status, range_patch_id
 from gitcoord.git.objects import EMPTY_TREE
 from gitcoord.git.process import run_git
+from gitcoord.policy.agents import commit_agent
 from gitcoord.policy.decisions import (
     DEFAULT_WHY,
     Finding,
@@ -53,14 +55,6 @@ class CommitInfo(NamedTuple):
 
 
 # -- pure decisions ----------------------------------------------------------------------
-
-
-def commit_agent(info: CommitInfo, claim_agents: Iterable[str]) -> str:
-    """The trailer names the agent; without it, the author email, spelled as a claim has it."""
-    if info.agent_trailer:
-        return info.agent_trailer
-    email = info.author_email
-    return next((a for a in claim_agents if a.lower() == email.lower()), email)
 
 
 def behind_finding(
@@ -246,7 +240,7 @@ def check_range(inp: RangeInput) -> Report:
     guards_on = config.checks.get("guards", "enforce") != "off"
     whole_id: dict[str, str] = {}  # the range's patch-id per approve-path set, computed once
     for info in commits:
-        agent = commit_agent(info, claim_agents)
+        agent = commit_agent(info.agent_trailer, info.author_email, claim_agents)
         changes = commit_changes(cwd, info)
         patch_id = None
         needs = approve_paths(changes, config) if guards_on else []

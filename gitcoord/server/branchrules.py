@@ -7,6 +7,7 @@ import shlex
 from collections.abc import Callable, Iterable, Sequence
 
 from gitcoord.core.claim import Claim
+from gitcoord.policy.agents import commit_agent
 from gitcoord.policy.sync import protected_by
 from gitcoord.server.gitdata import CommitChanges
 from gitcoord.server.policy import BRANCHES, MAX_SHOWN, Pusher, Refusal, describe
@@ -81,10 +82,6 @@ def check_protection_kept(
     ]
 
 
-def commit_agent(commit: CommitChanges) -> str:
-    return commit.agent_trailer or commit.author_email
-
-
 def check_claimed_paths(
     ref: str,
     commits: Sequence[CommitChanges],
@@ -94,8 +91,9 @@ def check_claimed_paths(
 ) -> list[Refusal]:
     """A pushed commit may not change a path that another agent holds a live claim on."""
     found: list[tuple[CommitChanges, str, Claim]] = []
+    holders = sorted({c.agent for c in live})
     for commit in commits:
-        agent = commit_agent(commit)
+        agent = commit_agent(commit.agent_trailer, commit.author_email, holders)
         for claim in live:
             mine = pusher.owns(claim.agent) if pusher.gl_user else claim.agent == agent
             if mine:
