@@ -11,8 +11,8 @@ version, it is ignored (and rewritten); writes are a temp file and `os.replace`,
 concurrent writer leaves one whole file of correct entries, its own or ours.
 
 File: MAGIC, then marshal of (SCHEMA, gitcoord version, claim format, {oid: entry}), an
-entry being the `_fields` tuple below. marshal, not json: at 5,000 claims it loads in about
-half the time (6.6 against 12.8 ms here), and this runs on every listing.
+entry being what `_stored` makes. marshal, because it is the quickest of the standard
+library's formats to load, and this runs on every listing (bench/notes.md has the figures).
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from gitcoord.core.modes import Mode
 from gitcoord.core.paths import ClaimPath
 
 MAGIC = b"gitcoord parse cache\n"
-SCHEMA = 4  # bump when the entry tuple changes
+SCHEMA = 5  # bump when the entry changes
 _MODES = {m.value: m for m in Mode}
 
 
@@ -55,29 +55,17 @@ def listed_text(public: dict[str, Any]) -> str:
     return "    " + pretty[:-2].replace("\n", "\n    ")
 
 
-# An entry is the claim's fields in Claim's own order, ClaimPath and Mode flattened, then the
-# two encodings (OID is the key): rebuilt with tuple.__new__, a third of the cost of calling
-# the NamedTuple constructors with keywords (14 against 5 ms for 5,000 claims here).
-def _fields(p: Parsed) -> tuple[Any, ...]:
-    c = p.claim
-    return (
-        c.id,
-        c.path.key,
-        c.path.is_dir,
-        c.mode.value,
-        *c[3:15],  # agent .. ref
-        p.compact,
-        p.listed,
-    )
+# An entry is (row, compact, listed), the row being the claim's fields in Claim's order with
+# its path and mode as plain values and without its OID (the entry's key).
+def _stored(p: Parsed) -> tuple[Any, ...]:
+    id_, path, mode, *rest, _oid = p.claim
+    return ((id_, (path.key, path.is_dir), mode.value, *rest), p.compact, p.listed)
 
 
-_new = tuple.__new__
-
-
-def _entry(oid: str, f: tuple[Any, ...]) -> Parsed:
-    path = _new(ClaimPath, (f[1], f[2]))
-    claim = _new(Claim, (f[0], path, _MODES[f[3]], *f[4:16], oid))
-    return _new(Parsed, (claim, f[16], f[17]))
+def _entry(oid: str, stored: tuple[Any, ...]) -> Parsed:
+    (id_, (key, is_dir), mode, *rest), compact, listed = stored
+    claim = Claim._make((id_, ClaimPath(key, is_dir), _MODES[mode], *rest, oid))
+    return Parsed(claim, compact, listed)
 
 
 def _header() -> tuple[Any, ...]:
@@ -100,7 +88,7 @@ def load(path: Path) -> dict[str, Parsed]:
 
 def save(path: Path, entries: dict[str, Parsed]) -> None:
     """Replace the cache with `entries`; best effort (a cache that cannot be written is none)."""
-    payload = {oid: _fields(p) for oid, p in entries.items()}
+    payload = {oid: _stored(p) for oid, p in entries.items()}
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         write_atomic(path, MAGIC + marshal.dumps((*_header(), payload)))
