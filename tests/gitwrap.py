@@ -10,6 +10,11 @@ says (`GitWrap.arm`):
   between its push and its read after write, for the test to kill or signal.
 - `hold_fetch`: the first fetch after claim push N (the read after write) creates
   `holding-fetch` and sleeps instead of running.
+- `cut` (with `cut_server`, the served repository): claim push N reaches the server, whose
+  reference-transaction hook stops it prepared (refs locked, not yet updated); the wrapper
+  then kills the client's git, which exits 128 with no report, as on a dropped connection.
+  The first fetch after it reads the remote, and only then lets the server commit the push:
+  a push that gets no answer and lands after the client's read.
 
 Pushes are numbered per arming (a fresh state folder each time). No gitcoord code is touched:
 the wrapper only stands where git stands, as a slow link or a paused laptop would.
@@ -50,11 +55,28 @@ if [ "$verb" = push ] && [ "$claims" = 1 ]; then
   case " ${GITWRAP_GATE:-} " in
     *" $n "*) : >"$state/at-push-$n"; await "$state/go-$n" ;;
   esac
+  if [ "${GITWRAP_CUT:-}" = "$n" ]; then
+    "$real" "$@" >"$state/cut-push.out" 2>"$state/cut-push.err" &
+    pid=$!
+    await "$state/cut-prepared"
+    kill -9 "$pid"
+    wait "$pid"
+    echo "fatal: the remote end hung up unexpectedly" >&2
+    exit 128
+  fi
   "$real" "$@"
   rc=$?
   case " ${GITWRAP_HOLD:-} " in
     *" $n "*) : >"$state/pushed-$n"; sleep 120 ;;
   esac
+  exit "$rc"
+fi
+if [ "$verb" = fetch ] && [ -n "${GITWRAP_CUT:-}" ] && [ -d "$state/push-$GITWRAP_CUT" ] \
+  && mkdir "$state/fetch-after-cut" 2>/dev/null; then
+  "$real" "$@"
+  rc=$?
+  : >"$state/cut-go"
+  await "$state/cut-committed"
   exit "$rc"
 fi
 if [ "$verb" = fetch ] && [ -n "${GITWRAP_HOLD_FETCH:-}" ] \
@@ -63,6 +85,33 @@ if [ "$verb" = fetch ] && [ -n "${GITWRAP_HOLD_FETCH:-}" ] \
   sleep 120
 fi
 exec "$real" "$@"
+"""
+
+
+# Installed in the served repository by `arm(cut=..., cut_server=...)`: the first ref
+# transaction after arming waits, prepared, for the client's read; then it commits.
+_SERVER_HOOK = r"""#!/bin/sh
+armed='@REPO@/gitwrap-cut'
+active='@REPO@/gitwrap-cut-active'
+await() {
+  i=0
+  while [ ! -e "$1" ] && [ "$i" -lt 1200 ]; do sleep 0.05; i=$((i + 1)); done
+}
+case "$1" in
+  prepared)
+    if mv "$armed" "$active" 2>/dev/null; then
+      state=$(cat "$active")
+      : >"$state/cut-prepared"
+      await "$state/cut-go"
+    fi ;;
+  committed | aborted)
+    if [ -e "$active" ]; then
+      state=$(cat "$active")
+      rm -f "$active"
+      : >"$state/cut-$1"
+    fi ;;
+esac
+exit 0
 """
 
 
@@ -109,7 +158,15 @@ class GitWrap:
                 os.killpg(proc.pid, signal.SIGKILL)
                 proc.communicate()
 
-    def arm(self, *, gate: str = "", hold: str = "", hold_fetch: str = "") -> None:
+    def arm(
+        self,
+        *,
+        gate: str = "",
+        hold: str = "",
+        hold_fetch: str = "",
+        cut: str = "",
+        cut_server: Path | None = None,
+    ) -> None:
         """Faults for the agent's next commands (push numbers count from 1 again)."""
         self.armed += 1
         self.state = self.root / f"state-{self.armed}"
@@ -119,10 +176,19 @@ class GitWrap:
             GITWRAP_GATE=gate,
             GITWRAP_HOLD=hold,
             GITWRAP_HOLD_FETCH=hold_fetch,
+            GITWRAP_CUT=cut,
         )
+        if cut:
+            assert cut_server is not None, "cut needs the served repository"
+            hook = cut_server / "hooks" / "reference-transaction"
+            hook.parent.mkdir(exist_ok=True)
+            hook.write_text(_SERVER_HOOK.replace("@REPO@", str(cut_server)))
+            hook.chmod(0o755)
+            (cut_server / "gitwrap-cut").write_text(str(self.state))
 
     def disarm(self) -> None:
-        for name in ("GITWRAP_STATE", "GITWRAP_GATE", "GITWRAP_HOLD", "GITWRAP_HOLD_FETCH"):
+        names = ("GITWRAP_STATE", "GITWRAP_GATE", "GITWRAP_HOLD", "GITWRAP_HOLD_FETCH")
+        for name in (*names, "GITWRAP_CUT"):
             self.agent.extra.pop(name, None)
 
     def wait_for(self, marker: str, proc: subprocess.Popen[str], timeout: float = 30) -> None:

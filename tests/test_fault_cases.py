@@ -35,7 +35,7 @@ from gitcoord.git.objects import list_refs, read_objects
 from tests.fastclock import run_ahead
 from tests.gitenv import Agent
 from tests.gitwrap import GitWrap
-from tests.remote_state import remote_claims
+from tests.remote_state import remote_claims, remote_log
 from tests.test_hostile import _commit, _push_object
 
 # -- helpers ------------------------------------------------------------------------------
@@ -429,3 +429,43 @@ def test_a_ref_under_an_agents_log_key_is_named_with_its_removal(
 ) -> None:
     log = refnames.log_ref("alice")
     _blocked_until_removed(alice, log + "/x", log, ("src/api.py",), served_repo)
+
+
+# -- issue 11: a break whose push got no answer but landed anyway -------------------------
+#
+# The fault stands where the network does: the break's push reaches the server, the
+# client's git is killed while the server holds the push prepared (exit 128, no per-ref
+# report, as on a dropped connection), and the server commits it only after the client's
+# read of the remote. The remote's refs say what happened; the command must agree.
+
+
+def _log_tip(repo: Path, agent: str) -> str | None:
+    found = list_refs(str(repo), refnames.log_ref(agent))
+    return found[0].oid if found else None
+
+
+@pytest.mark.transports("file", "ssh")
+def test_a_break_that_landed_unanswered_exits_0(
+    alice: Agent, bob: Agent, served_repo: Path, wrapped: Callable[[Agent], GitWrap]
+) -> None:
+    made = bob.claim("src/x.py", "-r", "working")
+    assert made.rc == 0, made.err
+    assert [(c.agent, str(c.path)) for c in remote_claims(served_repo)] == [("bob", "src/x.py")]
+    before = _log_tip(served_repo, "alice")
+
+    wrap = wrapped(alice)
+    wrap.arm(cut="1", cut_server=served_repo)
+    broke = wrap.spawn("--break", "src/x.py", "-r", "bob is gone")
+    out, err = broke.communicate(timeout=120)
+
+    assert (wrap.state / "cut-prepared").exists()  # the fault happened: the push was cut
+    assert (wrap.state / "cut-committed").exists()  # and the server applied it after all
+    assert remote_claims(served_repo) == []  # the remote says: broken
+    assert _log_tip(served_repo, "alice") != before
+    breaks = [(e.agent, e.reason) for e in remote_log(served_repo) if e.event == "break"]
+    assert breaks == [("alice", "bob is gone")]  # recorded once: the retry did not land
+    assert (broke.returncode, out, err) == (
+        0,
+        "broke bob's write claim on src/x.py (recorded in the audit log)\n",
+        "",
+    )

@@ -1,0 +1,157 @@
+"""After a claim's write: verify it by a read (wait-die against contenders), wait for the
+paths to look free or refuse, and grant a verified provisional claim its full lease.
+
+Safety never depends on clocks: holding always requires an empty conflict set in a listing
+taken after my own write.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import NamedTuple
+
+from gitcoord.core.claim import Claim, new_nonce
+from gitcoord.core.durations import format_duration
+from gitcoord.core.errors import CannotVerify, Refused
+from gitcoord.protocol import leases, messages
+from gitcoord.protocol.leases import Contention
+from gitcoord.protocol.session import MAX_TRANSPORT_RETRIES, Session, holds
+from gitcoord.protocol.types import Request
+from gitcoord.store.audit import entry_message
+from gitcoord.store.claimstore import Listing
+
+
+class Waiting(NamedTuple):
+    """What a refusal names and how long --wait may wait: the requests, the deadline (None:
+    refuse at once) and when the first attempt started."""
+
+    requests: Sequence[Request]
+    deadline: float | None
+    started: float
+
+
+NO_WAITING = Waiting([], None, 0.0)  # a renewal: never waits, refuses at once
+
+
+def _jitter(low: float, high: float) -> float:
+    """A random backoff in [low, high); imports random only on a retry, not every claim."""
+    import random
+
+    return random.uniform(low, high)
+
+
+def wait_or_refuse(
+    s: Session, waiting: Waiting, holders: list[Claim], listing: Listing | None = None
+) -> Listing:
+    """Refuse now, or (with --wait) wait until the requested paths look free."""
+    at = s.clock()
+    deadline = waiting.deadline
+    if deadline is None or at >= deadline:
+        raise _refusal(s, waiting, holders, at, listing)
+    shown = ""
+    backoff = _jitter(0.05, 0.3)
+    while True:
+        line = "waiting: " + "; ".join(s.describe(h, at, listing) for h in holders[:3])
+        if line != shown:
+            s.progress(f"{line} ({format_duration(at - waiting.started)} so far)")
+            shown = line
+        s.sleep(min(backoff, max(0.0, deadline - at)))
+        backoff = min(backoff * 1.6, 2.0)
+        listing = s.store.fetch_listing()
+        at = s.clock()
+        holders = leases.blockers(waiting.requests, listing, s.me, at, s.skew)
+        if not holders:
+            return listing
+        if at >= deadline:
+            raise _refusal(s, waiting, holders, at, listing)
+
+
+def _refusal(
+    s: Session, waiting: Waiting, holders: list[Claim], at: float, listing: Listing | None
+) -> Refused:
+    waited = waiting.deadline is not None
+    return messages.blocked(holders, waiting.requests, at, listing, s.skew, waited=waited)
+
+
+def verify(
+    s: Session, claims: list[Claim], listing: Listing, waiting: Waiting, *, holding: bool = False
+) -> Listing | None:
+    """None when I hold every claim; else a fresh listing to retry from (after retracting).
+
+    Wait-die (leases.contend): I yield (retract) to a granted holder, and to an older
+    provisional contender; younger provisional contenders will yield to me, so I wait for
+    them, but only briefly: one that was verified before my write arrived goes on to be
+    granted. Raises Refused when there is no time left to wait.
+    """
+    contend_until = s.clock() + s.contend
+    while True:
+        at = s.clock()
+        if not all(holds(listing, c) for c in claims):
+            # Taken from under me (only possible through an expiry): start again.
+            s.retract(claims, listing)
+            return s.store.fetch_listing()
+        verdict, found = leases.contend(
+            claims,
+            listing,
+            s.me,
+            at=at,
+            skew=s.skew,
+            contend_until=contend_until,
+            holding=holding,
+        )
+        if verdict is Contention.HOLD:
+            return None
+        if verdict is Contention.YIELD:
+            break
+        s.sleep(_jitter(0.05, 0.2))
+        listing = s.store.fetch_listing()
+    s.retract(claims, listing)
+    return wait_or_refuse(s, waiting, found, s.store.fetch_listing())
+
+
+def grant(
+    s: Session, claims: list[Claim], listing: Listing, waiting: Waiting
+) -> list[Claim] | Listing:
+    """Extend verified provisional claims to their full lease. The granted claims, or
+    a fresh listing to start again from when they were lost meanwhile.
+
+    An extension acknowledged before the provisional lease ended needs no read after
+    it: the claim was live throughout in every reader's eyes (they wait for their own
+    observation of it for its lease plus skew), so no conflicting claim was granted.
+    One acknowledged later is a new write, and is verified like one.
+    """
+    pending = [c for c in claims if c.provisional]
+    if not pending:
+        s.verified(claims)
+        return claims
+    for _ in range(MAX_TRANSPORT_RETRIES + 2):
+        full = [
+            c._replace(
+                provisional=False, expires_at=c.created_at + c.ttl, nonce=new_nonce(), oid=""
+            )
+            for c in pending
+        ]
+        message = entry_message("grant", s.me, full, at=s.clock())
+        full, updates = s.write(full, [c.oid for c in pending], listing, message)
+        if not s.push(updates).landed:
+            listing = s.store.fetch_listing(wrote=full)
+            if not all(holds(listing, f) for f in full):
+                if all(holds(listing, c) for c in pending):
+                    continue  # not delivered, or only my log tip was stale: again
+                s.retract(pending, listing)  # lost while provisional
+                return s.store.fetch_listing()
+        acked = s.clock()
+        s.store.cache_written(full)
+        granted = [next((f for f in full if f.ref == c.ref), c) for c in claims]
+        s.unverified.update((g.ref, g) for g in granted)
+        if not all(leases.acked_within_lease(acked, c.lease_end) for c in pending):
+            verdict = verify(s, granted, s.store.fetch_listing(wrote=full), waiting)
+            if verdict is not None:
+                return verdict
+        s.verified(granted)
+        return granted
+    raise CannotVerify(
+        "could not extend the verified claim to its lease; it expires in "
+        f"{format_duration(pending[0].lease_seconds)}",
+        fix="run the same `git claim` again (it renews in place)",
+    )

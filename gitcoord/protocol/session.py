@@ -1,0 +1,153 @@
+"""What every step of the protocol shares: who I am, the storage, the clock, and the pushes
+this process made and has not yet verified (what an interrupt must take back)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+
+from gitcoord.core import timeutil
+from gitcoord.core.claim import PROVISIONAL_SECONDS, Claim
+from gitcoord.core.config import Config
+from gitcoord.core.errors import CannotVerify
+from gitcoord.git.repo import Identity
+from gitcoord.git.transport import PushOutcome, PushResult, RefUpdate
+from gitcoord.protocol import leases
+from gitcoord.protocol.messages import holder, push_refused
+from gitcoord.protocol.storage import ClaimStorage
+from gitcoord.store.audit import entry_message
+from gitcoord.store.claimstore import Listing
+
+CONTEND_SECONDS = 3.0  # how long an older contender waits for younger provisional ones
+MAX_TRANSPORT_RETRIES = 3
+
+
+def holds(listing: Listing, claim: Claim) -> bool:
+    """Whether the remote (as listed) has exactly this version of my claim at its ref."""
+    found = listing.by_ref.get(claim.ref)
+    return isinstance(found, Claim) and found.oid == claim.oid
+
+
+class Session:
+    def __init__(
+        self,
+        store: ClaimStorage,
+        config: Config,
+        me: Identity,
+        *,
+        clock: Callable[[], float] = timeutil.now,
+        sleep: Callable[[float], None] = time.sleep,
+        progress: Callable[[str], None] | None = None,
+        contend: float = CONTEND_SECONDS,
+    ) -> None:
+        self.store = store
+        self.config = config
+        self.me = me
+        self.clock = clock
+        self.sleep = sleep
+        self.progress = progress or (lambda _msg: None)
+        self.contend = contend
+        self.skew = float(config.claims.clock_skew)
+        # Claims this process pushed and has not yet verified (or retracted): what an
+        # interrupt must take back (retract_unverified).
+        self.unverified: dict[str, Claim] = {}
+        self._last_log_entry: str | None = None  # the log tip if my last push landed
+
+    def mine(self, c: Claim) -> bool:
+        return leases.is_mine(c, self.me)
+
+    def describe(self, c: Claim, at: float, listing: Listing | None) -> str:
+        return holder(c, at, listing, self.skew)
+
+    def log_update(self, listing: Listing, message: str) -> RefUpdate:
+        """Append `message` to my audit chain, leased on the tip `listing` saw."""
+        oid = self.store.write_log_entry(message, listing.log_tip)
+        return RefUpdate(self.store.my_log_ref, oid, listing.log_tip)
+
+    def push(self, updates: Sequence[RefUpdate]) -> PushResult:
+        """One atomic push; raises Refused when the server refused it (PushOutcome.REFUSED)."""
+        result = self.store.push(updates)
+        if result.outcome is PushOutcome.REFUSED:
+            raise push_refused(result, self.store.remote)
+        return result
+
+    def write(
+        self, claims: Sequence[Claim], olds: Sequence[str | None], listing: Listing, message: str
+    ) -> tuple[list[Claim], list[RefUpdate]]:
+        """Stage `claims` (each replacing the OID in `olds`) and the log entry; the updates."""
+        oids = self.store.write_claim_commits(claims)
+        written = [c._replace(oid=o) for c, o in zip(claims, oids, strict=True)]
+        updates = [RefUpdate(c.ref, c.oid, old) for c, old in zip(written, olds, strict=True)]
+        updates.append(self.log_update(listing, message))
+        self._last_log_entry = updates[-1].new
+        return written, updates
+
+    def verified(self, claims: Sequence[Claim]) -> None:
+        for c in claims:
+            self.unverified.pop(c.ref, None)
+
+    def retract(self, claims: Sequence[Claim], listing: Listing) -> None:
+        """Delete my just-written refs, each leased on my OID, with a 'retract' log entry."""
+        for _ in range(MAX_TRANSPORT_RETRIES + 2):
+            mine = [c for c in claims if holds(listing, c)]
+            if not mine:
+                self.verified(claims)
+                return
+            at = self.clock()
+            updates = [RefUpdate(c.ref, None, c.oid) for c in mine]
+            updates.append(self.log_update(listing, entry_message("retract", self.me, mine, at=at)))
+            if self.push(updates).landed:
+                self.verified(claims)
+                return
+            listing = self.store.fetch_listing()
+        raise CannotVerify(
+            "could not retract a conflicting claim; it will expire at its TTL",
+            fix="run `git claim -d --all` to release your claims",
+        )
+
+    def retract_unverified(self) -> None:
+        """After an interrupt or error: take back what this process pushed and did not
+        verify. Best effort, with further interrupts held off: if the remote cannot be
+        reached, the refs' provisional lease ends them soon anyway."""
+        if not self.unverified:
+            return
+        import signal
+
+        try:
+            previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+        except ValueError:  # not the main thread: nothing to hold off
+            previous = None
+        try:
+            self._take_back(list(self.unverified.values()))
+        except Exception as exc:
+            self.progress(
+                "note: could not make sure that nothing of this claim was left on the remote "
+                f"({exc}); if anything landed, its provisional lease ends it within "
+                f"{PROVISIONAL_SECONDS}s"
+            )
+        finally:
+            if previous is not None:
+                signal.signal(signal.SIGINT, previous)
+
+    def _take_back(self, pending: list[Claim]) -> None:
+        # First without a fetch (the interrupt may have left the clone's refs locked):
+        # leased on my claims' OIDs and on the log entry my last push wrote, it lands
+        # exactly when that push did.
+        if self._last_log_entry is not None:
+            at = self.clock()
+            updates = [RefUpdate(c.ref, None, c.oid) for c in pending]
+            message = entry_message("retract", self.me, pending, at=at)
+            tip = self._last_log_entry
+            oid = self.store.write_log_entry(message, tip)
+            updates.append(RefUpdate(self.store.my_log_ref, oid, tip))
+            if self.push(updates).landed:
+                self.verified(pending)
+                return
+        # A push cut short by the interrupt may still be landing on the server: look a
+        # few times before concluding it did not (its provisional lease bounds the rest).
+        for attempt in range(4):
+            listing = self.store.fetch_listing()
+            if any(holds(listing, c) for c in pending) or attempt == 3:
+                break
+            self.sleep(0.5)
+        self.retract(pending, listing)
