@@ -9,8 +9,7 @@ client gave up): every later listing is judged for it, and the command succeeds 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import Generic, NamedTuple, TypeVar
 
 from gitcoord.core.claim import Claim
 from gitcoord.core.errors import CannotVerify, Refused
@@ -24,8 +23,7 @@ from gitcoord.store.heldrecord import HeldClaim
 T = TypeVar("T")
 
 
-@dataclass
-class Planned(Generic[T]):
+class Planned(NamedTuple, Generic[T]):
     """One round's updates (none: nothing to push) and what the command reports if they land."""
 
     updates: list[RefUpdate]
@@ -90,8 +88,7 @@ def kept_rejecting(result: PushResult) -> CannotVerify:
     )
 
 
-@dataclass
-class Mine:
+class Mine(NamedTuple):
     """My claims that a renewal or release acts on, and the granted ones that are gone."""
 
     targets: list[Claim]
