@@ -12,10 +12,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gitcoord.core import flatjson
+from gitcoord.cli.claim_run import _nested, _with_flags
 from gitcoord.core.atomicfile import write_atomic
 from gitcoord.git.transport import fetch
-from gitcoord.store import parsecache
 from tests.gitenv import Agent
 
 
@@ -73,20 +72,22 @@ _SCALAR = (
 _OBJECTS = st.dictionaries(st.text(), _SCALAR | st.lists(st.integers(), max_size=2))
 
 
-@given(_OBJECTS, st.integers(0, 3), st.booleans(), st.booleans())
-def test_flatjson_writes_jsons_indented_text(
-    obj: dict[str, object], indent: int, sort_keys: bool, ascii_only: bool
+@given(
+    _OBJECTS.filter(lambda o: bool(o) and not {"mine", "expired"} & set(o)),
+    st.booleans(),
+    st.booleans(),
+)
+def test_a_listed_claim_is_laid_out_as_json_lays_it_out(
+    public: dict[str, object], mine: bool, expired: bool
 ) -> None:
-    expected = json.dumps(obj, indent=indent, sort_keys=sort_keys, ensure_ascii=ascii_only)
-    assert flatjson.dumps(obj, indent=indent, sort_keys=sort_keys, ensure_ascii=ascii_only) == (
-        expected
+    """`git claim --json` puts each claim's cached encoding, with its two flags, at depth 2
+    of its list: the text must be json.dumps(indent=2)'s of the whole."""
+    cached = json.dumps(public, indent=2, ensure_ascii=False)
+    whole = {"claims": [{**public, "mine": mine, "expired": expired}]}
+    item = _nested(_with_flags(cached, mine, expired), 2)
+    assert json.dumps(whole, indent=2, ensure_ascii=False) == (
+        '{\n  "claims": [\n    ' + item + "\n  ]\n}"
     )
-
-
-@given(_OBJECTS.filter(bool))
-def test_listed_text_is_jsons_indented_text_at_depth_two(public: dict[str, object]) -> None:
-    pretty = json.dumps(public, indent=2, ensure_ascii=False)
-    assert parsecache.listed_text(public) == "    " + pretty[:-2].replace("\n", "\n    ")
 
 
 @given(st.text())

@@ -233,26 +233,37 @@ def _expired(listing: Listing, c: Claim, mine: set[str], at: float, skew: float)
     return c.is_expired(at) if c.ref in mine else listing.expired(c, at, skew)
 
 
-_JSON_BOOL = {True: "true", False: "false"}
-
-
 def _listing_json(
     agent: str, listing: Listing, claims: list[Claim], flags: dict[str, tuple[bool, bool]]
 ) -> str:
     """emit_json's text of {agent, claims: [public JSON + mine, expired], invalid}, byte for
-    byte, built from each claim's JSON as the parse cache indented it (indenting 5,000
-    claims through json's pure-Python encoder costs ~50 ms)."""
-    data = {"agent": agent, "claims": [], "invalid": [i._asdict() for i in listing.invalid]}
-    text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
-    if not claims:
-        return text
-    encoded = listing.encoded
-    tails = {
-        (m, e): f',\n      "mine": {_JSON_BOOL[m]},\n      "expired": {_JSON_BOOL[e]}\n    }}'
-        for m in (True, False)
-        for e in (True, False)
+    byte, laid out as json.dumps(indent=2) lays it out, each claim's object taken as the parse
+    cache encoded it (json's indenting encoder is pure Python: once per claim, not per run)."""
+    items = [_with_flags(listing.encoded(c).listed, *flags[c.ref]) for c in claims]
+    members = {
+        "agent": json.dumps(agent, ensure_ascii=False),
+        "claims": "[\n    " + _nested(",\n".join(items), 2) + "\n  ]" if items else "[]",
+        "invalid": _nested(
+            json.dumps([i._asdict() for i in listing.invalid], indent=2, ensure_ascii=False), 1
+        ),
     }
-    items = [encoded(c).listed + tails[flags[c.ref]] for c in claims]
-    # The first such text is the key's: a string before it (the agent) has its quotes escaped.
-    claims_json = '"claims": [\n' + ",\n".join(items) + "\n  ],"
-    return text.replace('"claims": [],', claims_json, 1)
+    return "{\n" + ",\n".join(f'  "{k}": {v}' for k, v in members.items()) + "\n}\n"
+
+
+# The members json.dumps(indent=2) writes for each ("mine", "expired") pair, with the brace.
+_FLAGS = {
+    (m, e): json.dumps({"mine": m, "expired": e}, indent=2)[1:]
+    for m in (True, False)
+    for e in (True, False)
+}
+
+
+def _with_flags(encoded: str, mine: bool, expired: bool) -> str:
+    """An object json.dumps(indent=2) encoded, with "mine" and "expired" added at its end."""
+    return encoded[:-2] + "," + _FLAGS[mine, expired]  # '...\n}' + ',\n  "mine": ...\n}'
+
+
+def _nested(encoded: str, depth: int) -> str:
+    """A value json.dumps(indent=2) encoded at depth 0, as it reads `depth` levels in
+    (JSON text holds no raw newline but between its lines)."""
+    return encoded.replace("\n", "\n" + "  " * depth)

@@ -10,7 +10,6 @@ import json
 import os
 from typing import Any, NamedTuple
 
-from gitcoord.core import flatjson
 from gitcoord.core.modes import Mode, compatible
 from gitcoord.core.paths import ClaimPath, overlaps
 from gitcoord.core.textsafe import Refused, loads_bounded
@@ -130,7 +129,7 @@ class Claim(NamedTuple):
 
     def message(self) -> str:
         summary = f"claim {self.mode.value} {json.dumps(str(self.path))} by {self.agent}"
-        body = flatjson.dumps(self.to_json(), sort_keys=True, indent=1)  # json.dumps's text
+        body = json.dumps(self.to_json(), sort_keys=True, indent=1)
         return summary + "\n\n" + body + "\n"
 
 

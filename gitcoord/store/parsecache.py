@@ -23,36 +23,26 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from gitcoord import __version__
-from gitcoord.core import flatjson
 from gitcoord.core.atomicfile import write_atomic
 from gitcoord.core.claim import FORMAT_VERSION, Claim
 from gitcoord.core.modes import Mode
 from gitcoord.core.paths import ClaimPath
 
 MAGIC = b"gitcoord parse cache\n"
-SCHEMA = 5  # bump when the entry changes
+SCHEMA = 6  # bump when the entry changes
 _MODES = {m.value: m for m in Mode}
 
 
 class Parsed(NamedTuple):
     claim: Claim
     compact: str  # public_json() as the snapshot stores it (compact, ASCII)
-    # public_json() as `git claim --json` prints it inside its "claims" list (indent=2,
-    # UTF-8, at depth 2), without the closing brace: "mine" and "expired" follow.
-    listed: str
+    listed: str  # public_json() as `git claim --json` prints it: indent=2, UTF-8
 
 
 def parsed(claim: Claim) -> Parsed:
     public = claim.public_json()
-    return Parsed(claim, json.dumps(public, separators=(",", ":")), listed_text(public))
-
-
-def listed_text(public: dict[str, Any]) -> str:
-    """The claim's object as `git claim --json` prints it in its list: json.dumps(public,
-    indent=2, ensure_ascii=False) moved to depth 2, without its closing line."""
-    pretty = flatjson.dumps(public, indent=2, ensure_ascii=False)
-    # '{\n  "k": v,\n  ...\n}' (JSON strings hold no raw newline) moved to depth 2.
-    return "    " + pretty[:-2].replace("\n", "\n    ")
+    compact = json.dumps(public, separators=(",", ":"))
+    return Parsed(claim, compact, json.dumps(public, indent=2, ensure_ascii=False))
 
 
 # An entry is (row, compact, listed), the row being the claim's fields in Claim's order with
