@@ -3,7 +3,9 @@
 Every test that uses a remote runs over file:// and git:// by default; a test marked
 `@pytest.mark.every_transport` also runs over ssh://, smart http:// and gitolite, and one marked
 `@pytest.mark.transports("file")` runs over exactly those. The servers
-come from tests/servers (started and stopped by PID; missing ones skip, or fail under CI=true).
+come from tests/servers: one per transport for the whole session of each xdist worker, started
+on first use and stopped by PID at the end; each test gets repositories of its own (missing
+servers skip, or fail under CI=true).
 Each agent process gets the deterministic base environment (tests/gitenv.py) with the server's
 per-agent HOME on top: its own ~/.ssh/config Host alias, ~/.gitconfig and credentials.
 """
@@ -18,11 +20,12 @@ import pytest
 from tests.figures import clear_figures, summary_lines
 from tests.gitenv import Agent, agent_env, base_env, clone, seed
 from tests.servers import BaseServer
-from tests.servers.fixtures import TRANSPORTS, serving
+from tests.servers.fixtures import TRANSPORTS, ServerPool, server_pool
 
 DEFAULT_TRANSPORTS = ("file", "git")
 # Agents known to every server from the start (a gitolite key change costs a `gitolite setup`).
-KNOWN_AGENTS = ("alice", "bob", "carol", *(f"racer-{i}" for i in range(8)))
+KNOWN_AGENTS = ("alice", "bob", "carol", "lead", *(f"racer-{i}" for i in range(8)))
+__all__ = ["server_pool"]  # the session's servers, shared by every test of a worker
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -62,8 +65,9 @@ def env(tmp_path: Path) -> dict[str, str]:
 
 
 @pytest.fixture
-def remote_server(transport: str) -> Iterator[BaseServer]:
-    with serving(transport, KNOWN_AGENTS) as srv:
+def remote_server(transport: str, server_pool: ServerPool) -> Iterator[BaseServer]:
+    """The worker's server for the transport, with repositories of this test's own."""
+    with server_pool.scoped(transport, KNOWN_AGENTS) as srv:
         yield srv
 
 

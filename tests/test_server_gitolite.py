@@ -18,7 +18,7 @@ import pytest
 import gitcoord
 from tests.gitenv import Agent, base_env, require_tool
 from tests.servers import BaseServer
-from tests.servers.fixtures import serving
+from tests.servers.fixtures import ServerPool
 
 
 def _give(path: Path, like: Path) -> None:
@@ -31,8 +31,8 @@ def _give(path: Path, like: Path) -> None:
 
 
 @pytest.fixture
-def gitolite() -> Iterator[BaseServer]:
-    with serving("gitolite", ["alice", "bob", "lead"]) as srv:
+def gitolite(server_pool: ServerPool) -> Iterator[BaseServer]:
+    with server_pool.scoped("gitolite", ["alice", "bob", "lead"]) as srv:
         yield srv
 
 
@@ -62,7 +62,7 @@ def test_forged_claim_refused_and_breaking_needs_admin_under_gitolite(
 ) -> None:
     url = gitolite.create_repo("team")
     repo = gitolite.repo_path("team")
-    python = _hook_python(gitolite, repo.parent.parent / "gitcoord-hook-python")
+    python = _hook_python(gitolite, repo.parent.parent / f"{repo.name}-hook-python")
     # The repository belongs to gitolite's user; root installs the hooks into it.
     env = {
         **base_env(tmp_path / "admin-home"),

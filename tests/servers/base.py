@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
+import subprocess
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from types import TracebackType
 from typing import ClassVar, Protocol, Self, runtime_checkable
@@ -96,8 +98,11 @@ class BaseServer:
         for d in (self.repos_dir, self.homes_dir, self.run_dir, self.server_home):
             d.mkdir(exist_ok=True)
         self.agents: list[str] = []
+        self._gitconfigs: dict[str, str] = {}
         self._initial_agents = list(agents)
         self._started = False
+        # Prefixed to every repository name while one test uses a shared server (fresh_scope).
+        self.scope = ""
 
     # -- lifecycle --------------------------------------------------------------------------
 
@@ -145,6 +150,33 @@ class BaseServer:
         self.kill_server()
         self.start_server()
 
+    def _processes(self) -> list[subprocess.Popen[bytes] | None]:
+        """The serving processes (none for file://)."""
+        return []
+
+    def alive(self) -> bool:
+        return all(p is not None and p.poll() is None for p in self._processes())
+
+    @contextlib.contextmanager
+    def fresh_scope(self, scope: str) -> Iterator[Self]:
+        """Serve one test of many: its repository names get the prefix `scope`; afterwards
+        its repositories go and the agents' ~/.gitconfig are restored, so the next test
+        meets the server as new. A server an earlier test left killed is started again."""
+        if not self.alive():
+            self.restart()
+        self.scope = scope
+        try:
+            yield self
+        finally:
+            self.scope = ""
+            self._drop_repos(scope)
+            for agent, text in self._gitconfigs.items():
+                (self.home(agent) / ".gitconfig").write_text(text)
+
+    def _drop_repos(self, scope: str) -> None:
+        for path in self.repos_dir.glob(f"{scope}*.git"):
+            shutil.rmtree(path, ignore_errors=True)
+
     # -- agents ---------------------------------------------------------------------------
 
     def home(self, agent: str) -> Path:
@@ -169,7 +201,8 @@ class BaseServer:
             "\tdetachedHead = false",
             *extra,
         ]
-        (home / ".gitconfig").write_text("\n".join(lines) + "\n")
+        self._gitconfigs[agent] = "\n".join(lines) + "\n"
+        (home / ".gitconfig").write_text(self._gitconfigs[agent])
 
     def _setup_agent(self, agent: str, home: Path) -> list[str]:
         """Per-transport client files in home; returns extra ~/.gitconfig lines."""
@@ -203,8 +236,12 @@ class BaseServer:
 
     # -- repositories ---------------------------------------------------------------------
 
+    def stored_name(self, name: str) -> str:
+        """The repository's name on the server: `name` within the current test's scope."""
+        return self.scope + name
+
     def repo_path(self, name: str) -> Path:
-        return self.repos_dir / f"{name}.git"
+        return self.repos_dir / f"{self.stored_name(name)}.git"
 
     def url(self, name: str, agent: str | None = None) -> str:
         raise NotImplementedError
@@ -217,7 +254,7 @@ class BaseServer:
         path = self.repo_path(name)
         if path.exists():
             raise FileExistsError(path)
-        self._init_bare(name, path)
+        self._init_bare(self.stored_name(name), path)
         return self.url(name)
 
     def _init_bare(self, name: str, path: Path) -> None:

@@ -10,6 +10,7 @@ except under CI=true, where it fails the test: CI must exercise every transport.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import os
 from collections.abc import Callable, Iterable, Iterator
 from typing import NoReturn
@@ -46,6 +47,7 @@ __all__ = [
     "make_server",
     "netns_lab",
     "server",
+    "server_pool",
     "serving",
     "ssh_server",
     "unavailable",
@@ -72,6 +74,46 @@ def serving(transport: str, agents: Iterable[str] = DEFAULT_AGENTS) -> Iterator[
         except ServerUnavailable as exc:
             unavailable(exc)
         yield srv
+
+
+class ServerPool:
+    """One server per transport for a whole session (each xdist worker has its own), started
+    when a test first needs it and stopped by PID when the session ends. A test gets it
+    through `scoped`, with repositories of its own."""
+
+    def __init__(self, stack: contextlib.ExitStack) -> None:
+        self._stack = stack
+        self._servers: dict[str, BaseServer] = {}
+        self._missing: dict[str, ServerUnavailable] = {}
+        self._tests = itertools.count(1)
+
+    def _get(self, transport: str, agents: Iterable[str]) -> BaseServer:
+        srv = self._servers.get(transport)
+        if srv is None:
+            if transport in self._missing:  # no second start attempt: skip or fail at once
+                unavailable(self._missing[transport])
+            try:
+                srv = self._stack.enter_context(SERVER_CLASSES[transport](agents))
+            except ServerUnavailable as exc:
+                self._missing[transport] = exc
+                unavailable(exc)
+            self._servers[transport] = srv
+        for agent in agents:
+            srv.add_agent(agent)
+        return srv
+
+    @contextlib.contextmanager
+    def scoped(self, transport: str, agents: Iterable[str]) -> Iterator[BaseServer]:
+        """The shared server of `transport`, serving one test (BaseServer.fresh_scope)."""
+        agents = list(agents)
+        with self._get(transport, agents).fresh_scope(f"t{next(self._tests)}-") as srv:
+            yield srv
+
+
+@pytest.fixture(scope="session")
+def server_pool() -> Iterator[ServerPool]:
+    with contextlib.ExitStack() as stack:
+        yield ServerPool(stack)
 
 
 @pytest.fixture(params=TRANSPORTS)

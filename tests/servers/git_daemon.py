@@ -38,7 +38,7 @@ class GitDaemonServer(BaseServer):
         self.log = self.run_dir / "git-daemon.log"
 
     def url(self, name: str, agent: str | None = None) -> str:
-        return f"git://{self.host}:{self.port}/{name}.git"
+        return f"git://{self.host}:{self.port}/{self.stored_name(name)}.git"
 
     def start_server(self) -> None:
         git = need_binary("git")
@@ -63,6 +63,9 @@ class GitDaemonServer(BaseServer):
             "git daemon",
             self.log,
         )
+
+    def _processes(self) -> list[subprocess.Popen[bytes] | None]:
+        return [self.proc]
 
     def kill_server(self) -> None:
         kill_tree(self.proc)

@@ -176,7 +176,8 @@ class GitoliteServer(SshdServer):
             raise RuntimeError(f"gitolite did not create {path}")
 
     def url(self, name: str, agent: str | None = None) -> str:
-        return f"{self.alias}:{name}.git"
+        return f"{self.alias}:{self.stored_name(name)}.git"
 
-    def repo_path(self, name: str) -> Path:
-        return self.repos_dir / f"{name}.git"
+    def _drop_repos(self, scope: str) -> None:
+        self.repos = [name for name in self.repos if not name.startswith(scope)]
+        super()._drop_repos(scope)

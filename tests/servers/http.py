@@ -83,7 +83,7 @@ class HttpServer(BaseServer):
         return ["[credential]", "\thelper = store"]
 
     def url(self, name: str, agent: str | None = None) -> str:
-        return f"http://{self.host}:{self.port}/{name}.git"
+        return f"http://{self.host}:{self.port}/{self.stored_name(name)}.git"
 
     def _write_nginx_conf(self) -> None:
         run_dir = self.run_dir
@@ -176,6 +176,9 @@ class HttpServer(BaseServer):
             env=env,
         )
         wait_until(lambda: port_open(self.host, self.port), self.nginx, "nginx", self.nginx_log)
+
+    def _processes(self) -> list[subprocess.Popen[bytes] | None]:
+        return [self.nginx, self.fcgiwrap]
 
     def kill_server(self) -> None:
         try:

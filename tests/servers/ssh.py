@@ -188,6 +188,9 @@ class SshdServer(BaseServer):
             self.log,
         )
 
+    def _processes(self) -> list[subprocess.Popen[bytes] | None]:
+        return [self.proc]
+
     def kill_server(self) -> None:
         kill_tree(self.proc)
         self.proc = None
