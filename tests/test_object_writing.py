@@ -4,12 +4,15 @@ Either way git must read back exactly the objects whose OIDs were computed in Py
 
 from __future__ import annotations
 
+import json
+import os
 import subprocess
 from pathlib import Path
 
 import pytest
 
-from gitcoord.git.objects import LOOSE_LIMIT, write_commits
+from gitcoord.git.objects import LOOSE_LIMIT, CommitBatch, PendingCommit, write_commits
+from tests.gitenv import Agent
 
 
 def _git(repo: Path, *args: str, input: bytes | None = None) -> str:
@@ -50,10 +53,56 @@ def test_written_commits_are_the_computed_ones(repo: Path, count: int) -> None:
 
 
 def test_writing_the_same_commit_twice_keeps_one_object(repo: Path) -> None:
-    first = write_commits(repo / ".git", ["same\n"])
-    # A second batch in the same second computes the same OID; the existing file stays.
-    again = write_commits(repo / ".git", ["same\n"])
-    if again == first:
-        assert _loose(repo, first[0])
+    # Written twice as one batch (one timestamp, so one OID), then once more: the
+    # existing file stays and no temporary file is left behind, on every run.
+    first, second = write_commits(repo / ".git", ["same\n", "same\n"])
+    assert first == second and _loose(repo, first)
+    path = repo / ".git" / "objects" / first[:2] / first[2:]
+    before = path.stat().st_mtime_ns
+    batch = CommitBatch()
+    batch.pending = [PendingCommit(first, b"", None, 0, b"not the object")]
+    batch.write(repo / ".git")
+    assert path.stat().st_mtime_ns == before
+    assert _git(repo, "cat-file", "-t", first).strip() == "commit"
     leftovers = list((repo / ".git" / "objects").glob("*/tmp_obj_*"))
     assert leftovers == []
+
+
+@pytest.mark.parametrize("shared", ["group", "all", "0640", "true", "false"])
+def test_loose_objects_get_the_modes_git_gives_them(repo: Path, shared: str) -> None:
+    """With core.sharedRepository (and umask 077), a claim's objects and their fan-out
+    directories get exactly the modes git's own loose objects get."""
+    _git(repo, "config", "core.sharedRepository", shared)
+    old = os.umask(0o077)
+    try:
+        ours = write_commits(repo / ".git", ["claim\n"], shared=shared)[0]
+        # git's own object, in a fan-out directory of its own (ours depends on the clock).
+        blobs = (f"git's own {n}\n".encode() for n in range(300))
+        blob = next(
+            b for b in blobs if _git(repo, "hash-object", "--stdin", input=b)[:2] != ours[:2]
+        )
+        theirs = _git(repo, "hash-object", "-w", "--stdin", input=blob).strip()
+    finally:
+        os.umask(old)
+
+    def modes(oid: str) -> tuple[str, str]:
+        path = repo / ".git" / "objects" / oid[:2] / oid[2:]
+        return oct(path.parent.stat().st_mode & 0o7777), oct(path.stat().st_mode & 0o7777)
+
+    assert modes(ours) == modes(theirs)
+    if shared == "group":
+        assert modes(ours) == ("0o2770", "0o440")
+
+
+@pytest.mark.transports("file")
+def test_a_claims_objects_are_group_readable_in_a_group_shared_repository(alice: Agent) -> None:
+    alice.git("config", "core.sharedRepository", "group")
+    old = os.umask(0o077)
+    try:
+        res = alice.claim("--json", "src/app.py")
+    finally:
+        os.umask(old)
+    assert res.rc == 0, res.err
+    oid = json.loads(res.out)["claimed"][0]["oid"]
+    path = alice.path / ".git" / "objects" / oid[:2] / oid[2:]
+    assert path.stat().st_mode & 0o777 == 0o440  # git's mode for it: read-only, group too

@@ -62,16 +62,18 @@ class CommitBatch:
         self.pending.append(PendingCommit(oid, data, parent, when, raw))
         return oid
 
-    def write(self, git_dir: Path, object_format: str = "sha1") -> None:
+    def write(self, git_dir: Path, object_format: str = "sha1", shared: str | None = None) -> None:
         """Write every staged commit: a few as loose objects here, many in one
         `git fast-import`. Only SHA-1 repositories are written directly; for any other
-        format fast-import writes and the OID check below reports the mismatch."""
+        format fast-import writes and the OID check below reports the mismatch.
+        `shared`: the repository's core.sharedRepository, honoured as git honours it."""
         if not self.pending:
             return
         if len(self.pending) <= LOOSE_LIMIT and object_format == "sha1":
             objects = git_dir / "objects"
+            perm = shared_perm(shared)
             for c in self.pending:
-                _write_loose(objects, c.oid, c.raw)
+                _write_loose(objects, c.oid, c.raw, perm)
             self.pending.clear()
             return
         # fast-import needs a branch to commit on; `reset` without `from` at the end deletes
@@ -105,9 +107,10 @@ class CommitBatch:
         self.pending.clear()
 
 
-def _write_loose(objects: Path, oid: str, raw: bytes) -> None:
+def _write_loose(objects: Path, oid: str, raw: bytes, perm: int) -> None:
     """One loose object, as git writes it: deflated to a temporary file in its fan-out
-    directory, then renamed into place, so a reader never sees half of it. Like git's
+    directory, then renamed into place, so a reader never sees half of it; the file and a
+    new directory get the modes core.sharedRepository asks for (`perm`). Like git's
     default (core.fsync leaves loose objects out), it is not fsynced: a claim's objects
     matter only until the push has copied them to the remote."""
     import zlib  # deferred: the hooks read claims and never write objects
@@ -115,16 +118,58 @@ def _write_loose(objects: Path, oid: str, raw: bytes) -> None:
     final = objects / oid[:2] / oid[2:]
     if final.exists():
         return
-    final.parent.mkdir(exist_ok=True)
     tmp = final.parent / f"tmp_obj_{os.getpid()}_{os.urandom(4).hex()}"
     try:
+        if not final.parent.is_dir():
+            final.parent.mkdir(exist_ok=True)
+            _share(final.parent, perm)
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o444)
         with os.fdopen(fd, "wb") as fh:
             fh.write(zlib.compress(raw))
+        _share(tmp, perm)
         os.replace(tmp, final)
     except OSError as exc:
         tmp.unlink(missing_ok=True)
         raise GitFailed(f"cannot write object {oid} under {objects}: {exc}") from None
+
+
+# git's PERM_UMASK, PERM_GROUP and PERM_EVERYBODY (setup.c, git_config_perm).
+_PERMS = {"umask": 0, "group": 0o660, "all": 0o664, "world": 0o664, "everybody": 0o664}
+
+
+def shared_perm(value: str | None) -> int:
+    """core.sharedRepository as git reads it: 0 (the umask decides), 0o660 or 0o664 (bits
+    added), or minus an exact mode ("0640"). Unset or false is 0; true is group."""
+    if value is None:
+        return 0
+    text = value.strip().lower()
+    if text in _PERMS:
+        return _PERMS[text]
+    try:
+        mode = int(text, 8)
+    except ValueError:
+        return 0o660 if text in ("true", "yes", "on") else 0
+    # 0, 1 and 2 are the old spellings of umask, group and everybody.
+    return {0: 0, 1: 0o660, 2: 0o664}.get(mode, -(mode & 0o666))
+
+
+def _share(path: Path, perm: int) -> None:
+    """What git's adjust_shared_perm does to a file or directory it creates."""
+    if not perm:
+        return
+    old = os.stat(path).st_mode & 0o7777
+    tweak = -perm if perm < 0 else perm
+    if not old & 0o200:
+        tweak &= ~0o222
+    if old & 0o100:
+        tweak |= (tweak & 0o444) >> 2
+    new = (old & ~0o777) | tweak if perm < 0 else old | tweak
+    if path.is_dir():
+        new |= (new & 0o444) >> 2
+        if new & 0o060:
+            new |= 0o2000  # setgid: new entries keep the group
+    if new != old:
+        os.chmod(path, new)
 
 
 def write_commits(
@@ -134,6 +179,7 @@ def write_commits(
     chain_parent: str | None = None,
     chain: bool = False,
     object_format: str = "sha1",
+    shared: str | None = None,
 ) -> list[str]:
     """Write parentless commits with the empty tree, one per message; return their OIDs.
 
@@ -145,7 +191,7 @@ def write_commits(
     for message in messages:
         parent = (oids[-1] if oids else chain_parent) if chain else None
         oids.append(batch.add(message, parent))
-    batch.write(git_dir, object_format)
+    batch.write(git_dir, object_format, shared)
     return oids
 
 

@@ -257,8 +257,9 @@ class ClaimStore:
         return self._unwritten.add(message, parent)
 
     def push(self, updates: Sequence[RefUpdate]) -> PushResult:
-        fmt = self.repo.git_config.get("extensions.objectformat", "sha1")
-        self._unwritten.write(self.repo.common_dir, fmt)
+        config = self.repo.git_config
+        fmt = config.get("extensions.objectformat", "sha1")
+        self._unwritten.write(self.repo.common_dir, fmt, config.get("core.sharedrepository"))
         # Only my log ref: it is in every push, and mirroring many claim refs from a push
         # costs a ref transaction each (2 s for 1,000 here); the fetch does those in one.
         track = self._refspecs()[1:] if not self.config.remote.url else []
