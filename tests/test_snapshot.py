@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from gitcoord.store.snapshot import COMPACT_HEAD, ancestry, read_snapshot
+from gitcoord.core.overlap import covering_keys
+from gitcoord.store.snapshot import COMPACT_HEAD, read_snapshot
 from tests.gitenv import Agent
 
 
@@ -20,7 +21,7 @@ def test_snapshot_relevance_filter_matches_full_read(alice: Agent, bob: Agent) -
     assert sorted(str(c.path) for c in full.claims) == ["README.md", "docs/", "src/api.py"]
 
     def paths(*changed: str) -> list[str]:
-        snap = read_snapshot(path, ancestry(changed))
+        snap = read_snapshot(path, covering_keys(changed))
         assert snap is not None and full is not None and snap.fetched_at == full.fetched_at
         return sorted(str(c.path) for c in snap.claims)
 

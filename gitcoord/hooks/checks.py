@@ -18,6 +18,7 @@ from gitcoord.core.claim import Claim
 from gitcoord.core.config import Config, load_config
 from gitcoord.core.errors import CannotVerify, ExitCode, UsageError
 from gitcoord.core.oids import is_zero
+from gitcoord.core.overlap import covering_keys
 from gitcoord.git.changes import (
     PushedRef,
     commits_changes,
@@ -30,7 +31,7 @@ from gitcoord.git.repo import Repo
 from gitcoord.hooks.install import tracked_hooks_dir
 from gitcoord.policy import decisions as policy
 from gitcoord.store import localstate
-from gitcoord.store.snapshot import ancestry, coordination_remote, read_snapshot, snapshot_file
+from gitcoord.store.snapshot import coordination_remote, read_snapshot, snapshot_file
 
 
 def _warn(text: str) -> None:
@@ -60,7 +61,7 @@ class HookRun:
         if self.config.checks.get("claims") == "off":
             return []
         remote, key = coordination_remote(self.config)
-        relevant = ancestry(policy.touched_paths(changes))
+        relevant = covering_keys(policy.touched_paths(changes))
         snap = read_snapshot(snapshot_file(self.repo.state_dir, key), relevant)
         if not fresh_only and snap is not None and snap.fresh(self.now, self.config.claims.max_age):
             return snap.claims

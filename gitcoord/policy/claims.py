@@ -2,28 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Sequence
 
 from gitcoord.core.claim import Claim
 from gitcoord.core.durations import format_duration
 from gitcoord.core.modes import Mode
+from gitcoord.core.overlap import PathIndex
 from gitcoord.core.patterns import first_match
 from gitcoord.core.textsafe import printable
 from gitcoord.policy.findings import Finding, PolicyInput, mode_of, why
-
-
-def _index(claims: Iterable[Claim]) -> dict[str, list[Claim]]:
-    by_key: dict[str, list[Claim]] = {}
-    for c in claims:
-        by_key.setdefault(c.path.key, []).append(c)
-    return by_key
-
-
-def _covering(index: Mapping[str, list[Claim]], path: str) -> list[Claim]:
-    """Claims whose path covers `path`: the path itself, or any directory above it."""
-    parts = path.split("/")
-    keys = ["", *("/".join(parts[:n]) for n in range(1, len(parts) + 1))]
-    return [c for k in keys for c in index.get(k, ()) if c.path.covers(path)]
 
 
 def _held(inp: PolicyInput, p: str, c: Claim, mode: str) -> Finding:
@@ -45,22 +32,25 @@ def claim_findings(inp: PolicyInput, paths: Sequence[str]) -> list[Finding]:
     mode = mode_of(inp.config, "claims")
     skew = inp.config.claims.clock_skew
     # Others' claims count until expires_at + skew; mine only until expires_at.
-    others = _index(
-        c for c in inp.claims if c.agent != inp.agent and not c.is_expired(inp.now, skew)
+    others = PathIndex(
+        [c for c in inp.claims if c.agent != inp.agent and not c.is_expired(inp.now, skew)]
     )
-    mine = _index(
-        c
-        for c in inp.claims
-        if c.agent == inp.agent and c.mode is Mode.WRITE and not c.is_expired(inp.now)
+    mine = PathIndex(
+        [
+            c
+            for c in inp.claims
+            if c.agent == inp.agent and c.mode is Mode.WRITE and not c.is_expired(inp.now)
+        ]
     )
     out: list[Finding] = []
     for p in paths:
-        held = sorted(_covering(others, p), key=lambda c: (c.mode is not Mode.WRITE, c.agent))
+        covering = (others.claims[i] for i in others.covering(p))
+        held = sorted(covering, key=lambda c: (c.mode is not Mode.WRITE, c.agent))
         if held:
             out.append(_held(inp, p, held[0], mode))
             continue
         pattern = first_match(inp.config.claims.require, p)
-        if pattern is not None and not _covering(mine, p):
+        if pattern is not None and not mine.covering(p):
             out.append(
                 Finding(
                     check="claims",

@@ -7,6 +7,7 @@ import shlex
 from collections.abc import Callable, Iterable, Sequence
 
 from gitcoord.core.claim import Claim
+from gitcoord.core.overlap import PathIndex
 from gitcoord.policy.agents import commit_agent
 from gitcoord.policy.sync import protected_by
 from gitcoord.server.gitdata import CommitChanges
@@ -92,15 +93,18 @@ def check_claimed_paths(
     """A pushed commit may not change a path that another agent holds a live claim on."""
     found: list[tuple[CommitChanges, str, Claim]] = []
     holders = sorted({c.agent for c in live})
+    index = PathIndex(live)
     for commit in commits:
         agent = commit_agent(commit.agent_trailer, commit.author_email, holders)
-        for claim in live:
+        first: dict[int, str] = {}  # each claim's first path the commit changes under it
+        for p in commit.paths:
+            for i in index.covering(p):
+                first.setdefault(i, p)
+        for i in sorted(first):
+            claim = live[i]
             mine = pusher.owns(claim.agent) if pusher.gl_user else claim.agent == agent
-            if mine:
-                continue
-            path = next((p for p in commit.paths if claim.path.covers(p)), None)
-            if path is not None:
-                found.append((commit, path, claim))
+            if not mine:
+                found.append((commit, first[i], claim))
     if not found:
         return []
     lines = [
@@ -109,7 +113,7 @@ def check_claimed_paths(
     ]
     if len(found) > MAX_SHOWN:
         lines.append(f"and {len(found) - MAX_SHOWN} more")
-    _, path, holder = found[0]
+    holder = found[0][2]
     return [
         Refusal(
             ref,

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from gitcoord.core.claim import Claim
+from gitcoord.core.overlap import PathIndex
 from gitcoord.core.refnames import CLAIMS
 from gitcoord.server.policy import MAX_SHOWN, Pusher, Refusal, describe
 from gitcoord.server.refchange import RefChange
@@ -94,13 +95,14 @@ def check_claims(
             refusals.append(refusal)
         elif isinstance(claim, Claim) and not ch.deletes:
             written.append(claim)
-    after = claims_after(changes, current, pushed)
+    after = list(claims_after(changes, current, pushed).values())
+    index = PathIndex(after)
     for claim in written:
         if claim.is_expired(now, skew):
             continue
         rivals = [
             o
-            for o in after.values()
+            for o in (after[i] for i in sorted(index.overlapping(claim.path)))
             if o.ref != claim.ref and not o.is_expired(now, skew) and claim.conflicts_with(o)
         ]
         if rivals:

@@ -10,7 +10,6 @@ network round trip and no git process for claims. The file (store.py writes it):
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -31,15 +30,6 @@ def coordination_remote(config: Config) -> tuple[str, str]:
 
 def snapshot_file(state_dir: Path, remote_key: str) -> Path:
     return state_dir / f"snapshot-{remote_key}.json"
-
-
-def ancestry(paths: Iterable[str]) -> set[str]:
-    """Every key a claim covering one of `paths` can have: the root, each parent, the path."""
-    keys = {""}
-    for path in paths:
-        parts = path.split("/")
-        keys.update("/".join(parts[:n]) for n in range(1, len(parts) + 1))
-    return keys
 
 
 class Snapshot(NamedTuple):
@@ -89,7 +79,7 @@ def read_snapshot(path: Path, relevant: set[str] | None = None) -> Snapshot | No
     """The snapshot, or None when it is missing, damaged or of another format (then: fetch);
     any exception while reading it means damaged.
 
-    With `relevant` (see `ancestry`), only claims whose path key is in it are built: the
+    With `relevant` (core/overlap.covering_keys), only claims whose path key is in it are built: the
     others cannot cover a changed path, and building 2,000 claims costs more than the rest
     of the hook.
     """
