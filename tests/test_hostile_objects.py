@@ -254,7 +254,9 @@ def test_claim_commit_carrying_files_or_parents_is_invalid(alice: Agent, bob: Ag
     assert listing.rc == 0 and listing.out == "no live claims\n", listing.out
     warnings = [ln for ln in listing.err.splitlines() if ln.startswith("warning: skipping")]
     assert any(files.ref in w and "carries files" in w for w in warnings), listing.err
-    assert any(parented.ref in w and "has parents" in w for w in warnings), listing.err
+    assert any(parented.ref in w and "has 1 parents (at most 0)" in w for w in warnings), (
+        listing.err
+    )
     data = bob.claim("--json").json()
     assert data["claims"] == [] and len(data["invalid"]) == 2
     # Not a claim, so not a lock: the path can be claimed (the object is replaced).

@@ -90,3 +90,49 @@ def test_a_commit_by_an_email_differing_in_case_belongs_to_the_claim_holder_in_c
     assert [(f["path"], f["agent"]) for f in claims] == [("src/db.py", "bob@example.com")]
     refused = bob.run("git", "push", "--no-verify", "origin", "HEAD:main")
     assert refused.rc == 1 and "changes paths another agent holds" in refused.err
+
+
+def test_a_misshapen_claim_commit_is_refused_alike_by_the_listing_and_the_server(
+    tmp_path: Path, env: dict[str, str]
+) -> None:
+    import subprocess
+
+    from gitcoord.core.claim import InvalidClaim, parse_claim_commit
+    from gitcoord.git.objects import read_objects
+    from gitcoord.server.gitdata import claim_at, object_info
+    from tests.serverside import make_claim, write_commit
+
+    repo = tmp_path / "r.git"
+    env = {**env, "GIT_AUTHOR_NAME": "m", "GIT_AUTHOR_EMAIL": "m@x", "GIT_COMMITTER_NAME": "m"}
+    env["GIT_COMMITTER_EMAIL"] = "m@x"
+    subprocess.run(["git", "init", "-q", "--bare", str(repo)], env=env, check=True)
+    claim = make_claim("src/api.py", "mallory")
+    root = write_commit(repo, "root", env)
+    blob = subprocess.run(
+        ["git", "hash-object", "-w", "--stdin"], cwd=repo, env=env, input="x", text=True,
+        capture_output=True, check=True,
+    ).stdout.strip()  # fmt: skip
+    tree = subprocess.run(
+        ["git", "mktree"], cwd=repo, env=env, input=f"100644 blob {blob}\tf\n", text=True,
+        capture_output=True, check=True,
+    ).stdout.strip()  # fmt: skip
+    empty = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
+    reasons = {}
+    for name, args in (("parented", [empty, "-p", root]), ("files", [tree])):
+        oid = subprocess.run(
+            ["git", "commit-tree", *args], cwd=repo, env=env, input=claim.message(), text=True,
+            capture_output=True, check=True,
+        ).stdout.strip()  # fmt: skip
+        raw = read_objects(repo, [oid])[oid]
+        try:
+            parse_claim_commit(raw, ref=claim.ref, oid=oid)
+            listed = "valid"
+        except InvalidClaim as exc:
+            listed = str(exc)
+        served = claim_at(claim.ref, object_info(repo, [oid])[oid], raw)
+        assert listed == served, (listed, served)
+        reasons[name] = served
+    assert reasons["parented"] == "its commit has 1 parents (at most 0)"
+    assert reasons["files"] == (
+        f"its commit carries files (tree {tree[:12]}); gitcoord commits have the empty tree"
+    )

@@ -10,6 +10,7 @@ import json
 import os
 from typing import Any, NamedTuple
 
+from gitcoord.core.commitshape import shape_problem
 from gitcoord.core.modes import Mode, compatible
 from gitcoord.core.paths import ClaimPath, overlaps
 from gitcoord.core.textsafe import Refused, loads_bounded
@@ -138,13 +139,6 @@ _STR_FIELDS = ("id", "agent", "host", "worktree", "session", "reason", "nonce")
 MAX_DEPTH = 4
 # A bound that keeps every sum with a lease finite (a hostile 10**400 would overflow a float).
 MAX_TTL = 2**53
-# The empty tree (SHA-1 and SHA-256 object names): a claim commit carries no files.
-EMPTY_TREES = frozenset(
-    {
-        "4b825dc642cb6eb9a060e54bf8d69288fbee4904",
-        "6ef19b41225c5369f1c104d45d8d85efa9b057b53b14b4b9b939dd74decc5321",
-    }
-)
 
 
 def parse_claim_commit(raw: bytes, *, ref: str = "", oid: str = "") -> Claim:
@@ -153,18 +147,12 @@ def parse_claim_commit(raw: bytes, *, ref: str = "", oid: str = "") -> Claim:
     has parents, then as parse_claim_message. Raises InvalidClaim and nothing else."""
     if len(raw) > MAX_OBJECT_BYTES:
         raise InvalidClaim(f"object is {len(raw)} bytes, over {MAX_OBJECT_BYTES}")
-    head, sep, message = raw.partition(b"\n\n")
+    _, sep, message = raw.partition(b"\n\n")
     if not sep:
         raise InvalidClaim("not a commit object (no message)")
-    lines = head.split(b"\n")
-    tree = lines[0][5:].decode("ascii", "replace") if lines[0].startswith(b"tree ") else ""
-    if tree not in EMPTY_TREES:
-        raise InvalidClaim(
-            f"claim commit carries files (tree {tree[:12] or 'missing'}, not the empty tree)"
-        )
-    parents = sum(1 for line in lines if line.startswith(b"parent "))
-    if parents:
-        raise InvalidClaim(f"claim commit has parents ({parents}); a claim has none")
+    problem = shape_problem(raw, max_parents=0)  # the server hooks' rule too
+    if problem is not None:
+        raise InvalidClaim(problem)
     return parse_claim_message(message, ref=ref, oid=oid)
 
 

@@ -13,11 +13,11 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import NamedTuple
 
-from gitcoord.core.claim import MAX_OBJECT_BYTES, Claim, InvalidClaim, parse_claim_message
+from gitcoord.core.claim import MAX_OBJECT_BYTES, Claim, InvalidClaim, parse_claim_commit
 from gitcoord.core.config import Config, parse_config
 from gitcoord.core.errors import ConfigError
 from gitcoord.core.refnames import LOG, claim_ref
-from gitcoord.git.objects import EMPTY_TREE, commit_message, read_objects
+from gitcoord.git.objects import read_objects
 from gitcoord.git.process import run_git
 
 # The most new commits one push may bring to one audit-log ref; each is read and parsed.
@@ -48,49 +48,18 @@ def object_info(git_dir: Path, names: Iterable[str]) -> dict[str, ObjectInfo]:
     return found
 
 
-def commit_shape(raw: bytes) -> tuple[str, list[str]]:
-    """(tree, parents) from a raw commit's header."""
-    head, _, _ = raw.partition(b"\n\n")
-    tree = ""
-    parents = []
-    for line in head.split(b"\n"):
-        if line.startswith(b"tree "):
-            tree = line[5:].decode("ascii", "replace")
-        elif line.startswith(b"parent "):
-            parents.append(line[7:].decode("ascii", "replace"))
-    return tree, parents
-
-
-def shape_problem(raw: bytes, max_parents: int) -> str | None:
-    """Why a claim or log commit does not have gitcoord's shape: the empty tree (no files
-    for every agent to download) and at most `max_parents` parents."""
-    tree, parents = commit_shape(raw)
-    if tree != EMPTY_TREE:
-        return f"its commit carries files (tree {tree[:12]}); gitcoord commits have the empty tree"
-    if len(parents) > max_parents:
-        return f"its commit has {len(parents)} parents (at most {max_parents})"
-    return None
-
-
 def claim_at(ref: str, info: ObjectInfo | None, raw: bytes | None) -> Claim | str:
     """The claim a ref under refs/claims/ holds, or why it is not a valid one."""
-    if info is None:
+    if info is None or raw is None:
         return "its object is missing"
     if info.type != "commit":
         return f"it points to a {info.type}, not a claim commit"
     if info.size > MAX_OBJECT_BYTES:
         return f"its object is {info.size} bytes, over the {MAX_OBJECT_BYTES}-byte limit"
-    if raw is None:
-        return "its object is missing"
-    try:
-        claim = parse_claim_message(commit_message(raw), ref=ref, oid=info.oid)
+    try:  # the client's own reading: shape, then message (InvalidClaim and nothing else)
+        claim = parse_claim_commit(raw, ref=ref, oid=info.oid)
     except InvalidClaim as exc:
         return str(exc)
-    except Exception as exc:  # hostile content must refuse the object, never crash the hook
-        return f"its message cannot be parsed ({type(exc).__name__})"
-    shape = shape_problem(raw, max_parents=0)
-    if shape is not None:
-        return shape
     expected = claim_ref(claim.path.key, claim.mode, claim.agent, claim.session)
     if expected != ref:
         return f"a {claim.mode.value} claim on {claim.path} by {claim.agent} belongs at {expected}"
