@@ -49,7 +49,7 @@ class HookRun:
         self.agent = self.repo.agent()
         self.role = policy.resolve_role(self.config, self.agent, os.environ.get("GITCOORD_ROLE"))
         self.now = timeutil.now()
-        self.rules_content: bytes | None = None
+        self.citations: dict[str, str] = {}  # check -> the rules-file line stating its rule
 
     def extra_guarded(self) -> list[str]:
         # Our shim says where it lives (hooks run at the top level); otherwise ask git config.
@@ -86,17 +86,9 @@ class HookRun:
 
     def rules(self) -> policy.RulesState:
         content, digest = localstate.read_rules(self.repo.toplevel, self.config.rules_file)
-        self.rules_content = content
+        self.citations = localstate.citations(self.config.rules_file, content)
         acked = localstate.acked_hash(self.repo.state_dir, self.agent) if digest else None
         return policy.RulesState(self.config.rules_file, digest, acked)
-
-    def evaluate(self, inp: policy.PolicyInput) -> list[policy.Finding]:
-        """The findings; the rules-file lines they cite are looked up only when there are any."""
-        findings = policy.evaluate(inp)
-        if not findings:
-            return findings
-        cites = localstate.citations(self.config.rules_file, self.rules_content)
-        return policy.evaluate(inp._replace(citations=cites))
 
     def finish(self, findings: list[policy.Finding]) -> int:
         localstate.log_findings(self.repo.state_dir, self.hook, self.agent, findings)
@@ -120,7 +112,7 @@ def pre_commit() -> int:
         if needs:
             patch_id = staged_patch_id(run.cwd, needs)
             approvals = localstate.read_approvals(run.repo.state_dir)
-    findings = run.evaluate(
+    findings = policy.evaluate(
         policy.PolicyInput(
             stage="commit",
             changes=changes,
@@ -133,6 +125,7 @@ def pre_commit() -> int:
             approve_patch_id=patch_id,
             approvals=approvals,
             extra_guarded=extra,
+            citations=run.citations,
         )
     )
     return run.finish(findings)
@@ -168,15 +161,12 @@ def pre_push(args: Sequence[str]) -> int:
 
     rules = run.rules()
     drops = push_checks(run.cwd, remote, pushed, run.config)
-    findings = policy.sync_findings(drops, run.config)
-    if findings:
-        cites = localstate.citations(run.config.rules_file, run.rules_content)
-        findings = policy.sync_findings(drops, run.config, cites)
+    findings = policy.sync_findings(drops, run.config, run.citations)
     include = [p.local_oid for p in pushed if not is_zero(p.local_oid)]
     exclude = [p.remote_oid for p in pushed if not is_zero(p.remote_oid)]
     changes = commits_changes(run.cwd, include, exclude)
     if changes:
-        findings += run.evaluate(
+        findings += policy.evaluate(
             policy.PolicyInput(
                 stage="push",
                 changes=changes,
@@ -187,6 +177,7 @@ def pre_push(args: Sequence[str]) -> int:
                 now=run.now,
                 rules=rules,
                 extra_guarded=run.extra_guarded(),
+                citations=run.citations,
             )
         )
     return run.finish(findings)
