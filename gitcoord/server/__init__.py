@@ -7,7 +7,8 @@ Installed hooks (docs/server.md has the install steps, gitolite notes and the lo
   claims lock (txlock.py), re-checks the claim rules against the refs as they are at that
   moment, and holds the lock until the same transaction is "committed" or "aborted".
 
-What the server refuses (policy.py; every refusal names the ref, the cause and the fix):
+What the server refuses (claimrules.py, logrules.py, branchrules.py; every refusal names the
+ref, the cause and the fix):
 
 1. refs/claims/*: an object that is not a commit, is over 64 KiB, is not a claim of a
    known format, or sits at another ref than the one its content maps to
@@ -18,7 +19,8 @@ What the server refuses (policy.py; every refusal names the ref, the cause and t
    by the server's clock. A claim already on the server is never refused retroactively.
 3. refs/claims-log/*: a tip that is not a commit or not a gitcoord log entry; a deletion
    or a non-fast-forward (the audit log is append-only; a gitolite admin may).
-4. Protected branches (gitcoord.protected in the repository's config, recorded by the
+4. Protected branches (whole-name patterns, `*` stopping at `/`, as the pre-push hook
+   matches them; gitcoord.protected in the repository's config, recorded by the
    install, together with [sync] protected of gitcoord.toml on the default branch):
    deletion and non-fast-forward, whatever the client's --force or --no-verify; and a
    push that drops a recorded pattern from gitcoord.toml (only an admin unprotects).
@@ -30,7 +32,8 @@ What the server refuses (policy.py; every refusal names the ref, the cause and t
 5. Branches: a pushed commit (not yet on any branch of the server) that adds, modifies,
    deletes or renames (both sides) a path covered by another agent's live claim. The
    commit's agent is GL_USER's agents under gitolite, else its last `Gitcoord-Agent:`
-   trailer, else its author email.
+   trailer, else its author email, spelled as a claim holder spells it when they differ only
+   in case (policy/agents.py, the rule `gitcoord ci` uses).
 6. With GL_USER (gitolite): writing a claim or a log entry in the name of an agent the
    user may not act as (gitcoord.usermap; default: the agent named like the user);
    deleting another agent's live claim unless the user is in gitcoord.admin. Every claim
