@@ -137,12 +137,12 @@ def test_the_read_after_my_write_parses_my_claims_without_reading_them_back(
         assert {**claim, "mine": None} == {**theirs[oid], "mine": None}
 
 
-def test_a_predicted_listing_is_dropped_when_one_object_changed(alice: Agent, bob: Agent) -> None:
-    """Same refs, same count, one new object (a renewal): the listing built from the cache
-    while git reads the refs must not be the one shown."""
+def test_a_new_object_at_a_cached_ref_is_shown(alice: Agent, bob: Agent) -> None:
+    """Same refs, same count, one new object (a renewal): the listing shows the new object,
+    not the cached claim that sat at that ref."""
     assert alice.claim("src/a.py", "src/b.py").rc == 0
     before = _listed(bob)
-    assert _listed(bob) == before  # unchanged: the predicted listing is the right one
+    assert _listed(bob) == before  # unchanged, now from the cache
     assert alice.claim("--renew", "src/a.py").rc == 0
     after = _listed(bob)
     assert [c["ref"] for c in after["claims"]] == [c["ref"] for c in before["claims"]]
