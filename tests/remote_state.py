@@ -13,9 +13,10 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from gitcoord.core import refnames
+from gitcoord.core.auditlog import LogEntry
 from gitcoord.core.claim import Claim, parse_claim_message
 from gitcoord.git.objects import commit_message, list_refs, read_objects
-from gitcoord.store.audit import LogEntry, read_log
+from gitcoord.store.audit import read_log
 
 _ENV_LOCK = threading.Lock()
 

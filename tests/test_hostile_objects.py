@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 
 from gitcoord.core import refnames
 from gitcoord.core.approvals import parse_approval_message
+from gitcoord.core.auditlog import parse_entry
 from gitcoord.core.claim import (
     Claim,
     InvalidClaim,
@@ -31,7 +32,6 @@ from gitcoord.core.paths import ClaimPath
 from gitcoord.core.textsafe import printable
 from gitcoord.core.timeutil import now
 from gitcoord.git.objects import commit_message, list_refs, read_objects
-from gitcoord.store.audit import parse_entry
 from tests.claims import make_claim
 from tests.gitenv import Agent, Result
 from tests.test_hostile import _blob, _push_object

@@ -11,10 +11,10 @@ import pytest
 
 from gitcoord.core import refnames
 from gitcoord.core.claim import PROVISIONAL_SECONDS, Claim
+from gitcoord.core.identity import Identity
 from gitcoord.core.modes import Mode
 from gitcoord.core.paths import ClaimPath
 from gitcoord.core.wording import describe
-from gitcoord.git.repo import Identity
 from gitcoord.protocol.leases import (
     Blocked,
     Contention,

@@ -25,12 +25,11 @@ from typing import NamedTuple
 
 from gitcoord.ci.report import CiFinding, Report
 from gitcoord.core.approvals import Approval
-from gitcoord.core.change import Change
 from gitcoord.core.claim import Claim
 from gitcoord.core.config import Config
-from gitcoord.git.changes import parse_name_status, range_patch_id
+from gitcoord.git.changes import commit_changes, range_patch_id
+from gitcoord.git.history import blob_at, non_merge_log
 from gitcoord.git.objects import EMPTY_TREE
-from gitcoord.git.process import run_git
 from gitcoord.policy.agents import commit_agent
 from gitcoord.policy.decisions import (
     DEFAULT_WHY,
@@ -177,9 +176,8 @@ def _last(values: str) -> str | None:
 def read_commits(cwd: str, old: str | None, new: str) -> list[CommitInfo]:
     """The non-merge commits of old..new, oldest first (a merge brings in others' work)."""
     revs = [new, "--not", old] if old else [new]
-    res = run_git(["log", "--no-merges", "--reverse", f"--format={_FORMAT}", *revs, "--"], cwd=cwd)
     out = []
-    for record in res.out.split("\x1e"):
+    for record in non_merge_log(cwd, revs, _FORMAT).split("\x1e"):
         fields = record.strip("\n").split("\x1f")
         if len(fields) != 5:
             continue
@@ -189,29 +187,11 @@ def read_commits(cwd: str, old: str | None, new: str) -> list[CommitInfo]:
     return out
 
 
-def commit_changes(cwd: str, info: CommitInfo) -> list[Change]:
-    res = run_git(
-        [
-            "diff-tree",
-            "-r",
-            "-z",
-            "-M",
-            "--name-status",
-            "--no-commit-id",
-            "--no-ext-diff",
-            info.parent or EMPTY_TREE,
-            info.oid,
-        ],
-        cwd=cwd,
-    )
-    return parse_name_status(res.stdout)
-
-
 def rules_hash_at(cwd: str, commit: str | None, rules_file: str) -> str | None:
     if commit is None:
         return None
-    res = run_git(["cat-file", "blob", f"{commit}:{rules_file}"], cwd=cwd, check=False)
-    return localstate.rules_hash(res.stdout) if res.returncode == 0 else None
+    text = blob_at(cwd, commit, rules_file)
+    return localstate.rules_hash(text) if text is not None else None
 
 
 class RangeInput(NamedTuple):
@@ -241,7 +221,7 @@ def check_range(inp: RangeInput) -> Report:
     whole_id: dict[str, str] = {}  # the range's patch-id per approve-path set, computed once
     for info in commits:
         agent = commit_agent(info.agent_trailer, info.author_email, claim_agents)
-        changes = commit_changes(cwd, info)
+        changes = commit_changes(cwd, info.parent or EMPTY_TREE, info.oid)
         patch_id = None
         needs = approve_paths(changes, config) if guards_on else []
         if needs:

@@ -23,8 +23,7 @@ import typer
 from gitcoord.cli.context import Context, emit_json
 from gitcoord.core import timeutil
 from gitcoord.core.errors import CannotVerify, Refused
-from gitcoord.git.changes import staged_changes, staged_patch_id
-from gitcoord.git.process import run_git
+from gitcoord.git.changes import staged_changes, staged_patch_id, staged_stat
 from gitcoord.hooks.install import tracked_hooks_dir
 from gitcoord.policy.decisions import Approval, approve_paths
 from gitcoord.store import localstate
@@ -72,8 +71,7 @@ def approve_command(
             }
         )
         return
-    stat = run_git(["--literal-pathspecs", "diff", "--cached", "--stat", "--", *paths], cwd=top)
-    print(stat.out, end="")
+    print(staged_stat(top, paths), end="")
     print(
         f"approved as {approval.approver} (patch-id {approval.patch_id[:12]}); "
         "commit it exactly as staged — a different change needs a new approval"

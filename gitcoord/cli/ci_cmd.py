@@ -14,39 +14,35 @@ from gitcoord.cli.context import emit_json
 from gitcoord.core import timeutil
 from gitcoord.core.config import CONFIG_FILE, Config, load_config, parse_config
 from gitcoord.core.errors import UsageError
-from gitcoord.git.process import run_git
-from gitcoord.git.repo import Identity, Repo
+from gitcoord.core.identity import Identity
+from gitcoord.git.history import blob_at, count_commits, is_shallow, merge_base, resolve_commit
+from gitcoord.git.repo import Repo
 from gitcoord.store import localstate
 from gitcoord.store.approvals import fetch_approvals
 from gitcoord.store.claimstore import ClaimStore
-from gitcoord.store.sync import base_branch, count, fetch_branch
+from gitcoord.store.sync import base_branch, fetch_branch
 
 
 def _commit(cwd: str, rev: str) -> str:
-    res = run_git(["rev-parse", "--verify", "--quiet", rev + "^{commit}"], cwd=cwd, check=False)
-    if res.returncode != 0:
+    oid = resolve_commit(cwd, rev)
+    if oid is None:
         raise UsageError(
             f"{rev!r} is not a commit in this repository",
             fix="git fetch (CI: check out with full history, fetch-depth: 0)",
         )
-    return res.out.strip()
-
-
-def _blob(cwd: str, commit: str, path: str) -> bytes | None:
-    res = run_git(["cat-file", "blob", f"{commit}:{path}"], cwd=cwd, check=False)
-    return res.stdout if res.returncode == 0 else None
+    return oid
 
 
 def _policy_at(cwd: str, tip: str, work: Config) -> tuple[Config, bytes | None]:
     """The config and rules file on the base tip; the working tree's config when the base
     has none yet (the branch that adopts gitcoord)."""
-    text = _blob(cwd, tip, CONFIG_FILE)
+    text = blob_at(cwd, tip, CONFIG_FILE)
     config = (
         parse_config(text.decode("utf-8", "replace"), f"{CONFIG_FILE} on the base")
         if text
         else work
     )
-    return config, _blob(cwd, tip, config.rules_file)
+    return config, blob_at(cwd, tip, config.rules_file)
 
 
 def _strip_base(base: str, remote: str) -> str:
@@ -107,7 +103,7 @@ def ci_command(
             base=base_name,
             old=old,
             new=new,
-            behind=count(cwd, tip, "^" + new),
+            behind=count_commits(cwd, tip, "^" + new),
             claims=listing.live(now, config.claims.clock_skew),
             approvals=approvals,
             now=now,
@@ -127,8 +123,7 @@ def _emit(report: Report, as_json: bool) -> int:
 
 
 def _refuse_shallow(cwd: str) -> None:
-    shallow = run_git(["rev-parse", "--is-shallow-repository"], cwd=cwd).out.strip()
-    if shallow == "true":  # the merge-base and the commits to check may be missing
+    if is_shallow(cwd):  # the merge-base and the commits to check may be missing
         raise UsageError(
             "this is a shallow clone: gitcoord ci needs the branch's full history",
             fix='git fetch --unshallow   (GitHub: fetch-depth: 0; GitLab: GIT_DEPTH: "0")',
@@ -144,5 +139,4 @@ def _commits_to_check(cwd: str, range_: str | None, tip: str) -> tuple[str | Non
             raise UsageError(f"--range {range_!r} is not A..B", fix="gitcoord ci --range A..B")
         return _commit(cwd, old_rev), _commit(cwd, new_rev)
     new = _commit(cwd, "HEAD")
-    res = run_git(["merge-base", tip, new], cwd=cwd, check=False)
-    return res.out.strip() or None, new
+    return merge_base(cwd, tip, new), new

@@ -17,7 +17,7 @@ from gitcoord.core.durations import format_duration, parse_duration
 from gitcoord.core.errors import UsageError
 from gitcoord.core.modes import parse_mode
 from gitcoord.core.textsafe import printable
-from gitcoord.git.process import run_git
+from gitcoord.git.history import resolve_commit
 from gitcoord.protocol.coordinator import Request
 from gitcoord.store.claimstore import Listing
 
@@ -126,14 +126,10 @@ def _lease(text: str) -> int:
 
 
 def _resolve_commit(ctx: Context, commit: str) -> str:
-    res = run_git(
-        ["rev-parse", "--verify", "--quiet", f"{commit}^{{commit}}"],
-        cwd=ctx.repo.toplevel,
-        check=False,
-    )
-    if res.returncode != 0:
+    oid = resolve_commit(str(ctx.repo.toplevel), commit)
+    if oid is None:
         raise UsageError(f"--commit {commit!r} is not a commit in this repository")
-    return res.out.strip()
+    return oid
 
 
 def _report(as_json: bool, key: str, claims: list[Claim], line: Any) -> None:

@@ -10,9 +10,10 @@ from typing import Any
 
 from gitcoord.core.config import Config, load_config
 from gitcoord.core.errors import CannotVerify, UsageError
+from gitcoord.core.identity import Identity
 from gitcoord.core.paths import ClaimPath, PathCache, normalize_user_path
 from gitcoord.core.textsafe import printable
-from gitcoord.git.repo import Identity, Repo
+from gitcoord.git.repo import Repo
 from gitcoord.protocol.coordinator import Coordinator
 from gitcoord.store.claimstore import ClaimStore, Listing
 

@@ -111,6 +111,30 @@ def commits_changes(cwd: str, include: Sequence[str], exclude: Sequence[str]) ->
     return parse_name_status(res.stdout)
 
 
+def commit_changes(cwd: str, parent: str, commit: str) -> list[Change]:
+    """What `commit` changes against `parent` (a commit, or the empty tree for a root)."""
+    res = run_git(
+        [
+            "diff-tree",
+            "-r",
+            "-z",
+            "-M",
+            "--name-status",
+            "--no-commit-id",
+            "--no-ext-diff",
+            parent,
+            commit,
+        ],
+        cwd=cwd,
+    )
+    return parse_name_status(res.stdout)
+
+
+def staged_stat(cwd: str | Path, paths: Sequence[str]) -> str:
+    """`git diff --cached --stat` of `paths`, as git prints it for people."""
+    return run_git(["--literal-pathspecs", "diff", "--cached", "--stat", "--", *paths], cwd=cwd).out
+
+
 def staged_patch_id(cwd: str, paths: Sequence[str]) -> str:
     """The identity of the staged change to `paths` (what `gitcoord approve` records)."""
     return _patch_id(cwd, ["--cached"], paths, keep_repo_env=True)

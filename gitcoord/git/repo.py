@@ -6,17 +6,10 @@ import errno
 import os
 from functools import cached_property
 from pathlib import Path
-from typing import NamedTuple
 
 from gitcoord.core.errors import UsageError
+from gitcoord.core.identity import Identity as Identity  # until store/claimstore imports core
 from gitcoord.git.process import run_git
-
-
-class Identity(NamedTuple):
-    agent: str
-    host: str
-    worktree: str
-    session: str
 
 
 class Repo:
@@ -111,6 +104,14 @@ class Repo:
                     raise
                 session = where  # a read-only git dir: 0.1.1's id, all a reader can have
         return Identity(agent=agent, host=host, worktree=worktree, session=session)
+
+
+def git_path(cwd: Path, name: str) -> Path:
+    """Where `name` (e.g. "hooks") lives for the repository at `cwd` (`rev-parse --git-path`:
+    core.hooksPath and worktrees honoured), made absolute against `cwd`."""
+    out = run_git(["rev-parse", "--git-path", name], cwd=cwd).out.strip()
+    path = Path(out)
+    return path if path.is_absolute() else (cwd / path)
 
 
 def worktree_session(path: Path) -> str:

@@ -26,7 +26,6 @@ from gitcoord.git.changes import (
     staged_changes,
     staged_patch_id,
 )
-from gitcoord.git.process import run_git
 from gitcoord.git.repo import Repo
 from gitcoord.hooks.install import tracked_hooks_dir
 from gitcoord.policy import decisions as policy
@@ -138,12 +137,9 @@ def _framework_push() -> tuple[str, list[PushedRef]]:
     remote = os.environ.get("PRE_COMMIT_REMOTE_NAME", "origin")
     remote_ref = os.environ.get("PRE_COMMIT_REMOTE_BRANCH", "")
     local_oid = os.environ.get("PRE_COMMIT_TO_REF", "")
-    res = run_git(["ls-remote", remote, remote_ref], check=False)
-    if res.returncode != 0:
-        from gitcoord.git.transport import unreachable
+    from gitcoord.git.branches import remote_ref_oid
 
-        raise unreachable(res, remote)
-    remote_oid = res.out.split()[0] if res.out.strip() else "0" * 40
+    remote_oid = remote_ref_oid(remote, remote_ref) or "0" * 40
     local_ref = os.environ.get("PRE_COMMIT_LOCAL_BRANCH", "HEAD")
     return remote, [PushedRef(local_ref, local_oid, remote_ref, remote_oid)]
 

@@ -13,7 +13,7 @@ from typing import NamedTuple
 
 from gitcoord.core.errors import UsageError
 from gitcoord.git import hookshims
-from gitcoord.git.process import run_git
+from gitcoord.git.repo import git_path
 
 MARKER = "# gitcoord-hook-shim v1"
 HOOKS = ("pre-commit", "pre-push", "commit-msg")
@@ -42,9 +42,7 @@ fi
 
 def hooks_dir(toplevel: Path) -> Path:
     """`git rev-parse --git-path hooks` honours core.hooksPath and worktrees."""
-    out = run_git(["rev-parse", "--git-path", "hooks"], cwd=toplevel).out.strip()
-    path = Path(out)
-    return path if path.is_absolute() else (toplevel / path)
+    return git_path(toplevel, "hooks")
 
 
 def tracked_hooks_dir(toplevel: Path, hooks_path: str | None) -> list[str]:

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 
 from gitcoord.core.config import load_config
 from gitcoord.core.errors import UsageError
-from gitcoord.git.process import run_git
+from gitcoord.git.history import add_trailers
 from gitcoord.git.repo import Repo
 from gitcoord.store import localstate
 
@@ -21,13 +21,9 @@ def commit_msg(args: Sequence[str]) -> int:
     repo = Repo.discover()
     config = load_config(repo.toplevel)
     agent = repo.agent()
-    trailers = ["--trailer", f"Gitcoord-Agent: {agent}"]
+    trailers = [f"Gitcoord-Agent: {agent}"]
     _, digest = localstate.read_rules(repo.toplevel, config.rules_file)
     if digest:
-        trailers += ["--trailer", f"Gitcoord-Rules: {digest}"]
-    run_git(
-        ["interpret-trailers", "--in-place", "--if-exists", "replace", *trailers, args[0]],
-        cwd=str(repo.toplevel),
-        keep_repo_env=True,
-    )
+        trailers.append(f"Gitcoord-Rules: {digest}")
+    add_trailers(str(repo.toplevel), args[0], trailers)
     return 0

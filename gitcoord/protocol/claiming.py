@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from gitcoord.core.auditlog import entry_message
 from gitcoord.core.claim import Claim
 from gitcoord.core.errors import CannotVerify, Refused
 from gitcoord.git.transport import PushOutcome, PushResult
@@ -18,7 +19,6 @@ from gitcoord.protocol import leases
 from gitcoord.protocol.granting import Waiting, grant, verify, wait_or_refuse
 from gitcoord.protocol.session import MAX_TRANSPORT_RETRIES, Session, holds
 from gitcoord.protocol.types import ClaimOutcome, Request
-from gitcoord.store.audit import entry_message
 from gitcoord.store.claimstore import Listing
 
 MAX_STALE_RETRIES = 12

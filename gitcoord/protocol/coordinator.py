@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from gitcoord.core import refnames
+from gitcoord.core.auditlog import entry_message
 from gitcoord.core.claim import Claim
 from gitcoord.core.errors import CannotVerify
 from gitcoord.core.paths import ClaimPath
@@ -37,7 +38,6 @@ from gitcoord.protocol.updates import (
     report_lost,
     select_mine,
 )
-from gitcoord.store.audit import entry_message
 from gitcoord.store.claimstore import Listing
 
 __all__ = ["BreakOutcome", "ClaimOutcome", "Coordinator", "Request", "describe"]

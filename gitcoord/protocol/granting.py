@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import NamedTuple
 
+from gitcoord.core.auditlog import entry_message
 from gitcoord.core.claim import Claim, new_nonce
 from gitcoord.core.durations import format_duration
 from gitcoord.core.errors import CannotVerify, Refused
@@ -17,7 +18,6 @@ from gitcoord.protocol import leases, messages
 from gitcoord.protocol.leases import Contention
 from gitcoord.protocol.session import MAX_TRANSPORT_RETRIES, Session, holds
 from gitcoord.protocol.types import Request
-from gitcoord.store.audit import entry_message
 from gitcoord.store.claimstore import Listing
 
 

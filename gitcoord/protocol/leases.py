@@ -15,8 +15,8 @@ from enum import Enum
 
 from gitcoord.core import refnames
 from gitcoord.core.claim import Claim
+from gitcoord.core.identity import Identity
 from gitcoord.core.overlap import conflicting
-from gitcoord.git.repo import Identity
 from gitcoord.protocol.messages import newer_format
 from gitcoord.protocol.types import Request
 from gitcoord.store.claimstore import InvalidRef, Listing

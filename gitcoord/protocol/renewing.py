@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from gitcoord.core.auditlog import entry_message
 from gitcoord.core.claim import Claim
 from gitcoord.core.errors import Refused
 from gitcoord.core.paths import ClaimPath
@@ -21,7 +22,6 @@ from gitcoord.protocol.updates import (
     report_lost,
     select_mine,
 )
-from gitcoord.store.audit import entry_message
 from gitcoord.store.claimstore import Listing
 
 

@@ -7,15 +7,15 @@ import time
 from collections.abc import Callable, Sequence
 
 from gitcoord.core import timeutil
+from gitcoord.core.auditlog import entry_message
 from gitcoord.core.claim import PROVISIONAL_SECONDS, Claim
 from gitcoord.core.config import Config
 from gitcoord.core.errors import CannotVerify
-from gitcoord.git.repo import Identity
+from gitcoord.core.identity import Identity
 from gitcoord.git.transport import PushOutcome, PushResult, RefUpdate
 from gitcoord.protocol import leases
 from gitcoord.protocol.messages import holder, push_refused
 from gitcoord.protocol.storage import ClaimStorage
-from gitcoord.store.audit import entry_message
 from gitcoord.store.claimstore import Listing
 
 CONTEND_SECONDS = 3.0  # how long an older contender waits for younger provisional ones

@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from gitcoord.core.errors import Refused, UsageError
-from gitcoord.git import hookshims
-from gitcoord.git.process import run_git
+from gitcoord.git import gitconfig, hookshims
+from gitcoord.git.bare import bare_layout
 from gitcoord.server.settings import HOOKS_VERSION, read_settings
 
 MARKER = "# gitcoord-server-hook"
@@ -75,23 +75,17 @@ def bare_repository(path: str) -> tuple[Path, Path]:
         raise UsageError(
             f"{path} is not a directory", fix="name the bare repository, e.g. team.git"
         )
-    res = run_git(
-        ["rev-parse", "--is-bare-repository", "--absolute-git-dir", "--git-path", "hooks"],
-        cwd=where,
-        check=False,
-    )
-    lines = res.out.splitlines()
-    if res.returncode != 0 or len(lines) != 3:
+    layout = bare_layout(where)
+    if layout is None:
         raise UsageError(f"{path} is not a git repository", fix="git init --bare " + path)
-    if lines[0] != "true":
+    if not layout.is_bare:
         raise UsageError(
             f"{path} is not a bare repository; server hooks belong in the repository "
             "that people push to",
             fix="point at the bare repository (e.g. /srv/git/team.git)",
         )
-    git_dir = Path(lines[1])
-    hooks = Path(lines[2])
-    return git_dir, (hooks if hooks.is_absolute() else (where / hooks)).resolve()
+    hooks = layout.hooks
+    return layout.git_dir, (hooks if hooks.is_absolute() else (where / hooks)).resolve()
 
 
 def _ours(path: Path) -> bool:
@@ -99,10 +93,9 @@ def _ours(path: Path) -> bool:
 
 
 def _set_all(git_dir: Path, key: str, values: Sequence[str]) -> None:
-    config = ["config", "--file", str(git_dir / "config")]
-    run_git([*config, "--unset-all", key], check=False)
+    gitconfig.unset_all(git_dir / "config", key)
     for value in values:
-        run_git([*config, "--add", key, value])
+        gitconfig.add_value(git_dir / "config", key, value)
 
 
 def install(
@@ -130,7 +123,7 @@ def install(
         outcome.actions.append(
             HookAction(hook, target, hookshims.write_shim(target, shim(hook, python)))
         )
-    run_git(["config", "--file", str(git_dir / "config"), "gitcoord.serverhooks", HOOKS_VERSION])
+    gitconfig.set_value(git_dir / "config", "gitcoord.serverhooks", HOOKS_VERSION)
     for key, values in (("gitcoord.admin", admins), ("gitcoord.usermap", user_map)):
         if values is not None:
             _set_all(git_dir, key, values)
@@ -178,7 +171,7 @@ def uninstall(path: str, *, purge: bool = False) -> Outcome:
     if purge:
         keys += ["gitcoord.admin", "gitcoord.usermap", "gitcoord.protected"]
     for key in keys:
-        run_git(["config", "--file", str(git_dir / "config"), "--unset-all", key], check=False)
+        gitconfig.unset_all(git_dir / "config", key)
     outcome.settings = _describe_settings(git_dir)
     return outcome
 

@@ -71,7 +71,7 @@ def _log_entry_problem(
         return f"is a {info.type} of {info.size} bytes, not a log commit (at most {limit})"
     if info is None or raw is None:
         return "is missing"
-    from gitcoord.store.audit import parse_entry  # deferred: only log pushes need it
+    from gitcoord.core.auditlog import parse_entry  # deferred: only log pushes need it
 
     try:
         entry = parse_entry(oid, commit_message(raw).decode("utf-8", "replace"))

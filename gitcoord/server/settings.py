@@ -21,7 +21,7 @@ from types import MappingProxyType
 from typing import NamedTuple
 
 from gitcoord.core.errors import UsageError
-from gitcoord.git.process import run_git
+from gitcoord.git.gitconfig import config_entries
 
 HOOKS_VERSION = "1"
 STALE_LOCK_AFTER = 60.0  # twice the claims lock's 30 s timeout: no live transaction waits longer
@@ -75,16 +75,8 @@ def _seconds(value: str) -> bool:
 
 
 def read_settings(git_dir: Path) -> ServerSettings:
-    res = run_git(
-        ["config", "--file", str(git_dir / "config"), "-z", "--get-regexp", r"^gitcoord\."],
-        check=False,
-    )
-    items = []
-    for item in res.out.split("\0"):
-        if item:
-            key, _, value = item.partition("\n")
-            items.append((key.lower(), value))
-    return ServerSettings.from_config(items)
+    entries = config_entries(git_dir / "config", r"^gitcoord\.")
+    return ServerSettings.from_config((key.lower(), value) for key, value in entries)
 
 
 def parse_user_map(text: str, source: str) -> list[str]:

@@ -11,16 +11,15 @@ from typing import NamedTuple
 
 from gitcoord.core.config import Config
 from gitcoord.core.errors import CannotVerify, UsageError
+from gitcoord.git.branches import (
+    HEADS,
+    fetch_branch_into,
+    remote_default_branch,
+    tracked_default_branch,
+)
 from gitcoord.git.changes import PushedRef, is_zero
-from gitcoord.git.process import run_git
-from gitcoord.git.transport import unreachable
+from gitcoord.git.history import count_commits, has_commit
 from gitcoord.policy.decisions import PushCheck, is_protected
-
-HEADS = "refs/heads/"
-
-
-def has_object(cwd: str, oid: str) -> bool:
-    return run_git(["cat-file", "-e", oid + "^{commit}"], cwd=cwd, check=False).returncode == 0
 
 
 def fetch_branch(cwd: str, remote: str, branch: str) -> str:
@@ -28,30 +27,12 @@ def fetch_branch(cwd: str, remote: str, branch: str) -> str:
     URL gets a private ref); return the local ref now holding the remote's tip."""
     is_name = "/" not in remote and ":" not in remote
     local = f"refs/remotes/{remote}/{branch}" if is_name else f"refs/gitcoord/sync/{branch}"
-    res = run_git(
-        [
-            "fetch",
-            "--quiet",
-            "--no-tags",
-            "--no-write-fetch-head",
-            remote,
-            f"+{HEADS}{branch}:{local}",
-        ],
-        cwd=cwd,
-        check=False,
-    )
-    if res.returncode != 0:
-        if "couldn't find remote ref" in res.err:
-            raise UsageError(
-                f"branch {branch!r} does not exist on {remote}",
-                fix="set [remote] base in gitcoord.toml to the branch you deploy from",
-            )
-        raise unreachable(res, remote)
+    if not fetch_branch_into(cwd, remote, branch, local):
+        raise UsageError(
+            f"branch {branch!r} does not exist on {remote}",
+            fix="set [remote] base in gitcoord.toml to the branch you deploy from",
+        )
     return local
-
-
-def count(cwd: str, *revs: str) -> int:
-    return int(run_git(["rev-list", "--count", *revs, "--"], cwd=cwd).out.strip() or 0)
 
 
 def push_checks(
@@ -69,17 +50,19 @@ def push_checks(
         branch = p.remote_ref[len(HEADS) :]
         if is_protected(branch, config) is None:
             continue
-        if not has_object(cwd, p.remote_oid):
+        if not has_commit(cwd, p.remote_oid):
             fetch_branch(cwd, remote, branch)
-            if not has_object(cwd, p.remote_oid):
+            if not has_commit(cwd, p.remote_oid):
                 raise CannotVerify(
                     f"cannot read {remote}'s {branch} at {p.remote_oid[:12]} to compare",
                     fix=f"git fetch {remote} {branch}, then push again",
                 )
         if is_zero(p.local_oid):
-            out.append(PushCheck(branch, remote, count(cwd, p.remote_oid), deleting=True))
+            out.append(PushCheck(branch, remote, count_commits(cwd, p.remote_oid), deleting=True))
         else:
-            out.append(PushCheck(branch, remote, count(cwd, p.remote_oid, "^" + p.local_oid)))
+            out.append(
+                PushCheck(branch, remote, count_commits(cwd, p.remote_oid, "^" + p.local_oid))
+            )
     return out
 
 
@@ -88,16 +71,9 @@ def base_branch(cwd: str, config: Config) -> str:
     if config.remote.base:
         return config.remote.base
     remote = config.remote.name
-    res = run_git(["symbolic-ref", "--quiet", f"refs/remotes/{remote}/HEAD"], cwd=cwd, check=False)
-    prefix = f"refs/remotes/{remote}/"
-    if res.returncode == 0 and res.out.strip().startswith(prefix):
-        return res.out.strip()[len(prefix) :]
-    res = run_git(["ls-remote", "--symref", remote, "HEAD"], cwd=cwd, check=False)
-    if res.returncode != 0:
-        raise unreachable(res, remote)
-    for line in res.out.splitlines():
-        if line.startswith("ref: " + HEADS):
-            return line.split()[1][len(HEADS) :]
+    branch = tracked_default_branch(cwd, remote) or remote_default_branch(cwd, remote)
+    if branch:
+        return branch
     raise UsageError(
         f"cannot tell the base branch: {remote} has no HEAD",
         fix='set [remote] base = "main" in gitcoord.toml',
@@ -115,4 +91,4 @@ def sync_state(cwd: str, config: Config) -> SyncState:
     remote = config.remote.name
     base = base_branch(cwd, config)
     tip = fetch_branch(cwd, remote, base)
-    return SyncState(remote, base, count(cwd, tip, "^HEAD"))
+    return SyncState(remote, base, count_commits(cwd, tip, "^HEAD"))

@@ -1,0 +1,58 @@
+"""Branches on a remote: fetching one, its tip, and which is the remote's default."""
+
+from __future__ import annotations
+
+from gitcoord.git.process import run_git
+from gitcoord.git.transport import unreachable
+
+HEADS = "refs/heads/"
+
+
+def fetch_branch_into(cwd: str, remote: str, branch: str, local: str) -> bool:
+    """Fetch `branch` from `remote` into the ref `local`; False when the remote has no such
+    branch. Raises CannotVerify (transport.unreachable) for any other failure."""
+    res = run_git(
+        [
+            "fetch",
+            "--quiet",
+            "--no-tags",
+            "--no-write-fetch-head",
+            remote,
+            f"+{HEADS}{branch}:{local}",
+        ],
+        cwd=cwd,
+        check=False,
+    )
+    if res.returncode != 0:
+        if "couldn't find remote ref" in res.err:
+            return False
+        raise unreachable(res, remote)
+    return True
+
+
+def remote_ref_oid(remote: str, ref: str) -> str | None:
+    """The OID `ref` has on `remote` now (ls-remote), or None when it has no such ref."""
+    res = run_git(["ls-remote", remote, ref], check=False)
+    if res.returncode != 0:
+        raise unreachable(res, remote)
+    return res.out.split()[0] if res.out.strip() else None
+
+
+def tracked_default_branch(cwd: str, remote: str) -> str | None:
+    """The remote's default branch as last fetched (refs/remotes/REMOTE/HEAD), if recorded."""
+    res = run_git(["symbolic-ref", "--quiet", f"refs/remotes/{remote}/HEAD"], cwd=cwd, check=False)
+    prefix = f"refs/remotes/{remote}/"
+    if res.returncode == 0 and res.out.strip().startswith(prefix):
+        return res.out.strip()[len(prefix) :]
+    return None
+
+
+def remote_default_branch(cwd: str, remote: str) -> str | None:
+    """The branch the remote's HEAD names now (ls-remote --symref), or None when it has no HEAD."""
+    res = run_git(["ls-remote", "--symref", remote, "HEAD"], cwd=cwd, check=False)
+    if res.returncode != 0:
+        raise unreachable(res, remote)
+    for line in res.out.splitlines():
+        if line.startswith("ref: " + HEADS):
+            return line.split()[1][len(HEADS) :]
+    return None

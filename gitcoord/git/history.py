@@ -1,0 +1,69 @@
+"""A repository's history: commits and ranges, a file as of a commit, commit messages."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from gitcoord.git.process import run_git
+
+
+def resolve_commit(cwd: str, rev: str) -> str | None:
+    """The commit `rev` names (`rev-parse --verify`), or None when it names none here."""
+    res = run_git(["rev-parse", "--verify", "--quiet", rev + "^{commit}"], cwd=cwd, check=False)
+    return res.out.strip() if res.returncode == 0 else None
+
+
+def has_commit(cwd: str, oid: str) -> bool:
+    return run_git(["cat-file", "-e", oid + "^{commit}"], cwd=cwd, check=False).returncode == 0
+
+
+def blob_at(cwd: str, commit: str, path: str) -> bytes | None:
+    """The file `path` as of `commit`, or None when it has none there."""
+    res = run_git(["cat-file", "blob", f"{commit}:{path}"], cwd=cwd, check=False)
+    return res.stdout if res.returncode == 0 else None
+
+
+def merge_base(cwd: str, one: str, other: str) -> str | None:
+    """The best common ancestor, or None when the two share no history."""
+    res = run_git(["merge-base", one, other], cwd=cwd, check=False)
+    return res.out.strip() or None
+
+
+def is_shallow(cwd: str) -> bool:
+    return run_git(["rev-parse", "--is-shallow-repository"], cwd=cwd).out.strip() == "true"
+
+
+def count_commits(cwd: str, *revs: str) -> int:
+    """`rev-list --count REVS`: e.g. (tip, "^HEAD") counts what tip has that HEAD lacks."""
+    return int(run_git(["rev-list", "--count", *revs, "--"], cwd=cwd).out.strip() or 0)
+
+
+def non_merge_log(cwd: str, revs: Sequence[str], fmt: str) -> str:
+    """`git log --format=FMT REVS` without merge commits, oldest first."""
+    res = run_git(["log", "--no-merges", "--reverse", f"--format={fmt}", *revs, "--"], cwd=cwd)
+    return res.out
+
+
+def commit_messages(cwd: str, tips: Sequence[str]) -> list[tuple[str, str]]:
+    """(OID, message) of every commit reachable from `tips`, newest first."""
+    # git prints a message up to its first NUL, so no message can forge the separator.
+    res = run_git(["log", "--format=%H%x00%B%x00%x01", *tips, "--"], cwd=cwd)
+    out = []
+    for record in res.out.split("\x00\x01"):
+        record = record.lstrip("\n")
+        if not record:
+            continue
+        oid, _, message = record.partition("\x00")
+        out.append((oid, message.rstrip("\x00")))
+    return out
+
+
+def add_trailers(cwd: str, message_file: str, trailers: Sequence[str]) -> None:
+    """Rewrite a commit message file in place with `trailers` ("Key: value"), each replacing
+    an existing one of its key. Keeps the hook's environment (commit-msg runs in a hook)."""
+    args = [arg for trailer in trailers for arg in ("--trailer", trailer)]
+    run_git(
+        ["interpret-trailers", "--in-place", "--if-exists", "replace", *args, message_file],
+        cwd=cwd,
+        keep_repo_env=True,
+    )
