@@ -218,6 +218,14 @@ def list_refs(
     return entries
 
 
+def delete_refs(cwd: str, refs: Iterable[str]) -> None:
+    """Delete `refs` in one `update-ref --stdin` transaction; best effort (never raises for
+    git's exit code): for caches such as the local mirror, which every fetch rewrites."""
+    lines = "".join(f"delete {ref}\n" for ref in refs)
+    if lines:
+        run_git(["update-ref", "--stdin"], cwd=cwd, input=lines.encode(), check=False)
+
+
 def read_objects(
     cwd: str | os.PathLike[str], oids: Iterable[str], *, keep_repo_env: bool = False
 ) -> dict[str, bytes]:

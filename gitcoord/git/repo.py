@@ -8,7 +8,7 @@ from functools import cached_property
 from pathlib import Path
 
 from gitcoord.core.errors import UsageError
-from gitcoord.core.identity import Identity as Identity  # until store/claimstore imports core
+from gitcoord.core.identity import Identity
 from gitcoord.git.process import run_git
 
 

@@ -15,7 +15,7 @@ from gitcoord.core import timeutil
 from gitcoord.core.approvals import Approval
 from gitcoord.core.change import Change
 from gitcoord.core.claim import Claim
-from gitcoord.core.config import Config, load_config
+from gitcoord.core.config import Config, coordination_remote, load_config
 from gitcoord.core.errors import CannotVerify, ExitCode, UsageError
 from gitcoord.core.oids import is_zero
 from gitcoord.core.overlap import covering_keys
@@ -30,7 +30,7 @@ from gitcoord.git.repo import Repo
 from gitcoord.hooks.install import tracked_hooks_dir
 from gitcoord.policy import decisions as policy
 from gitcoord.store import localstate
-from gitcoord.store.snapshot import coordination_remote, read_snapshot, snapshot_file
+from gitcoord.store.snapshot import read_snapshot, snapshot_file
 
 
 def _warn(text: str) -> None:

@@ -17,18 +17,18 @@ from gitcoord.core.claim import (
     parse_claim_commit,
     parse_claim_message,
 )
-from gitcoord.core.config import Config
+from gitcoord.core.config import Config, coordination_remote
 from gitcoord.core.errors import UsageError
-from gitcoord.git.objects import CommitBatch, RefEntry, list_refs, read_objects
-from gitcoord.git.process import run_git
-from gitcoord.git.repo import Identity, Repo
+from gitcoord.core.identity import Identity
+from gitcoord.git.objects import CommitBatch, RefEntry, delete_refs, list_refs, read_objects
+from gitcoord.git.repo import Repo
 from gitcoord.git.transport import MIRROR_LOCK, PushResult, RefUpdate, fetch, push
 from gitcoord.store import heldrecord, observed, parsecache
 from gitcoord.store.heldrecord import HeldClaim
 from gitcoord.store.listing import InvalidRef as InvalidRef
 from gitcoord.store.listing import Listing as Listing
 from gitcoord.store.parsecache import Parsed
-from gitcoord.store.snapshot import coordination_remote, snapshot_file
+from gitcoord.store.snapshot import snapshot_file
 
 
 def _wrong_ref(claim: Claim) -> str:
@@ -273,13 +273,9 @@ class ClaimStore:
         is not mistaken later for one of mine that someone took (protocol: lost claims are
         never silent). One `update-ref --stdin` transaction; best effort: the mirror is a
         cache that every fetch rewrites."""
-        lines = "".join(
-            f"delete {refnames.to_mirror(u.ref, self.remote_key)}\n"
-            for u in updates
-            if u.new is None
+        delete_refs(
+            self.cwd, [refnames.to_mirror(u.ref, self.remote_key) for u in updates if u.new is None]
         )
-        if lines:
-            run_git(["update-ref", "--stdin"], cwd=self.cwd, input=lines.encode(), check=False)
 
     # -- the snapshot cache read by hooks --------------------------------------------------
 

@@ -14,18 +14,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from gitcoord.core.claim import Claim, claim_from_fields
-from gitcoord.core.config import Config
 from gitcoord.core.timeutil import from_iso
-
-
-def coordination_remote(config: Config) -> tuple[str, str]:
-    """The remote claims live on (a name or URL), and the key naming its mirror and snapshot."""
-    url = config.remote.url
-    if url:
-        from gitcoord.core.digests import sha256  # only for a separate coordination URL
-
-        return url, "url-" + sha256(url.encode()).hexdigest()[:12]
-    return config.remote.name, config.remote.name
 
 
 def snapshot_file(state_dir: Path, remote_key: str) -> Path:
