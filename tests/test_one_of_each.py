@@ -98,8 +98,9 @@ def test_a_misshapen_claim_commit_is_refused_alike_by_the_listing_and_the_server
     import subprocess
 
     from gitcoord.core.claim import InvalidClaim, parse_claim_commit
+    from gitcoord.git.bare import object_info
     from gitcoord.git.objects import read_objects
-    from gitcoord.server.gitdata import claim_at, object_info
+    from gitcoord.server.gitdata import claim_at
     from tests.serverside import make_claim, write_commit
 
     repo = tmp_path / "r.git"

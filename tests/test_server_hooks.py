@@ -218,7 +218,7 @@ def test_malformed_claim_refs_are_refused(served: Path, alice: Agent, env: dict[
 
     head = alice.git("rev-parse", "HEAD").strip()
     err = push(head, "refs/claims/w/aaaaaaaaaaaaaaaaaaaaaaaaaa")
-    assert "not a valid claim: no claim body in the commit message" in err
+    assert "not a valid claim: its commit carries files" in err  # the shape is judged first
 
     blob = alice.git("hash-object", "-w", "README.md").strip()
     err = push(blob, "refs/claims/w/bbbbbbbbbbbbbbbbbbbbbbbbbb")

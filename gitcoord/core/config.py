@@ -289,7 +289,7 @@ def coordination_remote(config: Config) -> tuple[str, str]:
     """The remote claims live on (a name or URL), and the key naming its mirror and snapshot."""
     url = config.remote.url
     if url:
-        from gitcoord.core.digests import sha256  # only for a separate coordination URL
+        from hashlib import sha256  # only for a separate coordination URL
 
         return url, "url-" + sha256(url.encode()).hexdigest()[:12]
     return config.remote.name, config.remote.name

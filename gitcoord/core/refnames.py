@@ -12,8 +12,8 @@ and case-insensitive servers cannot merge two refs.
 from __future__ import annotations
 
 import base64
+from hashlib import sha256
 
-from gitcoord.core.digests import sha256
 from gitcoord.core.modes import Mode
 
 CLAIMS = "refs/claims/"

@@ -170,7 +170,7 @@ def _patch_id(
     pid = run_git(["patch-id", "--stable"], cwd=cwd, input=diff).out.split()
     if pid:
         return pid[0]
-    from gitcoord.core.digests import sha256
+    from hashlib import sha256
 
     return "diff-sha256:" + sha256(diff).hexdigest()
 

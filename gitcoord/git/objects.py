@@ -13,10 +13,10 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Iterable, Sequence
+from hashlib import sha1
 from pathlib import Path
 from typing import NamedTuple
 
-from gitcoord.core.digests import sha1
 from gitcoord.core.errors import GitFailed
 from gitcoord.git.process import describe_failure, run_git, run_git_while
 

@@ -88,7 +88,7 @@ class Repo:
         return agent
 
     def identity(self) -> Identity:
-        from gitcoord.core.digests import sha256  # deferred: the hooks need only the agent name
+        from hashlib import sha256  # deferred: the hooks need only the agent name
 
         agent = self.agent()
         host = _hostname()

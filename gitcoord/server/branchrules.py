@@ -8,9 +8,9 @@ from collections.abc import Callable, Iterable, Sequence
 
 from gitcoord.core.claim import Claim
 from gitcoord.core.overlap import PathIndex
+from gitcoord.git.bare import CommitChanges
 from gitcoord.policy.agents import commit_agent
 from gitcoord.policy.sync import protected_by
-from gitcoord.server.gitdata import CommitChanges
 from gitcoord.server.policy import BRANCHES, MAX_SHOWN, Pusher, Refusal, describe
 from gitcoord.server.refchange import RefChange
 from gitcoord.server.settings import ServerSettings

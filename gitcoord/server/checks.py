@@ -15,6 +15,8 @@ from gitcoord.core import timeutil
 from gitcoord.core.claim import MAX_OBJECT_BYTES, Claim
 from gitcoord.core.oids import is_zero
 from gitcoord.core.refnames import CLAIMS, LOG
+from gitcoord.git import bare
+from gitcoord.git.bare import MAX_NEW_LOG_COMMITS
 from gitcoord.git.objects import read_objects
 from gitcoord.server import gitdata
 from gitcoord.server.branchrules import (
@@ -25,7 +27,6 @@ from gitcoord.server.branchrules import (
     protected,
 )
 from gitcoord.server.claimrules import check_claims, claims_after
-from gitcoord.server.gitdata import MAX_NEW_LOG_COMMITS
 from gitcoord.server.logrules import check_logs
 from gitcoord.server.policy import BRANCHES, Pusher, Refusal
 from gitcoord.server.refchange import RefChange
@@ -42,7 +43,7 @@ def _claim_checks(
     git_dir: Path, changes: Sequence[RefChange], pusher: Pusher, now: float, skew: float
 ) -> tuple[list[Refusal], dict[str, Claim]]:
     writes = {c.ref: c.new for c in changes if c.ref.startswith(CLAIMS) and not c.deletes}
-    current, pushed = gitdata.claims_for(git_dir, gitdata.current_refs(git_dir, CLAIMS), writes)
+    current, pushed = gitdata.claims_for(git_dir, bare.current_refs(git_dir, CLAIMS), writes)
     refusals = check_claims(changes, current, pushed, pusher, now, skew)
     return refusals, claims_after(changes, current, pushed)
 
@@ -57,17 +58,17 @@ def pre_receive(git_dir: Path, changes: Sequence[RefChange]) -> list[Refusal]:
     log_changes = [c for c in changes if c.ref.startswith(LOG) and not c.deletes]
 
     def ancestor(old: str, new: str) -> bool:
-        return gitdata.is_ancestor(git_dir, old, new)
+        return bare.is_ancestor(git_dir, old, new)
 
     if any(c.ref.startswith(LOG) for c in changes):
-        tips = gitdata.object_info(git_dir, (c.new for c in log_changes))
+        tips = bare.object_info(git_dir, (c.new for c in log_changes))
         new_commits = {
-            c.ref: gitdata.new_log_commits(git_dir, c.new)
+            c.ref: bare.new_log_commits(git_dir, c.new)
             for c in log_changes
             if c.new in tips and tips[c.new].type == "commit"
         }
         brought = [oid for oids in new_commits.values() for oid in oids[:MAX_NEW_LOG_COMMITS]]
-        infos = {**tips, **gitdata.object_info(git_dir, brought)}
+        infos = {**tips, **bare.object_info(git_dir, brought)}
         small = [i.oid for i in infos.values() if i.size <= MAX_OBJECT_BYTES]
         raw = read_objects(git_dir, small, keep_repo_env=True)
         refusals += check_logs(changes, new_commits, infos, raw, pusher, ancestor)
@@ -85,7 +86,7 @@ def pre_receive(git_dir: Path, changes: Sequence[RefChange]) -> list[Refusal]:
         for ch in branch_changes:
             if ch.deletes or not live:
                 continue
-            commits = gitdata.new_commits(git_dir, ch.new)
+            commits = bare.new_commits(git_dir, ch.new)
             refusals += check_claimed_paths(ch.ref, commits, live, pusher, now)
     return refusals
 
@@ -101,7 +102,7 @@ def _protection_kept(
         if ch.deletes or not (ch.ref == home or protected(ch.ref, patterns)):
             continue
         before, after = (f"{rev}:gitcoord.toml" for rev in (ch.old, ch.new))
-        infos = gitdata.object_info(git_dir, [before, after] if not ch.creates else [after])
+        infos = bare.object_info(git_dir, [before, after] if not ch.creates else [after])
         old_info, new_info = infos.get(before), infos.get(after)
         if ch.creates or old_info == new_info:
             continue

@@ -13,25 +13,20 @@ from gitcoord.core.claim import MAX_OBJECT_BYTES, Claim, InvalidClaim, parse_cla
 from gitcoord.core.config import Config, parse_config
 from gitcoord.core.errors import ConfigError
 from gitcoord.core.refnames import claim_ref
-from gitcoord.git.bare import MAX_NEW_LOG_COMMITS as MAX_NEW_LOG_COMMITS
-from gitcoord.git.bare import CommitChanges as CommitChanges
-from gitcoord.git.bare import ObjectInfo as ObjectInfo
-from gitcoord.git.bare import current_refs as current_refs
-from gitcoord.git.bare import is_ancestor as is_ancestor
-from gitcoord.git.bare import new_commits as new_commits
-from gitcoord.git.bare import new_log_commits as new_log_commits
-from gitcoord.git.bare import object_info as object_info
+from gitcoord.git.bare import ObjectInfo, object_info
 from gitcoord.git.objects import read_objects
 
 
 def claim_at(ref: str, info: ObjectInfo | None, raw: bytes | None) -> Claim | str:
     """The claim a ref under refs/claims/ holds, or why it is not a valid one."""
-    if info is None or raw is None:
+    if info is None:
         return "its object is missing"
     if info.type != "commit":
         return f"it points to a {info.type}, not a claim commit"
     if info.size > MAX_OBJECT_BYTES:
         return f"its object is {info.size} bytes, over the {MAX_OBJECT_BYTES}-byte limit"
+    if raw is None:  # only small commits are read
+        return "its object is missing"
     try:  # the client's own reading: shape, then message (InvalidClaim and nothing else)
         claim = parse_claim_commit(raw, ref=ref, oid=info.oid)
     except InvalidClaim as exc:

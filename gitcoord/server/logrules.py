@@ -8,8 +8,8 @@ from collections.abc import Callable, Mapping, Sequence
 from gitcoord.core.claim import MAX_OBJECT_BYTES
 from gitcoord.core.commitshape import shape_problem
 from gitcoord.core.refnames import LOG, log_ref
+from gitcoord.git.bare import MAX_NEW_LOG_COMMITS, ObjectInfo
 from gitcoord.git.objects import commit_message
-from gitcoord.server.gitdata import MAX_NEW_LOG_COMMITS, ObjectInfo
 from gitcoord.server.policy import Pusher, Refusal
 from gitcoord.server.refchange import RefChange
 

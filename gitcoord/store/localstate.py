@@ -44,7 +44,7 @@ def _write(path: Path, data: Any) -> None:
 
 def rules_hash(content: bytes) -> str:
     """The content hash an acknowledgement is bound to (and the Gitcoord-Rules trailer)."""
-    from gitcoord.core.digests import sha256  # only when there is a rules file to hash
+    from hashlib import sha256  # only when there is a rules file to hash
 
     return "sha256:" + sha256(content).hexdigest()[:16]
 
