@@ -19,6 +19,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check gitcoord tests demo bench tools
 	$(BIN)/ruff format --check gitcoord tests demo bench tools
 	$(BIN)/lint-imports --config .importlinter
+	$(BIN)/python tools/check_sizes.py
 
 typecheck: $(STAMP)
 	$(BIN)/mypy --strict

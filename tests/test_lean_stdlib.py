@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from gitcoord.cli.claim_run import _nested, _with_flags
 from gitcoord.core.atomicfile import write_atomic
-from gitcoord.git.transport import fetch
+from gitcoord.git.fetching import fetch
 from tests.gitenv import Agent
 
 

@@ -106,3 +106,22 @@ def test_a_claims_objects_are_group_readable_in_a_group_shared_repository(alice:
     oid = json.loads(res.out)["claimed"][0]["oid"]
     path = alice.path / ".git" / "objects" / oid[:2] / oid[2:]
     assert path.stat().st_mode & 0o777 == 0o440  # git's mode for it: read-only, group too
+
+
+@pytest.mark.transports("file")
+def test_a_bare_shared_repository_key_means_group_as_it_does_to_git(alice: Agent) -> None:
+    """`[core] sharedRepository` with no "=" is boolean true to git: group."""
+    with (alice.path / ".git" / "config").open("a") as config:
+        config.write("[core]\n\tsharedRepository\n")
+    old = os.umask(0o077)
+    try:
+        res = alice.claim("--json", "src/app.py")
+        (alice.path / "shared.txt").write_text("written by git itself\n")
+        git_blob = alice.git("hash-object", "-w", "shared.txt").strip()
+    finally:
+        os.umask(old)
+    assert res.rc == 0, res.err
+    oid = json.loads(res.out)["claimed"][0]["oid"]
+    for written in (oid, git_blob):  # ours, and git's own, get the same mode
+        path = alice.path / ".git" / "objects" / written[:2] / written[2:]
+        assert path.stat().st_mode & 0o777 == 0o440

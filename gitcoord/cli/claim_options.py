@@ -10,13 +10,12 @@ Imports nothing beyond the standard library: the fast route starts from here.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 WAIT_FOREVER = "forever"
 
 
-@dataclass(frozen=True)
-class ClaimOption:
+class ClaimOption(NamedTuple):
     """One option: `name` is run_claim's keyword; `metavar` is set for an option that takes
     a value (a string, default `default`) and None for an on/off flag (default False)."""
 

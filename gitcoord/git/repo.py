@@ -55,8 +55,9 @@ class Repo:
         values: dict[str, str] = {}
         for item in res.out.split("\0"):
             if item:
-                key, _, value = item.partition("\n")
-                values[key.lower()] = value
+                key, newline, value = item.partition("\n")
+                # A key with no "=" is a boolean true to git (`[core] sharedRepository`).
+                values[key.lower()] = value if newline else "true"
         return values
 
     @property

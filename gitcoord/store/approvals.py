@@ -20,8 +20,9 @@ from __future__ import annotations
 
 from gitcoord.core import refnames
 from gitcoord.core.approvals import MAX_BYTES, Approval, parse_approval_message
+from gitcoord.git.fetching import fetch
 from gitcoord.git.objects import commit_message, list_refs, read_objects, write_commits
-from gitcoord.git.transport import RefUpdate, fetch, unreachable
+from gitcoord.git.transport import RefUpdate, unreachable
 from gitcoord.store.claimstore import ClaimStore
 
 PREFIX = "refs/claims-approvals/"
@@ -35,8 +36,13 @@ def approval_ref(patch_id: str) -> str:
 def publish(store: ClaimStore, approval: Approval) -> bool:
     """Push the approval's ref; False when the remote already has an approval of this change.
     Raises CannotVerify when the remote cannot be reached."""
-    fmt = store.repo.git_config.get("extensions.objectformat", "sha1")
-    oid = write_commits(store.repo.common_dir, [approval.message()], object_format=fmt)[0]
+    config = store.repo.git_config
+    oid = write_commits(
+        store.repo.common_dir,
+        [approval.message()],
+        object_format=config.get("extensions.objectformat", "sha1"),
+        shared=config.get("core.sharedrepository"),  # like every object gitcoord writes
+    )[0]
     ref = approval_ref(approval.patch_id)
     result = store.push([RefUpdate(ref, oid, None)])
     if result.landed:

@@ -20,9 +20,10 @@ from gitcoord.core.claim import (
 from gitcoord.core.config import Config, coordination_remote
 from gitcoord.core.errors import UsageError
 from gitcoord.core.identity import Identity
+from gitcoord.git.fetching import MIRROR_LOCK, fetch
 from gitcoord.git.objects import CommitBatch, RefEntry, delete_refs, list_refs, read_objects
 from gitcoord.git.repo import Repo
-from gitcoord.git.transport import MIRROR_LOCK, PushResult, RefUpdate, fetch, push
+from gitcoord.git.transport import PushResult, RefUpdate, push
 from gitcoord.store import heldrecord, observed, parsecache
 from gitcoord.store.heldrecord import HeldClaim
 from gitcoord.store.listing import InvalidRef as InvalidRef
