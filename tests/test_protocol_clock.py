@@ -25,7 +25,7 @@ from gitcoord.protocol.leases import (
     renews_continuously,
 )
 from gitcoord.protocol.types import Request
-from gitcoord.store.claimstore import Listing
+from gitcoord.store.listing import Listing
 
 T0 = 1_800_000_000.0  # a fixed "now" for every case
 SKEW = 5.0

@@ -19,7 +19,7 @@ from gitcoord.core.modes import parse_mode
 from gitcoord.core.textsafe import printable
 from gitcoord.git.history import resolve_commit
 from gitcoord.protocol.coordinator import Request
-from gitcoord.store.claimstore import Listing
+from gitcoord.store.listing import Listing
 
 
 def run_claim(

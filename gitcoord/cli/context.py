@@ -15,7 +15,8 @@ from gitcoord.core.paths import ClaimPath, PathCache, normalize_user_path
 from gitcoord.core.textsafe import printable
 from gitcoord.git.repo import Repo
 from gitcoord.protocol.coordinator import Coordinator
-from gitcoord.store.claimstore import ClaimStore, Listing
+from gitcoord.store.claimstore import ClaimStore
+from gitcoord.store.listing import Listing
 
 
 class Context:

@@ -19,7 +19,7 @@ from gitcoord.protocol import leases
 from gitcoord.protocol.granting import Waiting, grant, verify, wait_or_refuse
 from gitcoord.protocol.session import MAX_TRANSPORT_RETRIES, Session, holds
 from gitcoord.protocol.types import ClaimOutcome, Request
-from gitcoord.store.claimstore import Listing
+from gitcoord.store.listing import Listing
 
 MAX_STALE_RETRIES = 12
 

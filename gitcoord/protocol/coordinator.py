@@ -38,7 +38,7 @@ from gitcoord.protocol.updates import (
     report_lost,
     select_mine,
 )
-from gitcoord.store.claimstore import Listing
+from gitcoord.store.listing import Listing
 
 __all__ = ["BreakOutcome", "ClaimOutcome", "Coordinator", "Request", "describe"]
 

@@ -18,7 +18,7 @@ from gitcoord.protocol import leases, messages
 from gitcoord.protocol.leases import Contention
 from gitcoord.protocol.session import MAX_TRANSPORT_RETRIES, Session, holds
 from gitcoord.protocol.types import Request
-from gitcoord.store.claimstore import Listing
+from gitcoord.store.listing import Listing
 
 
 class Waiting(NamedTuple):

@@ -19,7 +19,7 @@ from gitcoord.core.identity import Identity
 from gitcoord.core.overlap import conflicting
 from gitcoord.protocol.messages import newer_format
 from gitcoord.protocol.types import Request
-from gitcoord.store.claimstore import InvalidRef, Listing
+from gitcoord.store.listing import InvalidRef, Listing
 
 
 class Blocked(Exception):

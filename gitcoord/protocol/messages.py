@@ -12,7 +12,7 @@ from gitcoord.core.textsafe import printable
 from gitcoord.core.wording import describe
 from gitcoord.git.transport import PushResult
 from gitcoord.protocol.types import Request
-from gitcoord.store.claimstore import InvalidRef, Listing
+from gitcoord.store.listing import InvalidRef, Listing
 
 
 def quote(path: ClaimPath | str) -> str:

@@ -22,7 +22,7 @@ from gitcoord.protocol.updates import (
     report_lost,
     select_mine,
 )
-from gitcoord.store.claimstore import Listing
+from gitcoord.store.listing import Listing
 
 
 def renew(s: Session, paths: Sequence[ClaimPath] | None, ttl: int | None) -> list[Claim]:

@@ -16,7 +16,7 @@ from gitcoord.git.transport import PushOutcome, PushResult, RefUpdate
 from gitcoord.protocol import leases
 from gitcoord.protocol.messages import holder, push_refused
 from gitcoord.protocol.storage import ClaimStorage
-from gitcoord.store.claimstore import Listing
+from gitcoord.store.listing import Listing
 
 CONTEND_SECONDS = 3.0  # how long an older contender waits for younger provisional ones
 MAX_TRANSPORT_RETRIES = 3

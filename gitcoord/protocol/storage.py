@@ -11,8 +11,8 @@ from typing import Protocol
 
 from gitcoord.core.claim import Claim
 from gitcoord.git.transport import PushResult, RefUpdate
-from gitcoord.store.claimstore import Listing
 from gitcoord.store.heldrecord import HeldClaim
+from gitcoord.store.listing import Listing
 
 
 class ClaimStorage(Protocol):

@@ -7,7 +7,7 @@ from typing import NamedTuple
 from gitcoord.core.claim import Claim
 from gitcoord.core.modes import Mode
 from gitcoord.core.paths import ClaimPath
-from gitcoord.store.claimstore import InvalidRef
+from gitcoord.store.listing import InvalidRef
 
 
 class Request(NamedTuple):

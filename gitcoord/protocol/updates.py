@@ -17,8 +17,8 @@ from gitcoord.core.paths import ClaimPath
 from gitcoord.git.transport import PushOutcome, PushResult, RefUpdate
 from gitcoord.protocol import messages
 from gitcoord.protocol.session import MAX_TRANSPORT_RETRIES, Session
-from gitcoord.store.claimstore import Listing
 from gitcoord.store.heldrecord import HeldClaim
+from gitcoord.store.listing import Listing
 
 T = TypeVar("T")
 

@@ -26,8 +26,7 @@ from gitcoord.git.repo import Repo
 from gitcoord.git.transport import PushResult, RefUpdate, push
 from gitcoord.store import heldrecord, observed, parsecache
 from gitcoord.store.heldrecord import HeldClaim
-from gitcoord.store.listing import InvalidRef as InvalidRef
-from gitcoord.store.listing import Listing as Listing
+from gitcoord.store.listing import InvalidRef, Listing
 from gitcoord.store.parsecache import Parsed
 from gitcoord.store.snapshot import snapshot_file
 
