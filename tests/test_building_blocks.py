@@ -1,5 +1,5 @@
-"""The stand-ins that keep heavy standard-library imports off the claim and hook paths:
-they must behave exactly like what they replace."""
+"""Small building blocks, checked against what they must agree with: the one atomic file
+write, a fetch that overlaps local work, a claim's JSON layout, ref keys."""
 
 from __future__ import annotations
 
