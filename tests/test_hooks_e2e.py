@@ -403,3 +403,24 @@ def test_force_push_to_unprotected_branch_with_unknown_remote_tip_allowed(team: 
     assert commit(bob, "mine", ("docs/mine.md", "2\n")).rc == 0
     forced = bob.run("git", "push", "-q", "--force", "origin", "HEAD:feature/x")
     assert forced.rc == 0, forced.err  # bob never fetched alice's tip; not a protected branch
+
+
+def test_a_hook_shim_installed_by_0_2_still_enforces_and_install_updates_it(team: Team) -> None:
+    """0.2's shims exec `from gitcoord.hook_entry import console_main`: an upgrade must not
+    turn every commit into an ImportError (or let it through)."""
+    alice, bob = team.join("alice"), team.join("bob")
+    shim = bob.path / ".git" / "hooks" / "pre-commit"
+    current = shim.read_text()
+    assert "from gitcoord.hooks.entry import console_main" in current
+    shim.write_text(current.replace("gitcoord.hooks.entry", "gitcoord.hook_entry"))
+    assert alice.claim("src/api.py").rc == 0
+    write(bob, "src/api.py", "bob's edit\n")
+    bob.git("add", "src/api.py")
+    refused = bob.run("git", "commit", "-q", "-m", "edit api")
+    assert refused.rc == 1
+    assert "gitcoord: refused by claims: src/api.py is claimed by alice" in refused.err
+
+    installed = bob.gitcoord("hooks", "install")
+    assert installed.rc == 0, installed.err
+    assert "pre-commit: updated" in installed.out
+    assert shim.read_text() == current
