@@ -12,7 +12,6 @@ from typing import NamedTuple
 
 from gitcoord.core.change import Change
 from gitcoord.core.errors import UsageError
-from gitcoord.core.oids import is_zero as is_zero  # re-exported: store/sync.py imports it here
 from gitcoord.git.process import run_git
 
 

@@ -11,13 +11,14 @@ from typing import NamedTuple
 
 from gitcoord.core.config import Config
 from gitcoord.core.errors import CannotVerify, UsageError
+from gitcoord.core.oids import is_zero
 from gitcoord.git.branches import (
     HEADS,
     fetch_branch_into,
     remote_default_branch,
     tracked_default_branch,
 )
-from gitcoord.git.changes import PushedRef, is_zero
+from gitcoord.git.changes import PushedRef
 from gitcoord.git.history import count_commits, has_commit
 from gitcoord.policy.decisions import PushCheck, is_protected
 
