@@ -26,7 +26,7 @@ from gitcoord.hooks.install import launcher
 # The shim's own command line, importing the pre-commit hook's modules instead of running it.
 SHIM = launcher().replace(
     "from gitcoord.hooks.entry import console_main; console_main()",
-    "import gitcoord.hooks.entry, gitcoord.hook_checks",
+    "import gitcoord.hooks.entry, gitcoord.hooks.checks",
 )
 
 
