@@ -18,7 +18,7 @@ demo: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check gitcoord tests demo bench tools
 	$(BIN)/ruff format --check gitcoord tests demo bench tools
-	$(BIN)/lint-imports --config .importlinter
+	$(BIN)/lint-imports  # reads .importlinter
 	$(BIN)/python tools/check_sizes.py
 
 typecheck: $(STAMP)
