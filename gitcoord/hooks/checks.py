@@ -89,6 +89,34 @@ class HookRun:
         acked = localstate.acked_hash(self.repo.state_dir, self.agent) if digest else None
         return policy.RulesState(self.config.rules_file, digest, acked)
 
+    def evaluate(
+        self,
+        stage: str,
+        changes: Sequence[Change],
+        rules: policy.RulesState,
+        extra_guarded: Sequence[str],
+        approve_patch_id: str | None = None,
+        approvals: Sequence[Approval] = (),
+    ) -> list[policy.Finding]:
+        """The policy core's findings for `changes`: a commit may use a fresh snapshot of the
+        claims, a push always reads the remote."""
+        return policy.evaluate(
+            policy.PolicyInput(
+                stage=stage,
+                changes=changes,
+                config=self.config,
+                agent=self.agent,
+                role=self.role,
+                claims=self.claims(fresh_only=stage == "push", changes=changes),
+                now=self.now,
+                rules=rules,
+                approve_patch_id=approve_patch_id,
+                approvals=approvals,
+                extra_guarded=extra_guarded,
+                citations=self.citations,
+            )
+        )
+
     def finish(self, findings: list[policy.Finding]) -> int:
         localstate.log_findings(self.repo.state_dir, self.hook, self.agent, findings)
         for f in findings:
@@ -111,21 +139,8 @@ def pre_commit() -> int:
         if needs:
             patch_id = staged_patch_id(run.cwd, needs)
             approvals = localstate.read_approvals(run.repo.state_dir)
-    findings = policy.evaluate(
-        policy.PolicyInput(
-            stage="commit",
-            changes=changes,
-            config=run.config,
-            agent=run.agent,
-            role=run.role,
-            claims=run.claims(fresh_only=False, changes=changes),
-            now=run.now,
-            rules=rules,
-            approve_patch_id=patch_id,
-            approvals=approvals,
-            extra_guarded=extra,
-            citations=run.citations,
-        )
+    findings = run.evaluate(
+        "commit", changes, rules, extra, approve_patch_id=patch_id, approvals=approvals
     )
     return run.finish(findings)
 
@@ -162,18 +177,5 @@ def pre_push(args: Sequence[str]) -> int:
     exclude = [p.remote_oid for p in pushed if not is_zero(p.remote_oid)]
     changes = commits_changes(run.cwd, include, exclude)
     if changes:
-        findings += policy.evaluate(
-            policy.PolicyInput(
-                stage="push",
-                changes=changes,
-                config=run.config,
-                agent=run.agent,
-                role=run.role,
-                claims=run.claims(fresh_only=True, changes=changes),
-                now=run.now,
-                rules=rules,
-                extra_guarded=run.extra_guarded(),
-                citations=run.citations,
-            )
-        )
+        findings += run.evaluate("push", changes, rules, run.extra_guarded())
     return run.finish(findings)
