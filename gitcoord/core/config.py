@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, NamedTuple, TypeVar
+from typing import Any, NamedTuple
 
-from gitcoord.core.durations import parse_duration
+from gitcoord.core.configfields import (
+    Reader,
+    boolean,
+    duration,
+    int0,
+    nonempty_str,
+    one_of,
+    skew,
+    strs,
+)
+from gitcoord.core.durations import format_duration
 from gitcoord.core.errors import ConfigError
 
 CONFIG_FILE = "gitcoord.toml"
@@ -16,12 +25,16 @@ CHECK_MODES = ("off", "monitor", "warn", "enforce")
 CHECK_NAMES = ("claims", "rules", "guards", "roles", "sync")
 GUARD_TIERS = ("block", "approve", "warn")
 OFFLINE_POLICIES = ("fail-closed", "fail-open")
+# No lease may pass this, whatever max_ttl says: beyond it the expiry is no longer a date a
+# claim can carry (year 10000), and a claim nobody renews for a year is no lease at all.
+LONGEST_LEASE = 366 * 86400
 
 
 class RemoteConfig(NamedTuple):
     name: str = "origin"
     url: str | None = None  # a separate coordination remote
     base: str | None = None  # default: the remote's HEAD
+    timeout: int = 30  # seconds a fetch or push may take before the remote counts as unanswered
 
 
 class ClaimsConfig(NamedTuple):
@@ -31,6 +44,8 @@ class ClaimsConfig(NamedTuple):
     require: tuple[str, ...] = ()
     offline: str = "fail-closed"
     allow_break: bool = True
+    max_ttl: int = 3 * 86400  # the longest lease a claim may ask for
+    publish_location: bool = True  # record host and working tree in claims (others read them)
 
 
 class Guard(NamedTuple):
@@ -50,106 +65,9 @@ class Config(NamedTuple):
     sync_max_behind: int = 0
     guards: tuple[Guard, ...] = ()
     roles: Mapping[str, tuple[str, ...]] = MappingProxyType({})
-    agents: Mapping[str, str] = MappingProxyType({})
+    agents: Mapping[str, str] = MappingProxyType({})  # agent -> role
+    agent_emails: Mapping[str, str] = MappingProxyType({})  # lower-cased e-mail -> agent
     path: Path | None = None  # where it was read from; None means all defaults
-
-
-T = TypeVar("T")
-
-
-class _Reader:
-    """Validates one parsed TOML document, knowing its text so errors can give line numbers."""
-
-    def __init__(self, text: str, source: str) -> None:
-        self.lines = text.splitlines()
-        self.source = source
-
-    def line_of(self, table: str, key: str | None) -> int | None:
-        header = re.compile(r"^\s*\[\[?\s*([^\]]+?)\s*\]\]?\s*(#.*)?$")
-        current = ""
-        for number, line in enumerate(self.lines, 1):
-            m = header.match(line)
-            if m:
-                current = m.group(1).replace('"', "").replace(" ", "")
-                if key is None and current == table:
-                    return number
-                continue
-            if key is not None and current == table:
-                k = line.split("=", 1)[0].strip().strip('"').strip("'")
-                if "=" in line and k == key:
-                    return number
-        return None
-
-    def fail(self, table: str, key: str | None, problem: str) -> ConfigError:
-        name = f"{table}.{key}" if key and table else (key or table)
-        line = self.line_of(table, key)
-        where = f"{self.source}:{line}" if line else self.source
-        return ConfigError(f"{where}: {name}: {problem}", fix=f"edit {self.source}")
-
-    def table(self, doc: dict[str, Any], name: str, allowed: tuple[str, ...]) -> dict[str, Any]:
-        value = doc.get(name, {})
-        if not isinstance(value, dict):
-            raise self.fail(name, None, "must be a table")
-        for key in value:
-            if key not in allowed:
-                raise self.fail(name, key, f"unknown key (known: {', '.join(allowed)})")
-        return value
-
-    def get(
-        self, tbl: dict[str, Any], table: str, key: str, default: T, conv: Callable[[Any], T]
-    ) -> T:
-        if key not in tbl:
-            return default
-        try:
-            return conv(tbl[key])
-        except (ValueError, TypeError) as exc:
-            raise self.fail(table, key, str(exc)) from None
-
-
-def _str(v: Any) -> str:
-    if not isinstance(v, str) or not v:
-        raise ValueError(f"expected a non-empty string, got {v!r}")
-    return v
-
-
-def _bool(v: Any) -> bool:
-    if not isinstance(v, bool):
-        raise ValueError(f"expected true or false, got {v!r}")
-    return v
-
-
-def _int0(v: Any) -> int:
-    if not isinstance(v, int) or isinstance(v, bool) or v < 0:
-        raise ValueError(f"expected a whole number >= 0, got {v!r}")
-    return v
-
-
-def _strs(v: Any) -> tuple[str, ...]:
-    if not isinstance(v, list) or not all(isinstance(x, str) and x for x in v):
-        raise ValueError(f"expected a list of non-empty strings, got {v!r}")
-    return tuple(v)
-
-
-def _duration(v: Any) -> int:
-    if isinstance(v, int) and not isinstance(v, bool) and v > 0:
-        return v
-    if not isinstance(v, str):
-        raise ValueError(f'expected a duration such as "30m", got {v!r}')
-    from gitcoord.core.errors import UsageError
-
-    try:
-        return parse_duration(v)
-    except UsageError as exc:
-        raise ValueError(exc.message) from None
-
-
-def _one_of(choices: tuple[str, ...]) -> Callable[[Any], str]:
-    def conv(v: Any) -> str:
-        if v not in choices:
-            raise ValueError(f"expected one of {', '.join(choices)}, got {v!r}")
-        return str(v)
-
-    return conv
 
 
 def _toml(text: str, source: str) -> dict[str, Any]:
@@ -163,57 +81,68 @@ def _toml(text: str, source: str) -> dict[str, Any]:
 
 def parse_config(text: str, source: str = CONFIG_FILE) -> Config:
     """Validate the TOML `text`: every table and key known, every value of its type."""
-    reader = _Reader(text, source)
+    reader = Reader(text, source)
     doc = _toml(text, source)
     known = ("remote", "claims", "rules", "checks", "sync", "guard", "roles", "agents")
     for key in doc:
         if key not in known:
             raise reader.fail("", key, f"unknown table or key (known: {', '.join(known)})")
-    r = reader.table(doc, "remote", ("name", "url", "base"))
+    r = reader.table(doc, "remote", ("name", "url", "base", "timeout"))
     remote = RemoteConfig(
-        name=reader.get(r, "remote", "name", "origin", _str),
-        url=reader.get(r, "remote", "url", None, _str),
-        base=reader.get(r, "remote", "base", None, _str),
+        name=reader.get(r, "remote", "name", "origin", nonempty_str),
+        url=reader.get(r, "remote", "url", None, nonempty_str),
+        base=reader.get(r, "remote", "base", None, nonempty_str),
+        timeout=reader.get(r, "remote", "timeout", 30, duration),
     )
     claims = _claims(reader, doc)
     rules = reader.table(doc, "rules", ("file",))
     checks_tbl = reader.table(doc, "checks", CHECK_NAMES)
     checks = {
-        name: reader.get(checks_tbl, "checks", name, "enforce", _one_of(CHECK_MODES))
+        name: reader.get(checks_tbl, "checks", name, "enforce", one_of(CHECK_MODES))
         for name in CHECK_NAMES
     }
     s = reader.table(doc, "sync", ("protected", "max_behind"))
     guards = _guards(reader, doc)
     roles = _roles(reader, doc)
-    agents = _agents(reader, doc, roles)
+    agents, agent_emails = _agents(reader, doc, roles)
     return Config(
         remote=remote,
         claims=claims,
-        rules_file=reader.get(rules, "rules", "file", "RULES.md", _str),
+        rules_file=reader.get(rules, "rules", "file", "RULES.md", nonempty_str),
         checks=checks,
-        sync_protected=reader.get(s, "sync", "protected", ("main", "release/*"), _strs),
-        sync_max_behind=reader.get(s, "sync", "max_behind", 0, _int0),
+        sync_protected=reader.get(s, "sync", "protected", ("main", "release/*"), strs),
+        sync_max_behind=reader.get(s, "sync", "max_behind", 0, int0),
         guards=guards,
         roles=roles,
         agents=agents,
+        agent_emails=agent_emails,
     )
 
 
-def _claims(reader: _Reader, doc: dict[str, Any]) -> ClaimsConfig:
-    c = reader.table(
-        doc, "claims", ("ttl", "clock_skew", "max_age", "require", "offline", "allow_break")
-    )
+def _claims(reader: Reader, doc: dict[str, Any]) -> ClaimsConfig:
+    known = ("ttl", "max_ttl", "clock_skew", "max_age", "require", "offline", "allow_break")
+    c = reader.table(doc, "claims", (*known, "publish_location"))
+    max_ttl = reader.get(c, "claims", "max_ttl", 3 * 86400, duration)
+    if max_ttl > LONGEST_LEASE:
+        raise reader.fail("claims", "max_ttl", "must be at most 366d")
+    ttl = reader.get(c, "claims", "ttl", 3600, duration)
+    if ttl > max_ttl:
+        raise reader.fail(
+            "claims", "ttl", f"must be at most [claims] max_ttl ({format_duration(max_ttl)})"
+        )
     return ClaimsConfig(
-        ttl=reader.get(c, "claims", "ttl", 3600, _duration),
-        clock_skew=reader.get(c, "claims", "clock_skew", 5, _skew),
-        max_age=reader.get(c, "claims", "max_age", 30, _skew),
-        require=reader.get(c, "claims", "require", (), _strs),
-        offline=reader.get(c, "claims", "offline", "fail-closed", _one_of(OFFLINE_POLICIES)),
-        allow_break=reader.get(c, "claims", "allow_break", True, _bool),
+        ttl=ttl,
+        max_ttl=max_ttl,
+        clock_skew=reader.get(c, "claims", "clock_skew", 5, skew),
+        max_age=reader.get(c, "claims", "max_age", 30, skew),
+        require=reader.get(c, "claims", "require", (), strs),
+        offline=reader.get(c, "claims", "offline", "fail-closed", one_of(OFFLINE_POLICIES)),
+        allow_break=reader.get(c, "claims", "allow_break", True, boolean),
+        publish_location=reader.get(c, "claims", "publish_location", True, boolean),
     )
 
 
-def _guards(reader: _Reader, doc: dict[str, Any]) -> tuple[Guard, ...]:
+def _guards(reader: Reader, doc: dict[str, Any]) -> tuple[Guard, ...]:
     guards_raw = doc.get("guard", [])
     if not isinstance(guards_raw, list):
         raise reader.fail("guard", None, "must be an array of tables: [[guard]]")
@@ -228,15 +157,15 @@ def _guards(reader: _Reader, doc: dict[str, Any]) -> tuple[Guard, ...]:
             raise reader.fail("guard", None, "missing key 'paths'")
         guards.append(
             Guard(
-                paths=reader.get(g, "guard", "paths", (), _strs),
-                tier=reader.get(g, "guard", "tier", "block", _one_of(GUARD_TIERS)),
+                paths=reader.get(g, "guard", "paths", (), strs),
+                tier=reader.get(g, "guard", "tier", "block", one_of(GUARD_TIERS)),
                 why=reader.get(g, "guard", "why", "", str),
             )
         )
     return tuple(guards)
 
 
-def _roles(reader: _Reader, doc: dict[str, Any]) -> dict[str, tuple[str, ...]]:
+def _roles(reader: Reader, doc: dict[str, Any]) -> dict[str, tuple[str, ...]]:
     roles_raw = doc.get("roles", {})
     if not isinstance(roles_raw, dict):
         raise reader.fail("roles", None, "must be a table of [roles.NAME]")
@@ -248,29 +177,42 @@ def _roles(reader: _Reader, doc: dict[str, Any]) -> dict[str, tuple[str, ...]]:
         for key in body:
             if key != "write":
                 raise reader.fail(table, key, "unknown key (known: write)")
-        roles[name] = reader.get(body, table, "write", (), _strs)
+        roles[name] = reader.get(body, table, "write", (), strs)
     return roles
 
 
 def _agents(
-    reader: _Reader, doc: dict[str, Any], roles: dict[str, tuple[str, ...]]
-) -> dict[str, str]:
+    reader: Reader, doc: dict[str, Any], roles: dict[str, tuple[str, ...]]
+) -> tuple[dict[str, str], dict[str, str]]:
+    """[agents]: NAME = "role", or NAME = { role = "...", emails = [...] }. The e-mails
+    attribute a commit without a Gitcoord-Agent trailer to NAME."""
     agents_raw = reader.table(doc, "agents", tuple(doc.get("agents", {}) or ()))
     agents: dict[str, str] = {}
-    for agent, role in agents_raw.items():
-        role_name = reader.get(agents_raw, "agents", agent, "", _str)
-        if role_name not in roles:
-            raise reader.fail("agents", agent, f"role {role!r} is not defined in [roles]")
-        agents[agent] = role_name
-    return agents
+    emails: dict[str, str] = {}
+    for agent, body in agents_raw.items():
+        if isinstance(body, dict):
+            unknown = set(body) - {"role", "emails"}
+            if unknown:
+                raise reader.fail(
+                    "agents", agent, f"unknown key {min(unknown)!r} (known: role, emails)"
+                )
+            role_name = reader.get(agents_raw, "agents", agent, "", lambda b: _role(b.get("role")))
+            listed: tuple[str, ...] = reader.get(
+                agents_raw, "agents", agent, (), lambda b: strs(b.get("emails", []))
+            )
+            for email in listed:
+                emails[email.lower()] = agent
+        else:
+            role_name = reader.get(agents_raw, "agents", agent, "", nonempty_str)
+        if role_name and role_name not in roles:
+            raise reader.fail("agents", agent, f"role {role_name!r} is not defined in [roles]")
+        if role_name:
+            agents[agent] = role_name
+    return agents, emails
 
 
-def _skew(v: Any) -> int:
-    if isinstance(v, int) and not isinstance(v, bool) and v == 0:
-        return 0
-    if v == "0s":
-        return 0
-    return _duration(v)
+def _role(v: Any) -> str:
+    return "" if v is None else nonempty_str(v)
 
 
 def load_config(toplevel: Path) -> Config:
