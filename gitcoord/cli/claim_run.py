@@ -75,7 +75,7 @@ def _release(ctx: Context, args: list[str], all_: bool, commit: str | None, as_j
 
 
 def _renew(ctx: Context, args: list[str], ttl: str | None, as_json: bool) -> None:
-    seconds = _lease(ttl) if ttl else None
+    seconds = _lease(ctx, ttl) if ttl else None
     renewed = ctx.coordinator().renew(ctx.claim_paths(args) if args else None, seconds)
     _report(
         as_json,
@@ -110,16 +110,14 @@ def _break(ctx: Context, args: list[str], reason: str, as_json: bool) -> None:
         print(f"removed {i.ref} ({i.oid[:12]}): {printable(i.problem)}")
 
 
-# A sanity bound checked before anything is pushed: a lease past it cannot be written as a
-# date (year 10000), and a claim nobody renews for a year is no lease at all.
-MAX_TTL_SECONDS = 366 * 86400
-
-
-def _lease(text: str) -> int:
+def _lease(ctx: Context, text: str) -> int:
+    """--ttl, checked against [claims] max_ttl before anything is pushed."""
     seconds = parse_duration(text, what="--ttl")
+    longest = ctx.config.claims.max_ttl
     require(
-        seconds <= MAX_TTL_SECONDS,
-        f"--ttl {text} is longer than the longest lease, {format_duration(MAX_TTL_SECONDS)}",
+        seconds <= longest,
+        f"--ttl {text} is longer than the longest lease, {format_duration(longest)} "
+        "([claims] max_ttl in gitcoord.toml)",
         "claim for less and renew it: git claim --renew (a heartbeat)",
     )
     return seconds
@@ -152,7 +150,7 @@ def _claim(
     as_json: bool,
 ) -> None:
     mode = parse_mode(mode_text)
-    ttl = _lease(ttl_text) if ttl_text else ctx.config.claims.ttl
+    ttl = _lease(ctx, ttl_text) if ttl_text else ctx.config.claims.ttl
     wait: float | None = None
     if wait_text is not None:
         wait = (

@@ -87,8 +87,6 @@ def strs(v: Any) -> tuple[str, ...]:
 
 
 def duration(v: Any) -> int:
-    if isinstance(v, int) and not isinstance(v, bool) and v > 0:
-        return v
     if not isinstance(v, str):
         raise ValueError(f'expected a duration such as "30m", got {v!r}')
     try:

@@ -12,11 +12,10 @@ _WHOLE = re.compile(r"(?:\d+[smhdw])+")
 
 
 def parse_duration(text: str, *, what: str = "duration") -> int:
-    """Seconds in `text`; a bare number is seconds. Raises UsageError naming `what`."""
+    """Seconds in `text`. Every duration names its unit (a bare `5` could mean seconds or
+    minutes); raises UsageError naming `what`."""
     value = text.strip().lower()
-    if value.isdigit():
-        seconds = int(value)
-    elif _WHOLE.fullmatch(value):
+    if _WHOLE.fullmatch(value):
         seconds = sum(int(n) * _UNITS[u] for n, u in _PART.findall(value))
     else:
         raise UsageError(
