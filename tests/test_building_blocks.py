@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gitcoord.cli.claim_run import _nested, _with_flags
+from gitcoord.cli.claim_listing import _nested, _with_flags
 from gitcoord.core.atomicfile import write_atomic
 from gitcoord.git.fetching import fetch
 from tests.gitenv import Agent

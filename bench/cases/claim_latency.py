@@ -14,7 +14,12 @@ from tests.gitenv import Agent
 
 TARGET = Target("≤ 1.3x floor", most=1.3)
 # What `git claim PATH` and `git claim --json` import (gitcoord/cli/entry.py's lean route).
-CLAIM_IMPORTS = ["gitcoord.cli.entry", "gitcoord.cli.claim_run", "gitcoord.cli.outcome"]
+CLAIM_IMPORTS = [
+    "gitcoord.cli.entry",
+    "gitcoord.cli.claim_run",
+    "gitcoord.cli.claim_listing",
+    "gitcoord.cli.outcome",
+]
 FETCH_FLOOR = ["git", "fetch", "--no-tags", "--prune", "origin", "+refs/claims/*:refs/x/*"]
 
 
