@@ -20,6 +20,21 @@ class ExitCode(IntEnum):
     TERMINATED = 143  # SIGTERM (128 + 15)
 
 
+# What each code means, as `git claim -h`, its man page and README's table say it.
+EXIT_MEANINGS = {
+    ExitCode.OK: "done",
+    ExitCode.REFUSED: "refused: a conflict or a rule; the message names the holder or rule "
+    "and the command that fixes it",
+    ExitCode.USAGE: "usage or bad input (bad option, path, duration or gitcoord.toml)",
+    ExitCode.CANNOT_VERIFY: "cannot verify: remote unreachable or timed out, authentication "
+    "failed, or the server lacks a capability",
+    ExitCode.INTERNAL: "unexpected internal error; the message says where the details were logged",
+    ExitCode.INTERRUPTED: "interrupted (SIGINT); what was pushed and not yet verified is "
+    "taken back first",
+    ExitCode.TERMINATED: "terminated (SIGTERM); the same",
+}
+
+
 class GitcoordError(Exception):
     """Base of every error the CLI reports without a traceback.
 
