@@ -86,6 +86,7 @@ class CommitChanges(NamedTuple):
     author_email: str
     agent_trailer: str  # the last `Gitcoord-Agent:` trailer, or ""
     paths: tuple[str, ...]  # added, modified or deleted; a rename counts as both sides
+    session_trailer: str = ""  # the last `Gitcoord-Session:` trailer, or ""
 
 
 def new_commits(git_dir: Path, new: str) -> list[CommitChanges]:
@@ -97,7 +98,8 @@ def new_commits(git_dir: Path, new: str) -> list[CommitChanges]:
             "-z",
             "--no-renames",
             "--name-only",
-            "--format=%x01%H%x00%ae%x00%(trailers:key=Gitcoord-Agent,valueonly,separator=%x02)",
+            "--format=%x01%H%x00%ae%x00%(trailers:key=Gitcoord-Agent,valueonly,separator=%x02)"
+            "%x00%(trailers:key=Gitcoord-Session,valueonly,separator=%x02)",
             new,
             "--not",
             "--branches",
@@ -106,11 +108,15 @@ def new_commits(git_dir: Path, new: str) -> list[CommitChanges]:
     ).decode("utf-8", "surrogateescape")
     commits = []
     for record in out.split("\x01")[1:]:
-        oid, email, trailer, rest = [*record.split("\0", 3), "", "", ""][:4]
+        oid, email, trailer, session, rest = [*record.split("\0", 4), "", "", "", ""][:5]
         paths = tuple(p for p in rest.lstrip("\n").split("\0") if p)
-        agent = trailer.strip().split("\x02")[-1].strip() if trailer.strip() else ""
-        commits.append(CommitChanges(oid, email, agent, paths))
+        commits.append(CommitChanges(oid, email, _last(trailer), paths, _last(session)))
     return commits
+
+
+def _last(trailers: str) -> str:
+    """The last of `%(trailers:...,separator=%x02)`'s values, or ""."""
+    return trailers.strip().split("\x02")[-1].strip() if trailers.strip() else ""
 
 
 def is_ancestor(git_dir: Path, old: str, new: str) -> bool:
