@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 from gitcoord.git.process import run_git
-from gitcoord.git.transport import unreachable
+from gitcoord.git.transport import run_remote, unreachable
 
 HEADS = "refs/heads/"
 
 
-def fetch_branch_into(cwd: str, remote: str, branch: str, local: str) -> bool:
+def fetch_branch_into(
+    cwd: str, remote: str, branch: str, local: str, timeout: float | None = None
+) -> bool:
     """Fetch `branch` from `remote` into the ref `local`; False when the remote has no such
-    branch. Raises CannotVerify (transport.unreachable) for any other failure."""
-    res = run_git(
+    branch. Raises CannotVerify (transport.unreachable) for any other failure, and after
+    `timeout` seconds."""
+    res = run_remote(
+        cwd,
+        remote,
         [
             "fetch",
             "--quiet",
@@ -20,8 +25,7 @@ def fetch_branch_into(cwd: str, remote: str, branch: str, local: str) -> bool:
             remote,
             f"+{HEADS}{branch}:{local}",
         ],
-        cwd=cwd,
-        check=False,
+        timeout,
     )
     if res.returncode != 0:
         if "couldn't find remote ref" in res.err:
@@ -30,9 +34,9 @@ def fetch_branch_into(cwd: str, remote: str, branch: str, local: str) -> bool:
     return True
 
 
-def remote_ref_oid(remote: str, ref: str) -> str | None:
+def remote_ref_oid(remote: str, ref: str, timeout: float | None = None) -> str | None:
     """The OID `ref` has on `remote` now (ls-remote), or None when it has no such ref."""
-    res = run_git(["ls-remote", remote, ref], check=False)
+    res = run_remote(None, remote, ["ls-remote", remote, ref], timeout)
     if res.returncode != 0:
         raise unreachable(res, remote)
     return res.out.split()[0] if res.out.strip() else None
@@ -47,9 +51,9 @@ def tracked_default_branch(cwd: str, remote: str) -> str | None:
     return None
 
 
-def remote_default_branch(cwd: str, remote: str) -> str | None:
+def remote_default_branch(cwd: str, remote: str, timeout: float | None = None) -> str | None:
     """The branch the remote's HEAD names now (ls-remote --symref), or None when it has no HEAD."""
-    res = run_git(["ls-remote", "--symref", remote, "HEAD"], cwd=cwd, check=False)
+    res = run_remote(cwd, remote, ["ls-remote", "--symref", remote, "HEAD"], timeout)
     if res.returncode != 0:
         raise unreachable(res, remote)
     for line in res.out.splitlines():

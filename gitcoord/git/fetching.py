@@ -12,8 +12,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from gitcoord.core.errors import CannotVerify
-from gitcoord.git.process import GitResult, run_git_while
-from gitcoord.git.transport import leftover_error, unreachable
+from gitcoord.git.process import GitResult, GitTimedOut, run_git_while
+from gitcoord.git.transport import leftover_error, timed_out_error, unreachable
 
 
 def fetch(
@@ -22,6 +22,7 @@ def fetch(
     refspecs: Sequence[str],
     meanwhile: Callable[[], None] | None = None,
     lock: Path | None = None,
+    timeout: float | None = None,
 ) -> None:
     """A prefix fetch (protocol v2 sends ref-prefixes); raises CannotVerify when unreachable.
 
@@ -31,7 +32,8 @@ def fetch(
     all rewrite the same mirror refs). Held only while git fetches; the kernel drops it if
     the process dies. A local ref-lock race that still happens (a push of another session
     updating its mirrored log ref, a leftover lock file) is retried, never reported as an
-    unreachable remote.
+    unreachable remote. `timeout` (seconds) bounds each attempt's git; past it, git is
+    stopped and CannotVerify says the remote timed out.
     """
     args = [
         "-c",
@@ -53,7 +55,11 @@ def fetch(
     attempt = 0
     while True:
         with _serialized(lock):
-            res = run_git_while(args, cwd=cwd, meanwhile=meanwhile if attempt == 0 else None)
+            first = meanwhile if attempt == 0 else None
+            try:
+                res = run_git_while(args, cwd=cwd, meanwhile=first, timeout=timeout)
+            except GitTimedOut as exc:
+                raise timed_out_error(cwd, remote, exc.seconds) from None
         if res.returncode == 0:
             return
         attempt += 1

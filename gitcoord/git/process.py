@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shlex
+import signal
 import subprocess
+import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import NamedTuple
 
@@ -51,6 +54,14 @@ def git_env(keep_repo_env: bool = False, extra: Mapping[str, str] | None = None)
     return env
 
 
+class GitTimedOut(GitFailed):
+    """A git process ran past its time limit and was stopped, with its children."""
+
+    def __init__(self, argv: Sequence[str], seconds: float) -> None:
+        super().__init__(f"`{shlex.join(argv)}` did not finish within {seconds:g}s (timed out)")
+        self.seconds = seconds
+
+
 def run_git(
     args: Sequence[str],
     *,
@@ -61,24 +72,12 @@ def run_git(
     env: Mapping[str, str] | None = None,
     timeout: float | None = None,
 ) -> GitResult:
-    """Run `git ARGS` and capture everything; on failure (when `check`) raise GitFailed."""
+    """Run `git ARGS` and capture everything; on failure (when `check`) raise GitFailed.
+    `timeout` (seconds): past it, git and its children are killed and GitTimedOut raised."""
     argv = ("git", *args)
-    try:
-        proc = subprocess.run(
-            argv,
-            cwd=cwd,
-            input=input,
-            capture_output=True,
-            env=git_env(keep_repo_env, env),
-            timeout=timeout,
-            check=False,
-        )
-    except FileNotFoundError:
-        raise GitFailed("git is not installed or not on PATH") from None
-    except subprocess.TimeoutExpired:
-        raise GitFailed(f"`{shlex.join(argv)}` did not finish within {timeout}s") from None
-    result = GitResult(tuple(argv), proc.returncode, proc.stdout, proc.stderr)
-    if check and proc.returncode != 0:
+    stdin = subprocess.PIPE if input is not None else None  # None: inherited, as before
+    result = _run(argv, cwd, git_env(keep_repo_env, env), stdin, input, None, timeout)
+    if check and result.returncode != 0:
         raise GitFailed(describe_failure(result))
     return result
 
@@ -88,33 +87,62 @@ def run_git_while(
     *,
     cwd: str | os.PathLike[str] | None,
     meanwhile: Callable[[], None] | None,
+    timeout: float | None = None,
 ) -> GitResult:
     """`git ARGS`, with `meanwhile()` run in this process while git works (local work that
     does not depend on git's answer). Never raises for git's exit code: the caller judges
-    it. If `meanwhile` raises, git is killed and reaped first."""
-    if meanwhile is None:
-        return run_git(args, cwd=cwd, check=False)
+    it. If `meanwhile` raises, git is killed and reaped first. `timeout` as for run_git,
+    counted from git's start."""
     argv = ("git", *args)
+    return _run(argv, cwd, git_env(), subprocess.DEVNULL, None, meanwhile, timeout)
+
+
+def _run(
+    argv: tuple[str, ...],
+    cwd: str | os.PathLike[str] | None,
+    env: dict[str, str],
+    stdin: int | None,
+    input: bytes | None,
+    meanwhile: Callable[[], None] | None,
+    timeout: float | None,
+) -> GitResult:
+    # With a time limit git gets a process group of its own, so that a timeout also stops
+    # what it started (ssh, a remote helper), which would otherwise hold the pipes open.
     try:
         proc = subprocess.Popen(
             argv,
             cwd=cwd,
-            stdin=subprocess.DEVNULL,
+            env=env,
+            stdin=stdin,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
-            env=git_env(),
+            process_group=None if timeout is None else 0,
         )
     except FileNotFoundError:
         raise GitFailed("git is not installed or not on PATH") from None
+    deadline = None if timeout is None else time.monotonic() + timeout
     try:
-        meanwhile()
+        if meanwhile is not None:
+            meanwhile()
+        left = None if deadline is None else max(0.0, deadline - time.monotonic())
+        out, err = proc.communicate(input, timeout=left)
+    except subprocess.TimeoutExpired:
+        _stop(proc, grouped=True)
+        raise GitTimedOut(argv, timeout or 0.0) from None
     except BaseException:
-        if proc.poll() is None:
-            proc.kill()
-        proc.communicate()
+        _stop(proc, grouped=timeout is not None)
         raise
-    out, err = proc.communicate()
     return GitResult(argv, proc.returncode, out, err)
+
+
+def _stop(proc: subprocess.Popen[bytes], *, grouped: bool) -> None:
+    """Kill git (and, when it leads a group of its own, everything in that group); reap it."""
+    if grouped:
+        with contextlib.suppress(ProcessLookupError):  # the group is gone already
+            os.killpg(proc.pid, signal.SIGKILL)
+    elif proc.poll() is None:
+        proc.kill()
+    proc.communicate()
 
 
 def describe_failure(result: GitResult) -> str:

@@ -19,7 +19,7 @@ from enum import Enum
 from typing import NamedTuple
 
 from gitcoord.core.errors import CannotVerify
-from gitcoord.git.process import GitResult, run_git
+from gitcoord.git.process import GitResult, GitTimedOut, run_git
 
 
 class RefUpdate(NamedTuple):
@@ -162,20 +162,64 @@ def unreachable(result: GitResult, remote: str) -> CannotVerify:
     )
 
 
+def timed_out(cwd: str, remote: str, seconds: float) -> str:
+    """What to say when `remote` did not answer in time: its name and its URL."""
+    url = run_git(["ls-remote", "--get-url", remote], cwd=cwd, check=False).out.strip()
+    named = f"{remote} ({url})" if url and url != remote else remote
+    return f"the remote {named} did not answer within {seconds:g}s (timed out)"
+
+
+TIMED_OUT_FIX = (
+    "check that the remote is reachable (`git ls-remote {remote}`); if it is only slow, "
+    'raise [remote] timeout in gitcoord.toml (e.g. timeout = "2m")'
+)
+
+
+def run_remote(
+    cwd: str | None, remote: str, args: Sequence[str], timeout: float | None
+) -> GitResult:
+    """A git command that talks to `remote` (fetch, ls-remote), never raising for its exit
+    code; past `timeout` it is stopped and CannotVerify names the remote and the limit."""
+    try:
+        return run_git(args, cwd=cwd, check=False, timeout=timeout)
+    except GitTimedOut as exc:
+        raise timed_out_error(cwd or ".", remote, exc.seconds) from None
+
+
+class RemoteTimedOut(CannotVerify):
+    """The remote did not answer within the time limit ([remote] timeout)."""
+
+
+def timed_out_error(cwd: str, remote: str, seconds: float) -> RemoteTimedOut:
+    return RemoteTimedOut(
+        timed_out(cwd, remote, seconds), fix=TIMED_OUT_FIX.format(remote=shlex.quote(remote))
+    )
+
+
 def push(
-    cwd: str, remote: str, updates: Sequence[RefUpdate], track: Sequence[str] = ()
+    cwd: str,
+    remote: str,
+    updates: Sequence[RefUpdate],
+    track: Sequence[str] = (),
+    timeout: float | None = None,
 ) -> PushResult:
     """One atomic push with an explicit lease per ref. Never raises for a rejection.
 
     `track` (fetch refspecs of the named `remote`) makes git update the local mirror of
     every ref that landed, as it does for remote-tracking branches: the next command then
     leases on what this push wrote instead of a stale value (one rejected round trip).
+    A push stopped at `timeout` may still land on the server: it is unanswered (no per-ref
+    report), and the caller re-reads the remote as after any dropped connection.
     """
     args = [arg for spec in track for arg in ("-c", f"remote.{remote}.fetch={spec}")]
     args += ["push", "--porcelain", "--atomic", "--no-verify"]
     args += [u.lease() for u in updates]
     args += [remote, *(u.refspec() for u in updates)]
-    res = run_git(args, cwd=cwd, check=False)
+    try:
+        res = run_git(args, cwd=cwd, check=False, timeout=timeout)
+    except GitTimedOut as exc:
+        said = timed_out(cwd, remote, exc.seconds).encode()
+        return PushResult(statuses={}, result=GitResult(("git", *args), -9, b"", said))
     if "does not support --atomic" in res.err:
         raise CannotVerify(
             f"remote {remote!r} does not support atomic push (capability 'atomic'); "

@@ -59,7 +59,8 @@ def _mirror(store: ClaimStore) -> str:
 def fetch_approvals(store: ClaimStore) -> list[Approval]:
     """Every approval on the remote (a fresh fetch). Refs that do not hold a readable
     approval of the patch-id they are named after are ignored: they approve nothing."""
-    fetch(store.cwd, store.remote, [f"+{PREFIX}*:{_mirror(store)}*"])
+    refspec = f"+{PREFIX}*:{_mirror(store)}*"
+    fetch(store.cwd, store.remote, [refspec], timeout=store.config.remote.timeout)
     entries = [
         e
         for e in list_refs(store.cwd, _mirror(store))

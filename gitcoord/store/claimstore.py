@@ -5,11 +5,10 @@ Speaks only in refs and objects; the claim protocol (protocol.py) decides what t
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from pathlib import Path
 
 from gitcoord.core import refnames, timeutil
-from gitcoord.core.atomicfile import write_atomic
 from gitcoord.core.claim import (
     MAX_OBJECT_BYTES,
     Claim,
@@ -23,12 +22,12 @@ from gitcoord.core.identity import Identity
 from gitcoord.git.fetching import MIRROR_LOCK, fetch
 from gitcoord.git.objects import CommitBatch, RefEntry, delete_refs, list_refs, read_objects
 from gitcoord.git.repo import Repo
-from gitcoord.git.transport import PushResult, RefUpdate, push
+from gitcoord.git.transport import PushResult, RefUpdate, RemoteTimedOut, push
 from gitcoord.store import heldrecord, observed, parsecache
 from gitcoord.store.heldrecord import HeldClaim
 from gitcoord.store.listing import InvalidRef, Listing
 from gitcoord.store.parsecache import Parsed
-from gitcoord.store.snapshot import snapshot_file
+from gitcoord.store.snapshot import snapshot_file, write_snapshot
 
 
 def _wrong_ref(claim: Claim) -> str:
@@ -49,6 +48,7 @@ class ClaimStore:
                     fix=f"git remote add {self.remote} URL  (or set [remote] url in gitcoord.toml)",
                 )
         self.mirror = refnames.mirror_prefix(self.remote_key)
+        self.silent: RemoteTimedOut | None = None  # how a fetch of this command timed out
         self.my_log_ref = refnames.log_ref(me.agent)
         self._unwritten = CommitBatch()
         self._messages: dict[str, str] = {}  # claim messages this process wrote, by OID
@@ -112,7 +112,19 @@ class ClaimStore:
         parsecache.save(self.parse_cache_path, cached)
 
     def fetch_logs(self) -> None:
-        fetch(self.cwd, self.remote, self._refspecs(all_logs=True), lock=self.mirror_lock)
+        self._fetch(self._refspecs(all_logs=True))
+
+    def _fetch(self, refspecs: list[str], meanwhile: Callable[[], None] | None = None) -> None:
+        # Once a fetch timed out, the command is failing; its clean-up (taking back what it
+        # pushed) does not wait for the silent remote again: the provisional lease ends it.
+        if self.silent is not None:
+            raise self.silent
+        try:
+            timeout = self.config.remote.timeout  # [remote] timeout
+            fetch(self.cwd, self.remote, refspecs, meanwhile, self.mirror_lock, timeout)
+        except RemoteTimedOut as exc:
+            self.silent = exc
+            raise
 
     @property
     def mirror_lock(self) -> Path:
@@ -257,13 +269,15 @@ class ClaimStore:
         return self._unwritten.add(message, parent)
 
     def push(self, updates: Sequence[RefUpdate]) -> PushResult:
+        if self.silent is not None:
+            raise self.silent
         config = self.repo.git_config
         fmt = config.get("extensions.objectformat", "sha1")
         self._unwritten.write(self.repo.common_dir, fmt, config.get("core.sharedrepository"))
         # Only my log ref: it is in every push, and mirroring many claim refs from a push
         # costs a ref transaction each (2 s for 1,000 here); the fetch does those in one.
         track = self._refspecs()[1:] if not self.config.remote.url else []
-        result = push(self.cwd, self.remote, updates, track)
+        result = push(self.cwd, self.remote, updates, track, self.config.remote.timeout)
         if result.landed:
             self._forget_deleted(updates)
         return result
@@ -273,16 +287,11 @@ class ClaimStore:
         is not mistaken later for one of mine that someone took (protocol: lost claims are
         never silent). One `update-ref --stdin` transaction; best effort: the mirror is a
         cache that every fetch rewrites."""
-        delete_refs(
-            self.cwd, [refnames.to_mirror(u.ref, self.remote_key) for u in updates if u.new is None]
-        )
+        gone = [refnames.to_mirror(u.ref, self.remote_key) for u in updates if u.new is None]
+        delete_refs(self.cwd, gone)
 
     # -- the snapshot cache read by hooks --------------------------------------------------
 
     @property
     def snapshot_path(self) -> Path:
         return snapshot_file(self.repo.state_dir, self.remote_key)
-
-    def _write_snapshot(self, listing: Listing) -> None:
-        self.repo.state_dir.mkdir(parents=True, exist_ok=True)
-        write_atomic(self.snapshot_path, listing.snapshot_json(self.remote).encode("utf-8"))

@@ -13,12 +13,19 @@ import json
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from gitcoord.core.atomicfile import write_atomic
 from gitcoord.core.claim import Claim, claim_from_fields
 from gitcoord.core.timeutil import from_iso
 
 
 def snapshot_file(state_dir: Path, remote_key: str) -> Path:
     return state_dir / f"snapshot-{remote_key}.json"
+
+
+def write_snapshot(path: Path, text: str) -> None:
+    """Whole or not at all: a hook may read it while a listing writes it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_atomic(path, text.encode("utf-8"))
 
 
 class Snapshot(NamedTuple):

@@ -23,12 +23,12 @@ from gitcoord.git.history import count_commits, has_commit
 from gitcoord.policy.decisions import PushCheck, is_protected
 
 
-def fetch_branch(cwd: str, remote: str, branch: str) -> str:
+def fetch_branch(cwd: str, remote: str, branch: str, timeout: float | None = None) -> str:
     """Fetch `branch` from `remote` into its remote-tracking ref when `remote` is a name (a
     URL gets a private ref); return the local ref now holding the remote's tip."""
     is_name = "/" not in remote and ":" not in remote
     local = f"refs/remotes/{remote}/{branch}" if is_name else f"refs/gitcoord/sync/{branch}"
-    if not fetch_branch_into(cwd, remote, branch, local):
+    if not fetch_branch_into(cwd, remote, branch, local, timeout):
         raise UsageError(
             f"branch {branch!r} does not exist on {remote}",
             fix="set [remote] base in gitcoord.toml to the branch you deploy from",
@@ -52,7 +52,7 @@ def push_checks(
         if is_protected(branch, config) is None:
             continue
         if not has_commit(cwd, p.remote_oid):
-            fetch_branch(cwd, remote, branch)
+            fetch_branch(cwd, remote, branch, config.remote.timeout)
             if not has_commit(cwd, p.remote_oid):
                 raise CannotVerify(
                     f"cannot read {remote}'s {branch} at {p.remote_oid[:12]} to compare",
@@ -72,7 +72,8 @@ def base_branch(cwd: str, config: Config) -> str:
     if config.remote.base:
         return config.remote.base
     remote = config.remote.name
-    branch = tracked_default_branch(cwd, remote) or remote_default_branch(cwd, remote)
+    timeout = config.remote.timeout
+    branch = tracked_default_branch(cwd, remote) or remote_default_branch(cwd, remote, timeout)
     if branch:
         return branch
     raise UsageError(
@@ -91,5 +92,5 @@ def sync_state(cwd: str, config: Config) -> SyncState:
     """Fetch the base branch and count the commits it has that HEAD lacks."""
     remote = config.remote.name
     base = base_branch(cwd, config)
-    tip = fetch_branch(cwd, remote, base)
+    tip = fetch_branch(cwd, remote, base, config.remote.timeout)
     return SyncState(remote, base, count_commits(cwd, tip, "^HEAD"))
