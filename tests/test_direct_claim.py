@@ -42,4 +42,8 @@ def test_help_and_usage_errors_still_come_from_typer(alice: Agent) -> None:
     assert "--bogus" in bad.err
     missing = alice.claim("src/api.py", "-r")
     assert missing.rc == 2
-    assert "Option '-r' requires an argument." in missing.err
+    assert missing.err == (
+        "gitcoord: option '-r' requires an argument\n"
+        "  usage: git claim [OPTIONS] [PATH]...\n"
+        "  fix: git claim -h\n"
+    )

@@ -55,11 +55,19 @@ def _strip_base(base: str, remote: str) -> str:
 def ci_command(
     base: Annotated[
         str | None,
-        typer.Option("--base", help="The base branch on the remote (default: [remote] base)."),
+        typer.Option(
+            "--base",
+            help="The base branch on the remote (default: [remote] base).",
+            metavar="BRANCH",
+        ),
     ] = None,
     range_: Annotated[
         str | None,
-        typer.Option("--range", help="Commits to check, A..B (default: merge-base..HEAD)."),
+        typer.Option(
+            "--range",
+            help="Commits to check, A..B (default: merge-base..HEAD).",
+            metavar="A..B",
+        ),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
 ) -> int:

@@ -12,6 +12,7 @@ from typing import Annotated, Any
 
 import typer
 
+from gitcoord.cli.claim_help import typer_help
 from gitcoord.cli.claim_options import (
     OPTIONS,
     PATHS,
@@ -22,25 +23,7 @@ from gitcoord.cli.claim_options import (
 )
 from gitcoord.cli.claim_run import run_claim
 
-HELP = """List, claim, release, renew or break claims on paths.
-
-A claim is a ref on the shared remote, created by an atomic compare-and-swap push:
-a refused push is a refused claim. Claims on several paths are all-or-nothing.
-A directory claim (trailing slash, or an existing directory) covers its subtree.
-
-\b
-Examples:
-  git claim                          list live claims (* marks mine)
-  git claim src/api.py -r "fix auth" claim a file for writing
-  git claim -m read docs/            share a directory for reading
-  git claim --wait=10m src/db.py     queue until the path is free
-  git claim -d src/api.py --commit HEAD   release, recording the commit that landed
-  git claim --renew                  extend all my claims (heartbeat)
-  git claim --break src/x.py -r "holder is gone"   break another's claim (recorded)
-
-Exit codes: 0 done, 1 refused (names the holder), 2 usage, 3 remote unreachable,
-130 interrupted, 143 terminated (what was pushed and not yet verified is taken back).
-"""
+HELP = typer_help()
 
 __all__ = ["HELP", "WAIT_FOREVER", "claim_command", "command_for"]
 

@@ -9,6 +9,7 @@ Imports nothing beyond the standard library: the fast route starts from here.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import NamedTuple
 
@@ -47,8 +48,9 @@ OPTIONS = (
     ClaimOption(
         "wait",
         ("--wait",),
-        "Queue until free; --wait alone waits forever, --wait=10m at most 10m.",
-        "[=DURATION]",
+        "Queue until free: --wait 10m (or --wait=10m) at most 10m; --wait followed by a "
+        "path or nothing waits forever.",
+        "[DURATION]",
     ),
     ClaimOption("delete", ("--delete", "-d"), "Release my claims."),
     ClaimOption("all_", ("--all",), "With -d or --renew: all of mine."),
@@ -59,12 +61,49 @@ OPTIONS = (
 )
 PATHS = "paths"  # run_claim's keyword for the positional PATH... (None when there are none)
 PATHS_HELP = "Paths to claim or act on."
-PATHS_METAVAR = "PATH..."
+PATHS_METAVAR = "PATH"
 
 BY_SPELLING = {spelling: option for option in OPTIONS for spelling in option.spellings}
 
 
+# What a user means as a duration (`3s`, `1h30m`, also the invalid `3` or `0s`): after
+# --wait it is the wait's value, which run_claim checks, and never a path to claim.
+_DURATION_LIKE = re.compile(r"[0-9][0-9smhdw]*", re.IGNORECASE)
+
+
 def normalise_wait(argv: Sequence[str]) -> list[str]:
-    """`--wait` alone means wait forever; `--wait=10m` waits at most ten minutes (git style:
-    an optional value only with `=`, so `--wait src/db.py` waits for src/db.py)."""
-    return [f"--wait={WAIT_FOREVER}" if a == "--wait" else a for a in argv]
+    """`argv` with each `--wait` made explicit, as `--wait=VALUE`: the next argument when it
+    looks like a duration (`--wait 3s`, as `--ttl 30m`), else `forever` (`--wait src/db.py`
+    waits for src/db.py, without limit). `--wait=10m` is left as typed. Option values (`-r
+    --wait`) and everything after `--` are left alone: `--wait -- 10m` waits forever for a
+    file named 10m."""
+    out: list[str] = []
+    rest = list(argv)
+    while rest:
+        arg = rest.pop(0)
+        if arg == "--":
+            return [*out, arg, *rest]
+        if arg == "--wait":
+            value = rest.pop(0) if rest and _DURATION_LIKE.fullmatch(rest[0]) else WAIT_FOREVER
+            arg = f"--wait={value}"
+        out.append(arg)
+        if rest and _value_follows(arg):
+            out.append(rest.pop(0))
+    return out
+
+
+def _value_follows(arg: str) -> bool:
+    """Whether the next argument is the value of `arg` (`--ttl`, `-r`, `-dm`), by click's
+    rules as direct.py applies them."""
+    if arg.startswith("--"):
+        option = BY_SPELLING.get(arg)
+        return option is not None and option.takes_value
+    if not arg.startswith("-") or arg == "-":
+        return False
+    for at, letter in enumerate(arg[1:], start=2):
+        option = BY_SPELLING.get("-" + letter)
+        if option is None:
+            return False
+        if option.takes_value:
+            return at == len(arg)
+    return False

@@ -6,6 +6,9 @@ import sys
 from collections.abc import Callable, Sequence
 
 import typer
+from typer._click import Context
+from typer._click.exceptions import NoArgsIsHelpError
+from typer._click.exceptions import UsageError as ClickUsageError
 
 from gitcoord import __version__
 from gitcoord.cli.approve_cmd import approve_command
@@ -13,6 +16,7 @@ from gitcoord.cli.ci_cmd import ci_command
 from gitcoord.cli.claim_cmd import HELP as CLAIM_HELP
 from gitcoord.cli.claim_cmd import claim_command
 from gitcoord.cli.claim_options import normalise_wait
+from gitcoord.cli.helpformat import PlainCommand, PlainGroup, usage_error
 from gitcoord.cli.hooks_cmd import hooks_app
 from gitcoord.cli.init_cmd import init_command
 from gitcoord.cli.log_cmd import log_command
@@ -27,8 +31,17 @@ CONTEXT = {"help_option_names": ["-h", "--help"]}
 
 app = typer.Typer(
     name="gitcoord",
-    help="A shared git remote as the coordination service for agents and humans.\n\n"
-    "Run `gitcoord COMMAND --help` for examples.",
+    cls=PlainGroup,
+    help="""A shared git remote as the coordination service for agents and humans.
+
+Run `gitcoord COMMAND -h` for its options and examples; `git claim` is `gitcoord claim`.
+
+\b
+Examples:
+  gitcoord init                  set up gitcoord.toml, RULES.md and the hooks
+  git claim src/api.py -r "fix"  claim a file before changing it
+  gitcoord status                who I am, my claims and others'
+""",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -52,46 +65,84 @@ def _root(
     pass
 
 
-app.command("claim", help=CLAIM_HELP, context_settings=CONTEXT)(claim_command)
-app.command("status", context_settings=CONTEXT)(status_command)
-app.command("log", context_settings=CONTEXT)(log_command)
-app.command("init", context_settings=CONTEXT)(init_command)
-app.add_typer(hooks_app, name="hooks", context_settings=CONTEXT)
-app.command("rules", context_settings=CONTEXT)(rules_command)
-app.command("approve", context_settings=CONTEXT)(approve_command)
-app.command("sync-check", context_settings=CONTEXT)(sync_check_command)
-app.command("ci", context_settings=CONTEXT)(ci_command)
+# Each command's one-line summary in `gitcoord -h` (its own help says more).
+COMMANDS: tuple[tuple[str, Callable[..., object], str], ...] = (
+    ("claim", claim_command, "List, claim, release, renew or break claims on paths."),
+    ("status", status_command, "Show who I am, my claims and others' live claims."),
+    ("log", log_command, "Show the audit trail of claims on the remote."),
+    ("init", init_command, "Set up gitcoord.toml, RULES.md, the hooks and a CI job."),
+    ("rules", rules_command, "Show the team's rules file; acknowledge it with --ack."),
+    ("approve", approve_command, "Approve a staged change to approve-tier paths (humans)."),
+    ("sync-check", sync_check_command, "Fail unless HEAD has the base branch's tip; then deploy."),
+    ("ci", ci_command, "Check a branch's commits as the hooks would (for CI)."),
+)
+for _name, _function, _summary in COMMANDS:
+    app.command(
+        _name,
+        cls=PlainCommand,
+        short_help=_summary,
+        help=CLAIM_HELP if _name == "claim" else None,
+        context_settings=CONTEXT,
+    )(_function)
+app.add_typer(hooks_app, name="hooks")
 app.add_typer(server_app, name="server")
 
 
 def claim_typer(command: Callable[..., None]) -> typer.Typer:
     """The `git claim` app around `command` (claim_cmd.command_for): help, usage errors."""
     claim = typer.Typer(add_completion=False, pretty_exceptions_enable=False, rich_markup_mode=None)
-    claim.command(help=CLAIM_HELP, context_settings=CONTEXT)(command)
+    claim.command(cls=PlainCommand, help=CLAIM_HELP, context_settings=CONTEXT)(command)
     return claim
 
 
 claim_app = claim_typer(claim_command)
 
 
+def _claim_argv(argv: Sequence[str], prog: str) -> list[str]:
+    """`--wait 3s` made explicit (claim_options.normalise_wait) for `git claim` and
+    `gitcoord claim` only: other commands' arguments (`sync-check -- cmd --wait`) are not
+    claim options."""
+    if prog == "git claim":
+        return normalise_wait(argv)
+    if argv[:1] == ["claim"]:
+        return ["claim", *normalise_wait(argv[1:])]
+    return list(argv)
+
+
+def _context_for(command: typer.Typer, argv: Sequence[str], prog: str) -> Context:
+    """The context of the (sub)command the leading words of `argv` name: `gitcoord hooks
+    install` for `gitcoord hooks install --bogus`."""
+    words = [prog]
+    found = typer.main.get_command(command)
+    for arg in argv:
+        sub = getattr(found, "commands", {}).get(arg)
+        if sub is None:
+            break
+        words.append(arg)
+        found = sub
+    return Context(found, info_name=" ".join(words))
+
+
 def run(command: typer.Typer, argv: Sequence[str], prog: str) -> int:
     """Parse `argv` with typer and run it. Exit codes come from core/errors.py (through
-    outcome.exit_code), but for typer's own exits: help (0) and click's usage errors (2,
-    shown in click's words)."""
+    outcome.exit_code), but for help (0); a usage error is reported like every other
+    error (helpformat.usage_error), exit 2."""
 
     def invoke() -> int:
         try:
-            result = command(args=normalise_wait(argv), prog_name=prog, standalone_mode=False)
+            args = _claim_argv(argv, prog)
+            result = command(args=args, prog_name=prog, standalone_mode=False)
         except typer.Exit as exc:
             result = exc.exit_code
         except typer.Abort:
             raise interrupted() or KeyboardInterrupt() from None
+        except NoArgsIsHelpError as exc:
+            exc.show()  # `gitcoord` or `gitcoord hooks` alone: the help, on stderr
+            return int(ExitCode.USAGE)
+        except ClickUsageError as exc:
+            raise usage_error(exc, _context_for(command, argv, prog)) from None
         except typer.TyperException as exc:
-            show = getattr(exc, "show", None)
-            if callable(show):
-                show()
-            else:
-                print(f"gitcoord: {exc.format_message()}", file=sys.stderr)
+            print(f"gitcoord: {exc.format_message()}", file=sys.stderr)
             return int(ExitCode.USAGE)
         # typer turns SIGINT and SIGTERM (our Terminated) into Abort or a plain 130: raise
         # the one received again, so outcome.exit_code gives its message and code (130, 143).

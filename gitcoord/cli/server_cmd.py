@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from gitcoord.cli.context import emit_json
+from gitcoord.cli.helpformat import PlainCommand, PlainGroup
 from gitcoord.core.errors import UsageError
 from gitcoord.server.install import Outcome, install, uninstall
 from gitcoord.server.settings import parse_user_map
@@ -16,7 +17,14 @@ from gitcoord.server.settings import parse_user_map
 CONTEXT = {"help_option_names": ["-h", "--help"]}
 
 server_app = typer.Typer(
-    help="Server hooks for a bare repository you host (docs/server.md).",
+    cls=PlainGroup,
+    help="""Server hooks for a bare repository you host (docs/server.md).
+
+\b
+Example:
+  gitcoord server install /srv/git/team.git
+""",
+    short_help="Install or remove the hooks of a bare repository you host.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -44,17 +52,23 @@ def _print(outcome: Outcome, as_json: bool) -> None:
         )
 
 
-@server_app.command("install")
+@server_app.command("install", cls=PlainCommand)
 def install_command(
     repository: Annotated[str, typer.Argument(help="The bare repository people push to.")],
     admin: Annotated[
         list[str] | None,
-        typer.Option("--admin", help="A gitolite user who may break others' claims (repeat)."),
+        typer.Option(
+            "--admin",
+            help="A gitolite user who may break others' claims (repeat).",
+            metavar="USER",
+        ),
     ] = None,
     user_map: Annotated[
         Path | None,
         typer.Option(
-            "--user-map", help="File of `GL_USER AGENT [AGENT...]` lines (agent globs allowed)."
+            "--user-map",
+            help="File of `GL_USER AGENT [AGENT...]` lines (agent globs allowed).",
+            metavar="FILE",
         ),
     ] = None,
     protect: Annotated[
@@ -119,7 +133,7 @@ def install_command(
     _print(outcome, as_json)
 
 
-@server_app.command("uninstall")
+@server_app.command("uninstall", cls=PlainCommand)
 def uninstall_command(
     repository: Annotated[str, typer.Argument(help="The bare repository.")],
     purge: Annotated[

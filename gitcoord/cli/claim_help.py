@@ -1,0 +1,50 @@
+"""What `git claim -h` and `man git-claim` say, written once: both are rendered from here
+(typer_help for the first, manpage.py for the second), the options from claim_options and
+the exit codes from core/errors.py."""
+
+from __future__ import annotations
+
+import textwrap
+
+from gitcoord.core.errors import EXIT_MEANINGS
+
+SUMMARY = "List, claim, release, renew or break claims on paths."
+
+DESCRIPTION = (
+    "A claim is a ref on the shared remote, created by an atomic compare-and-swap push: "
+    "a refused push is a refused claim. Claims on several paths are all-or-nothing. "
+    "A directory claim (trailing slash, or an existing directory) covers its subtree.",
+    "--wait takes a duration (90s, 30m, 2h, 1d) as its next argument or after '='; "
+    "followed by anything else it waits without limit. A path that looks like a "
+    "duration goes after --: git claim --wait -- 10m.",
+)
+
+# (command, what it does), in the order shown.
+EXAMPLES = (
+    ("git claim", "list live claims (* marks mine)"),
+    ('git claim src/api.py -r "fix auth"', "claim a file for writing"),
+    ("git claim -m read docs/", "share a directory for reading"),
+    ("git claim --wait 10m src/db.py", "queue until the path is free, at most 10m"),
+    ("git claim -d src/api.py --commit HEAD", "release, recording the commit that landed"),
+    ("git claim --renew", "extend all my claims (heartbeat)"),
+    ('git claim --break src/x.py -r "holder is gone"', "break another's claim (recorded)"),
+)
+
+_WIDTH = 78
+
+
+def typer_help() -> str:
+    """The help text typer shows (`\\b` keeps a block's lines as written)."""
+    examples = [f"  {cmd}" + "\n" + f"      {what}" for cmd, what in EXAMPLES]
+    codes = []
+    for code, meaning in EXIT_MEANINGS.items():
+        lines = textwrap.wrap(meaning, _WIDTH - 8)
+        codes.append(f"  {int(code):<4}" + "\n      ".join(lines))
+    return "\n\n".join(
+        [
+            SUMMARY,
+            *DESCRIPTION,
+            "\b\nExamples:\n" + "\n".join(examples),
+            "\b\nExit codes:\n" + "\n".join(codes),
+        ]
+    )
