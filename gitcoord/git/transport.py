@@ -153,6 +153,12 @@ def unreachable(result: GitResult, remote: str) -> CannotVerify:
         # Not the network: a git process killed while rewriting packed-refs left its
         # temporary file, and git refuses every later ref deletion until it is removed.
         return leftover_error(leftover.group(1), remote)
+    if "unknown option" in result.err or "unknown switch" in result.err:
+        from gitcoord.git.support import outdated_git  # only on this failure
+
+        outdated = outdated_git()
+        if outdated is not None:  # a git too old for the flags, not the network
+            return outdated
     lines = [ln for ln in result.err.strip().splitlines() if ln.strip()]
     tail = [ln for ln in lines if not any(b in ln for b in _BOILERPLATE)] or lines
     cause = " / ".join(tail[-3:]) if tail else f"git exited with {result.returncode}"

@@ -22,6 +22,7 @@ from gitcoord.core.identity import Identity
 from gitcoord.git.fetching import MIRROR_LOCK, fetch
 from gitcoord.git.objects import CommitBatch, RefEntry, delete_refs, list_refs, read_objects
 from gitcoord.git.repo import Repo
+from gitcoord.git.support import require_git, require_sha1
 from gitcoord.git.transport import PushResult, RefUpdate, RemoteTimedOut, push
 from gitcoord.store import heldrecord, observed, parsecache
 from gitcoord.store.heldrecord import HeldClaim
@@ -40,6 +41,8 @@ class ClaimStore:
         self.config = config
         self.me = me
         self.cwd = str(repo.toplevel)
+        require_sha1(repo.git_config)
+        require_git(repo.state_dir)
         self.remote, self.remote_key = coordination_remote(config)
         if not config.remote.url:  # noqa: SIM102
             if f"remote.{self.remote.lower()}.url" not in repo.git_config:
@@ -78,9 +81,9 @@ class ClaimStore:
                     again = parse_claim_message(message, ref=c.ref, oid=c.oid)
                     mine[c.oid] = parsecache.parsed(again)
 
-        fetch(self.cwd, self.remote, self._refspecs(), meanwhile=meanwhile, lock=self.mirror_lock)
+        self._fetch(self._refspecs(), meanwhile)
         listing = self.read_listing(known=known, also=mine)
-        self._write_snapshot(listing)
+        write_snapshot(self.snapshot_path, listing.snapshot_json(self.remote))
         return listing
 
     def fate(self, claim_id: str) -> tuple[str, str] | None:
