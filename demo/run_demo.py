@@ -2,12 +2,16 @@
 
 Everything here is real git: a bare repository on disk is the team's remote, and each
 agent is a clone with its own identity. Nothing is mocked; the output is what you get.
+It all happens in one temporary directory, removed at the end, also after an error, Ctrl-C
+or SIGTERM; `--keep` leaves it for a look around.
 """
 
 from __future__ import annotations
 
 import os
 import shlex
+import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -19,6 +23,10 @@ BOLD, DIM, RESET = ("\033[1m", "\033[2m", "\033[0m") if sys.stdout.isatty() else
 
 def say(text: str) -> None:
     print(f"\n{BOLD}# {text}{RESET}", flush=True)
+
+
+# Processes started with Agent.spawn: stopped before the directory they work in is removed.
+_spawned: list[subprocess.Popen[str]] = []
 
 
 class Agent:
@@ -47,7 +55,7 @@ class Agent:
         return proc.returncode
 
     def spawn(self, *args: str) -> subprocess.Popen[str]:
-        return subprocess.Popen(
+        proc = subprocess.Popen(
             args,
             cwd=self.path,
             env=self.env,
@@ -55,10 +63,45 @@ class Agent:
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
         )
+        _spawned.append(proc)
+        return proc
+
+
+def _terminated(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)  # unwinds like Ctrl-C, so the directory is removed
+
+
+def _remove(root: Path) -> None:
+    """Stop what the demo started, then remove its directory. A git process left behind by
+    an interrupted gitcoord may still be writing there for a moment: try again briefly."""
+    for proc in _spawned:
+        proc.kill()
+        proc.wait()
+    for _ in range(50):
+        shutil.rmtree(root, ignore_errors=True)
+        if not root.exists():
+            return
+        time.sleep(0.1)
+    print(f"could not remove {root}; delete it by hand", file=sys.stderr)
 
 
 def main() -> int:
+    keep = "--keep" in sys.argv[1:]
+    signal.signal(signal.SIGTERM, _terminated)
     root = Path(tempfile.mkdtemp(prefix="gitcoord-demo-"))
+    try:
+        return scenario(root)
+    except KeyboardInterrupt:
+        print("\ninterrupted", file=sys.stderr)
+        return 130
+    finally:
+        if keep:
+            print(f"The remote and the clones are kept in {root} (delete it when done).")
+        else:
+            _remove(root)
+
+
+def scenario(root: Path) -> int:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("GIT_", "GITCOORD_"))}
     env.update(GIT_CONFIG_NOSYSTEM="1", HOME=str(root / "home"))
     (root / "home").mkdir()
@@ -131,7 +174,7 @@ def main() -> int:
     say("the audit trail on the remote records every claim, release, retraction and takeover")
     bob.run("gitcoord", "log", "-n", "14")
 
-    print(f"\n{BOLD}Done.{RESET} The remote and the clones are in {root} (delete it when done).")
+    print(f"\n{BOLD}Done.{RESET}")
     return 0 if len(winners) == 1 else 1
 
 
