@@ -146,7 +146,7 @@ def test_release_of_unheld_path_is_refused(alice: Agent, bob: Agent) -> None:
     assert alice.claim("src/api.py").rc == 0
     res = bob.claim("-d", "src/api.py")
     assert res.rc == 1
-    assert "you hold no claim on src/api.py: src/api.py is claimed by alice" in res.err
+    assert "you hold no claim on src/api.py; it is held by alice (write, expires in" in res.err
 
 
 def test_claiming_again_renews_in_place(alice: Agent) -> None:

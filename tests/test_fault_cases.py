@@ -329,7 +329,7 @@ def test_heartbeat_and_release_all_name_who_broke_a_claim(
 
     renew = alice.claim("--renew")
     assert renew.rc == 1, (renew.out, renew.err)
-    assert "gitcoord: your claim on src/api.py was lost (broken by bob)" in renew.err
+    assert 'gitcoord: your claim on src/api.py was lost (broken by bob: "stuck")' in renew.err
     assert "(your other 1 claim(s) were renewed)" in renew.err
     assert _remote(served_repo, skew) == [("alice", "docs/")]
 
@@ -337,7 +337,7 @@ def test_heartbeat_and_release_all_name_who_broke_a_claim(
     assert _remote(served_repo, skew) == []
     release = alice.claim("-d", "--all")
     assert release.rc == 1, (release.out, release.err)
-    assert "gitcoord: your claim on docs/ was lost (broken by bob)" in release.err
+    assert 'gitcoord: your claim on docs/ was lost (broken by bob: "stuck too")' in release.err
     assert _remote(served_repo, skew) == []
 
 

@@ -55,7 +55,9 @@ def test_identical_sandboxes_are_two_holders(
 
     refused = second.claim("src/api.py")  # 0.1.1: exit 0, a silent renewal of first's claim
     assert refused.rc == 1, (refused.out, refused.err)
-    assert "src/api.py is claimed by alice@example.com" in refused.err
+    # Same agent, other session: another holder, named as my other session (issue 12).
+    assert f"src/api.py is claimed by your other session {mine['session']} in " in refused.err
+    assert f"`GITCOORD_SESSION={mine['session']} git claim -d src/api.py`" in refused.err
     assert _session(second) != mine["session"]
     [held] = remote_claims(served_repo)
     assert (held.agent, held.session, str(held.path)) == (
@@ -89,7 +91,7 @@ def test_session_is_stored_once_per_working_tree(
     assert alice.claim("src/api.py").rc == 0
     other = alice.claim("src/api.py", cwd=linked)
     assert other.rc == 1, (other.out, other.err)
-    assert "src/api.py is claimed by alice" in other.err
+    assert f"src/api.py is claimed by your other session {session} in " in other.err
     assert held_on_server(served_repo) == [("alice", "src/api.py", "write")]
     assert _session(alice) == session
 

@@ -27,7 +27,7 @@ def test_renew_all_and_release_all_name_the_new_holder(alice: Agent, bob: Agent)
     renew = alice.claim("--renew")
     assert renew.rc == 1, (renew.out, renew.err)
     assert (
-        "your claim on src/api.py was lost (taken over after it expired by bob): "
+        "your claim on src/api.py was lost (taken over by bob after it expired): "
         "src/api.py is claimed by bob" in renew.err
     )
     assert "(your other 1 claim(s) were renewed)" in renew.err

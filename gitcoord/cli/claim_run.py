@@ -19,6 +19,8 @@ from gitcoord.core.textsafe import printable
 from gitcoord.git.history import resolve_commit
 from gitcoord.protocol.coordinator import Request
 
+MAX_REASON = 2000  # characters: a reason is shown to everyone in listings and the log
+
 
 def run_claim(
     paths: list[str] | None = None,
@@ -38,32 +40,61 @@ def run_claim(
     actions = [n for n, on in (("-d", delete), ("--renew", renew), ("--break", break_)) if on]
     require(len(actions) <= 1, f"{' and '.join(actions)} cannot be combined")
     action = actions[0] if actions else ("claim" if args else "list")
-    require(not all_ or action in ("-d", "--renew"), "--all goes with -d or --renew")
-    require(not (all_ and args), "give paths or --all, not both")
-    require(commit is None or action == "-d", "--commit goes with -d")
-    require(wait is None or action == "claim", "--wait goes with claiming paths")
-    require(mode == "write" or action == "claim", "--mode goes with claiming paths")
+    _check_options(action, args, mode, ttl, reason, wait, all_, commit)
     ctx = Context.here()
     if action == "list":
         list_claims(ctx, as_json)
     elif action == "claim":
         _claim(ctx, args, mode, ttl, reason, wait, as_json)
     elif action == "-d":
-        _release(ctx, args, all_, commit, as_json)
+        _release(ctx, args, all_, commit, reason, as_json)
     elif action == "--renew":
-        _renew(ctx, args, ttl, as_json)
+        _renew(ctx, args, ttl, reason, as_json)
     else:
         _break(ctx, args, reason, as_json)
 
 
-def _release(ctx: Context, args: list[str], all_: bool, commit: str | None, as_json: bool) -> None:
+def _check_options(
+    action: str,
+    args: list[str],
+    mode: str,
+    ttl: str | None,
+    reason: str,
+    wait: str | None,
+    all_: bool,
+    commit: str | None,
+) -> None:
+    """Every option either acts in `action` or is a usage error: none is silently ignored."""
+    claiming = action == "claim"
+    require(not all_ or action in ("-d", "--renew"), "--all goes with -d or --renew")
+    require(not (all_ and args), "give paths or --all, not both")
+    require(commit is None or action == "-d", "--commit goes with -d")
+    require(wait is None or claiming, "--wait goes with claiming paths")
+    require(mode == "write" or claiming, "--mode goes with claiming paths")
+    require(
+        ttl is None or action in ("claim", "--renew"),
+        "--ttl goes with claiming paths or --renew (a lease: -d and --break have none)",
+        "git claim PATH --ttl 2h  or  git claim --renew --ttl 2h",
+    )
+    require(
+        not reason or action != "list",
+        "-r goes with claiming paths, --renew (a new reason), -d (a note for the audit "
+        "log) or --break (why); listing takes none",
+        'git claim PATH -r "why"',
+    )
+    require(len(reason) <= MAX_REASON, f"--reason is longer than {MAX_REASON} characters")
+
+
+def _release(
+    ctx: Context, args: list[str], all_: bool, commit: str | None, note: str, as_json: bool
+) -> None:
     require(
         bool(args) or all_,
         "-d needs paths or --all",
         "git claim -d PATH  or  git claim -d --all",
     )
     sha = _resolve_commit(ctx, commit) if commit else None
-    released = ctx.coordinator().release(ctx.claim_paths(args) if args else None, sha)
+    released = ctx.coordinator().release(ctx.claim_paths(args) if args else None, sha, note)
     _report(
         as_json,
         "released",
@@ -72,14 +103,19 @@ def _release(ctx: Context, args: list[str], all_: bool, commit: str | None, as_j
     )
 
 
-def _renew(ctx: Context, args: list[str], ttl: str | None, as_json: bool) -> None:
+def _renew(ctx: Context, args: list[str], ttl: str | None, reason: str, as_json: bool) -> None:
+    """--renew; a `reason` replaces the claims' reason (none: each keeps its own)."""
     seconds = _lease(ctx, ttl) if ttl else None
-    renewed = ctx.coordinator().renew(ctx.claim_paths(args) if args else None, seconds)
+    targets = ctx.claim_paths(args) if args else None
+    renewed = ctx.coordinator().renew(targets, seconds, reason or None)
+    at = timeutil.now()
     _report(
         as_json,
         "renewed",
         renewed,
-        lambda c: f"renewed {c.path} ({c.mode.value}) until {timeutil.to_iso(c.expires_at)}",
+        lambda c: (
+            f"renewed {c.path} ({c.mode.value}, expires in {format_duration(c.expires_at - at)})"
+        ),
     )
 
 
@@ -156,7 +192,6 @@ def _claim(
             if wait_text == WAIT_FOREVER
             else float(parse_duration(wait_text, what="--wait"))
         )
-    require(len(reason) <= 2000, "--reason is longer than 2000 characters")
     requests = [Request(p, mode) for p in ctx.claim_paths(args)]
     outcome = ctx.coordinator().claim(requests, ttl=ttl, reason=reason, wait=wait)
     if as_json:

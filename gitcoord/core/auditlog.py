@@ -7,7 +7,7 @@ to the acting agent's chain under refs/claims-log/ (store/audit.py reads the cha
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple
 
 from gitcoord.core import timeutil
@@ -46,7 +46,11 @@ def entry_message(
     reason: str = "",
     commit: str | None = None,
     previous: Sequence[Claim] = (),
+    overlapped: Sequence[Claim] = (),
 ) -> str:
+    """An entry's commit message. `reason`: a claim's or renewal's reason, a break's
+    justification, a release's note, why a retraction happened; `previous`: the claims a
+    take-over or break removed; `overlapped`: the claims a retracted attempt overlapped."""
     body: dict[str, Any] = {
         "format": LOG_FORMAT,
         "event": event,
@@ -61,6 +65,8 @@ def entry_message(
         body["commit"] = commit
     if previous:
         body["previous"] = [claim_summary(c) for c in previous]
+    if overlapped:
+        body["overlapped"] = [claim_summary(c) for c in overlapped]
     first = str(claims[0].path) if claims else ""
     more = f" (+{len(claims) - 1} more)" if len(claims) > 1 else ""
     summary = f"{event} {json.dumps(first)}{more} by {me.agent}"
@@ -78,6 +84,7 @@ class LogEntry(NamedTuple):
     commit: str | None
     claims: list[dict[str, Any]]
     previous: list[dict[str, Any]]
+    overlapped: list[dict[str, Any]]  # a retraction's: the claims that refused the attempt
 
     def paths(self) -> list[ClaimPath]:
         out = []
@@ -103,6 +110,7 @@ class LogEntry(NamedTuple):
             "commit": self.commit,
             "claims": self.claims,
             "previous": self.previous,
+            "overlapped": self.overlapped,
         }
 
 
@@ -132,7 +140,8 @@ def _parse_entry(oid: str, message: str) -> LogEntry | None:
     if data.get("event") not in EVENTS:
         return None
     claims, previous = data.get("claims", []), data.get("previous", [])
-    if not isinstance(claims, list) or not isinstance(previous, list):
+    overlapped = data.get("overlapped", [])
+    if not all(isinstance(x, list) for x in (claims, previous, overlapped)):
         return None
     return LogEntry(
         oid=oid,
@@ -145,4 +154,60 @@ def _parse_entry(oid: str, message: str) -> LogEntry | None:
         commit=str(data["commit"]) if data.get("commit") else None,
         claims=[c for c in claims if isinstance(c, dict)],
         previous=[c for c in previous if isinstance(c, dict)],
+        overlapped=[c for c in overlapped if isinstance(c, dict)],
     )
+
+
+class Fate(NamedTuple):
+    """What the audit trail last says about a claim: `event` is "break" or "take" (removed
+    by `agent`, a break with its `reason`), "release" or "retract" (by its holder), or the
+    holder's own "claim", "grant" or "renew" (nothing after it: it expired at `until`)."""
+
+    event: str
+    agent: str
+    at: float
+    reason: str
+    mode: str  # the claim's, as its summary says
+    until: float | None = None
+
+
+def fate(entries: Sequence[LogEntry], which: Callable[[dict[str, Any]], bool]) -> Fate | None:
+    """The last thing `entries` (oldest first) say happened to the claims whose summaries
+    `which` picks; None when the trail never names one."""
+    for e in reversed(entries):
+        removed = [p for p in e.previous if which(p)] if e.event in ("break", "claim") else []
+        if removed:
+            event = "break" if e.event == "break" else "take"
+            return Fate(event, e.agent, e.at, e.reason, str(removed[0].get("mode")))
+        named = [c for c in e.claims if which(c)]
+        if named:
+            until = _expiry(named[0]) if e.event in ("claim", "grant", "renew") else None
+            return Fate(e.event, e.agent, e.at, e.reason, str(named[0].get("mode")), until)
+    return None
+
+
+def _expiry(summary: dict[str, Any]) -> float | None:
+    try:
+        return timeutil.from_iso(str(summary.get("expires_at")))
+    except ValueError:
+        return None
+
+
+def withdrawn_attempts(entries: Sequence[LogEntry]) -> dict[str, LogEntry]:
+    """Claim entries whose attempt was withdrawn before it was granted: claim entry OID ->
+    the retraction (refused by an overlap, interrupted, or its push unanswered). An attempt
+    is its holder's claim ids, pending from the claim entry until a grant or release."""
+    pending: dict[tuple[str, str, str], str] = {}  # (agent, session, claim id) -> claim entry
+    out: dict[str, LogEntry] = {}
+    for e in entries:
+        ids = [(e.agent, e.session, str(c.get("id", ""))) for c in e.claims]
+        if e.event == "claim":
+            pending.update(dict.fromkeys(ids, e.oid))
+        elif e.event == "retract":
+            for key in ids:
+                if key in pending:
+                    out.setdefault(pending.pop(key), e)
+        elif e.event in ("grant", "release"):
+            for key in ids:
+                pending.pop(key, None)
+    return out

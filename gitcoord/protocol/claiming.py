@@ -119,7 +119,8 @@ class ClaimAttempt:
         return self._fetch()
 
     def _not_landed(self, claims: list[Claim], listing: Listing, result: PushResult) -> Listing:
-        self.s.retract(claims, listing)  # whatever part of it did land
+        # Whatever part of it did land.
+        self.s.retract(claims, listing, why="its push got no answer and did not land whole")
         self.transport_failures += 1
         if self.transport_failures >= MAX_TRANSPORT_RETRIES:
             raise CannotVerify(

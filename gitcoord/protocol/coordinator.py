@@ -22,8 +22,8 @@ from collections.abc import Sequence
 from gitcoord.core import refnames
 from gitcoord.core.auditlog import entry_message
 from gitcoord.core.claim import Claim
-from gitcoord.core.errors import CannotVerify
-from gitcoord.core.paths import ClaimPath
+from gitcoord.core.errors import CannotVerify, Refused
+from gitcoord.core.paths import ClaimPath, overlaps
 from gitcoord.core.wording import describe
 from gitcoord.git.transport import RefUpdate
 from gitcoord.protocol import messages, renewing
@@ -63,19 +63,30 @@ class Coordinator(Session):
             self.retract_unverified()
             raise
 
-    def renew(self, paths: Sequence[ClaimPath] | None, ttl: int | None = None) -> list[Claim]:
+    def renew(
+        self,
+        paths: Sequence[ClaimPath] | None,
+        ttl: int | None = None,
+        reason: str | None = None,
+    ) -> list[Claim]:
         """Extend my claims (all, or those on `paths`); see renewing.py."""
-        return renewing.renew(self, paths, ttl)
+        return renewing.renew(self, paths, ttl, reason)
 
-    def release(self, paths: Sequence[ClaimPath] | None, commit: str | None = None) -> list[Claim]:
+    def release(
+        self, paths: Sequence[ClaimPath] | None, commit: str | None = None, note: str = ""
+    ) -> list[Claim]:
+        """Delete my claims (all, or those on `paths`); the audit entry records the
+        `commit` that landed the work and the holder's `note`."""
         held = self.store.held()
 
         def plan(listing: Listing, at: float) -> Planned[Mine]:
-            mine = select_mine(self, paths, listing, held)
+            mine = select_mine(self, paths, listing, held, "-d")
             if not mine.targets:
                 return Planned([], mine, listing)
             updates = [RefUpdate(c.ref, None, c.oid) for c in mine.targets]
-            message = entry_message("release", self.me, mine.targets, at=at, commit=commit)
+            message = entry_message(
+                "release", self.me, mine.targets, at=at, reason=note, commit=commit
+            )
             updates.append(self.log_update(listing, message))
             return Planned(updates, mine, listing)
 
@@ -99,7 +110,7 @@ class Coordinator(Session):
             if newer:
                 raise messages.newer_format(newer[0], str(path))
             if not targets and not junk:
-                raise messages.no_break_target(path)
+                raise self._nothing_to_break(path, listing, reason)
             updates = [RefUpdate(c.ref, None, c.oid) for c in targets]
             updates += [RefUpdate(i.ref, None, i.oid) for i in junk]
             message = entry_message("break", self.me, [], at=at, reason=reason, previous=targets)
@@ -110,3 +121,17 @@ class Coordinator(Session):
             return CannotVerify("the remote kept changing while breaking", fix="retry the command")
 
         return leased_update(self, plan, give_up).outcome
+
+    def _nothing_to_break(self, path: ClaimPath, listing: Listing, reason: str) -> Refused:
+        """No other holder claims `path` itself: name a claim covering it (a directory
+        above) or inside it, the nearest first, or say it is my own."""
+        near = sorted(
+            (
+                c
+                for c in listing.claims
+                if c.path.key != path.key and overlaps(c.path, path) and not self.mine(c)
+            ),
+            key=lambda c: (len(c.path.parts) > len(path.parts), -len(c.path.parts)),
+        )
+        mine = any(c.path.key == path.key for c in listing.claims)
+        return messages.no_break_target(path, near, reason, mine, self.holder)

@@ -31,6 +31,7 @@ class Waiting(NamedTuple):
 
 
 NO_WAITING = Waiting([], None, 0.0)  # a renewal: never waits, refuses at once
+LOST_UNVERIFIED = "taken over before it was verified"  # why a provisional claim was retracted
 
 
 def _jitter(low: float, high: float) -> float:
@@ -70,7 +71,9 @@ def _refusal(
     s: Session, waiting: Waiting, holders: list[Claim], at: float, listing: Listing | None
 ) -> Refused:
     waited = waiting.deadline is not None
-    return messages.blocked(holders, waiting.requests, at, listing, s.skew, waited=waited)
+    return messages.blocked(
+        holders, waiting.requests, at, listing, s.skew, waited=waited, me=s.holder
+    )
 
 
 def verify(
@@ -88,7 +91,7 @@ def verify(
         at = s.clock()
         if not all(holds(listing, c) for c in claims):
             # Taken from under me (only possible through an expiry): start again.
-            s.retract(claims, listing)
+            s.retract(claims, listing, why=LOST_UNVERIFIED)
             return s.store.fetch_listing()
         verdict, found = leases.contend(
             claims,
@@ -105,7 +108,7 @@ def verify(
             break
         s.sleep(_jitter(0.05, 0.2))
         listing = s.store.fetch_listing()
-    s.retract(claims, listing)
+    s.retract(claims, listing, overlapped=found)
     return wait_or_refuse(s, waiting, found, s.store.fetch_listing())
 
 
@@ -138,7 +141,7 @@ def grant(
             if not all(holds(listing, f) for f in full):
                 if all(holds(listing, c) for c in pending):
                     continue  # not delivered, or only my log tip was stale: again
-                s.retract(pending, listing)  # lost while provisional
+                s.retract(pending, listing, why=LOST_UNVERIFIED)
                 return s.store.fetch_listing()
         acked = s.clock()
         s.store.cache_written(full)

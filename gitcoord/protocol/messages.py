@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from gitcoord.core.claim import Claim
+from gitcoord.core.auditlog import Fate
+from gitcoord.core.claim import Claim, Holder
+from gitcoord.core.durations import format_duration
 from gitcoord.core.errors import CannotVerify, Refused
 from gitcoord.core.paths import ClaimPath
 from gitcoord.core.textsafe import printable
-from gitcoord.core.wording import describe
+from gitcoord.core.wording import describe, held_by, is_other_session, other_session
 from gitcoord.git.transport import PushResult
 from gitcoord.protocol.types import Request
 from gitcoord.store.listing import InvalidRef, Listing
@@ -22,9 +24,22 @@ def quote(path: ClaimPath | str) -> str:
     return text if safe else "'" + text.replace("'", "'\\''") + "'"
 
 
-def holder(c: Claim, at: float, listing: Listing | None, skew: float) -> str:
-    """describe(), saying when this clone may take an expired claim over."""
-    return describe(c, at, listing.takeover_at(c, skew) if listing else None)
+def holder(
+    c: Claim, at: float, listing: Listing | None, skew: float, me: Holder | None = None
+) -> str:
+    """describe(), saying when this clone may take an expired claim over, and naming a
+    claim of `me`'s other session as such."""
+    return describe(c, at, listing.takeover_at(c, skew) if listing else None, me)
+
+
+def mode_flag(mode: str) -> str:
+    """The `-m MODE` a command needs to ask for `mode` again (none for the default, write)."""
+    return "" if mode == "write" else f" -m {printable(mode)}"
+
+
+def from_here(c: Claim, verb: str = "-d") -> str:
+    """The command that acts on my other session's claim `c` from this session."""
+    return f"GITCOORD_SESSION={quote(c.session)} git claim {verb} {quote(c.path)}"
 
 
 def newer_format(existing: InvalidRef, path: str) -> CannotVerify:
@@ -61,18 +76,24 @@ def blocked(
     skew: float,
     *,
     waited: bool,
+    me: Holder | None = None,
 ) -> Refused:
     """A claim refused (or given up on after --wait) because of `holders`."""
     seen: dict[str, Claim] = {c.ref: c for c in holders}
-    lines = [holder(c, at, listing, skew) for c in seen.values()]
+    lines = [holder(c, at, listing, skew, me) for c in seen.values()]
     paths = " ".join(quote(r.path) for r in requests)
     first = next(iter(seen.values()))
     head = "gave up waiting: " if waited else "refused: "
     message = head + lines[0]
     if len(lines) > 1:
         message += "".join(f"\n  also: {ln}" for ln in lines[1:])
+    modes = {r.mode.value for r in requests}
+    flag = mode_flag(modes.pop()) if len(modes) == 1 else ""
+    wait = f"wait for it: `git claim{flag} --wait {paths}`"
+    if is_other_session(first, me):
+        return Refused(message, fix=f"release it from here: `{from_here(first)}`; or {wait}")
     fix = (
-        f"wait for it: `git claim --wait {paths}`; ask {printable(first.agent)} to release "
+        f"{wait}; ask {printable(first.agent)} to release "
         f"(`git claim -d {quote(first.path)}`); or break it: "
         f"`git claim --break {quote(first.path)} -r REASON`"
     )
@@ -80,23 +101,65 @@ def blocked(
 
 
 def not_held(
-    path: ClaimPath, others: list[Claim], at: float, listing: Listing | None, skew: float
+    path: ClaimPath,
+    others: list[Claim],
+    at: float,
+    me: Holder,
+    verb: str,
+    fate: Fate | None,
 ) -> Refused:
-    """A renewal or release of a path this session holds nothing on."""
-    held = (
-        ": " + "; ".join(holder(c, at, listing, skew) for c in others)
-        if others
-        else (" (it expired and was taken, was broken, or never existed)")
-    )
-    return Refused(
-        f"you hold no claim on {printable(str(path))}{held}",
-        fix=f"see `gitcoord log {quote(path)}`; `git claim` lists live claims",
-    )
+    """A renewal (`verb` --renew) or release (-d) of a path this session holds nothing on:
+    who holds it instead, or (nobody does) what the audit log says became of mine."""
+    p = printable(str(path))
+    if not others:
+        return Refused(
+            f"you hold no claim on {p}: {_fate_words(fate, at)}, and nobody holds it now",
+            fix=f"see `gitcoord log {quote(path)}`; claim it: "
+            f"`git claim{mode_flag(fate.mode if fate else 'write')} {quote(path)}`",
+        )
+    own = [c for c in others if is_other_session(c, me)]
+    where = " in this session" if own else ""
+    held = " and by ".join(held_by(c, at, None, me) for c in others)
+    if own:
+        act = "renew" if verb == "--renew" else "release"
+        fix = f"{act} it from here: `{from_here(own[0], verb)}`"
+    else:
+        fix = f"see `gitcoord log {quote(path)}`; `git claim` lists live claims"
+    return Refused(f"you hold no claim on {p}{where}; it is held by {held}", fix=fix)
 
 
-def lost(gone: list[tuple[str, str]], others: list[str], done: int, verb: str) -> Refused:
+def _ago(at: float, then: float | None) -> str:
+    return f"{format_duration(max(0.0, at - then))} ago" if then is not None else "earlier"
+
+
+def _fate_words(fate: Fate | None, at: float) -> str:
+    """What became of my last claim on a path, as the audit log tells it."""
+    if fate is None:
+        return "the audit log shows no claim of yours on it"
+    if fate.event in ("break", "take"):
+        return f"yours was {removal(fate, ' ' + _ago(at, fate.at))}"
+    if fate.event == "release":
+        return f"you released it {_ago(at, fate.at)}"
+    if fate.event == "retract":
+        return f"yours was withdrawn {_ago(at, fate.at)}"
+    return f"yours expired {_ago(at, fate.until)}"
+
+
+def removal(fate: Fate, when: str = "") -> str:
+    """How another agent removed a claim: broken (with the breaker's reason) or taken
+    over after it expired; `when` follows the agent's name."""
+    if fate.event == "break":
+        why = f': "{printable(fate.reason)}"' if fate.reason else ""
+        return f"broken by {printable(fate.agent)}{when}{why}"
+    return f"taken over by {printable(fate.agent)}{when} after it expired"
+
+
+def lost(
+    gone: list[tuple[str, str]], others: list[str], done: int, verb: str, mode: str
+) -> Refused:
     """Claims this session was granted that are gone: (path, how) each, the first path's
-    holders now (described), and how many other claims the command did `verb`."""
+    holders now (described), how many other claims the command did `verb`, and the first
+    claim's mode (to claim it again)."""
     first, how = gone[0]
     message = f"your claim on {printable(first)} was lost ({printable(how)})"
     if others:
@@ -111,24 +174,49 @@ def lost(gone: list[tuple[str, str]], others: list[str], done: int, verb: str) -
     return Refused(
         message,
         fix=f"see `gitcoord log {quote(first)}`; claim it again when free: "
-        f"`git claim --wait {quote(first)}`",
+        f"`git claim{mode_flag(mode)} --wait {quote(first)}`",
     )
 
 
-def superseded(path: ClaimPath, why: Refused) -> Refused:
-    """A renewal that came after its lease ended met a claim granted meanwhile."""
+def superseded(c: Claim, why: Refused) -> Refused:
+    """A renewal of `c` that came after its lease ended met a claim granted meanwhile."""
     return Refused(
-        f"your claim on {printable(str(path))} had expired and was "
+        f"your claim on {printable(str(c.path))} had expired and was "
         f"superseded (withdrawn): {why.message.removeprefix('refused: ')}",
-        fix=f"see `gitcoord log {quote(path)}`; claim it again when free: "
-        f"`git claim --wait {quote(path)}`",
+        fix=f"see `gitcoord log {quote(c.path)}`; claim it again when free: "
+        f"`git claim{mode_flag(c.mode.value)} --wait {quote(c.path)}`",
     )
 
 
-def no_break_target(path: ClaimPath) -> Refused:
+def no_break_target(
+    path: ClaimPath, near: list[Claim], reason: str, mine: bool, me: Holder
+) -> Refused:
+    """A break of a path no other holder claims: say whose claim is nearby instead (one on
+    a directory above it or a path inside it, `near`), or that it is my own."""
+    p = printable(str(path))
+    if near:
+        c = near[0]
+        whose = (
+            f"the {c.mode.value} claim of {other_session(c)}"
+            if is_other_session(c, me)
+            else f"{printable(c.agent)}'s {c.mode.value} claim"
+        )
+        where = (
+            "covered by"
+            if len(c.path.parts) < len(path.parts)
+            else "not claimed itself; inside it is"
+        )
+        return Refused(
+            f"{p} is {where} {whose} on {printable(str(c.path))}",
+            fix=f"break that: `git claim --break {quote(c.path)} -r {quote(reason)}`",
+        )
+    if mine:
+        return Refused(
+            f"{p} is claimed by you: there is nothing to break",
+            fix=f"release it: `git claim -d {quote(path)}`",
+        )
     return Refused(
-        f"no claim of another agent on {path} to break",
-        fix="`git claim` lists live claims",
+        f"no claim of another agent on {p} to break", fix="`git claim` lists live claims"
     )
 
 

@@ -25,22 +25,27 @@ from gitcoord.protocol.updates import (
 from gitcoord.store.listing import Listing
 
 
-def renew(s: Session, paths: Sequence[ClaimPath] | None, ttl: int | None) -> list[Claim]:
+def renew(
+    s: Session, paths: Sequence[ClaimPath] | None, ttl: int | None, reason: str | None = None
+) -> list[Claim]:
+    """Extend my claims (all, or those on `paths`), to `ttl` seconds if given, carrying
+    the new `reason` if given."""
     held = s.store.held()
     continuous: dict[str, float] = {}  # ref -> the lease end of the version renewed
 
     def plan(listing: Listing, at: float) -> Planned[Mine]:
-        mine = select_mine(s, paths, listing, held)
+        mine = select_mine(s, paths, listing, held, "--renew")
         continuous.clear()
         fresh = []
         for c in mine.targets:
             live = leases.renews_continuously(c, at, s.skew)
             if live:
                 continuous[c.ref] = c.lease_end
-            fresh.append(c.renewed(at, ttl, provisional=not live))
+            version = c.renewed(at, ttl, provisional=not live)
+            fresh.append(version if reason is None else version._replace(reason=reason))
         if not fresh:
             return Planned([], mine, listing)
-        message = entry_message("renew", s.me, fresh, at=at)
+        message = entry_message("renew", s.me, fresh, at=at, reason=reason or "")
         written, updates = s.write(fresh, [c.oid for c in mine.targets], listing, message)
         return Planned(updates, Mine(written, mine.lost), listing)
 
@@ -85,7 +90,7 @@ def _settle_group(
         verdict = verify(s, group, listing, NO_WAITING, holding=holding)
     except Refused as exc:
         s.store.forget_held([c.ref for c in group])
-        raise messages.superseded(group[0].path, exc) from None
+        raise messages.superseded(group[0], exc) from None
     # No deadline, so a conflict raised above; a Listing means one was taken from
     # under me before the read (only through an expiry, or a break).
     granted = verdict if verdict is not None else group
@@ -93,5 +98,5 @@ def _settle_group(
         granted = grant(s, group, listing, NO_WAITING)
     if isinstance(granted, Listing):
         s.store.forget_held([c.ref for c in group])
-        raise not_held(s, group[0].path, granted)
+        raise not_held(s, group[0].path, "--renew", granted)
     return granted

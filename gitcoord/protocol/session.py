@@ -7,8 +7,8 @@ import time
 from collections.abc import Callable, Sequence
 
 from gitcoord.core import timeutil
-from gitcoord.core.auditlog import entry_message
-from gitcoord.core.claim import PROVISIONAL_SECONDS, Claim
+from gitcoord.core.auditlog import LogEntry, entry_message
+from gitcoord.core.claim import PROVISIONAL_SECONDS, Claim, Holder
 from gitcoord.core.config import Config
 from gitcoord.core.errors import CannotVerify
 from gitcoord.core.identity import Identity
@@ -16,10 +16,13 @@ from gitcoord.git.transport import PushOutcome, PushResult, RefUpdate
 from gitcoord.protocol import leases
 from gitcoord.protocol.messages import holder, push_refused
 from gitcoord.protocol.storage import ClaimStorage
+from gitcoord.store.audit import mirrored_trail
 from gitcoord.store.listing import Listing
 
 CONTEND_SECONDS = 3.0  # how long an older contender waits for younger provisional ones
 MAX_TRANSPORT_RETRIES = 3
+MAX_NAMED = 20  # overlapping claims a retraction's log entry names
+INTERRUPTED = "interrupted before it was verified"  # why retract_unverified took claims back
 
 
 def holds(listing: Listing, claim: Claim) -> bool:
@@ -53,11 +56,22 @@ class Session:
         self.unverified: dict[str, Claim] = {}
         self._last_log_entry: str | None = None  # the log tip if my last push landed
 
+    @property
+    def holder(self) -> Holder:
+        """Who I am as a holder: my agent in this session (my other sessions are others)."""
+        return Holder(self.me.agent, self.me.session)
+
     def mine(self, c: Claim) -> bool:
         return leases.is_mine(c, self.me)
 
     def describe(self, c: Claim, at: float, listing: Listing | None) -> str:
-        return holder(c, at, listing, self.skew)
+        return holder(c, at, listing, self.skew, self.holder)
+
+    def audit_trail(self) -> list[LogEntry]:
+        """Every agent's audit entries, fetched now, oldest first: for the rare refusals
+        that say what became of a claim (broken, taken, released, expired)."""
+        self.store.fetch_logs()
+        return mirrored_trail(self.store.cwd, self.store.remote_key)
 
     def log_update(self, listing: Listing, message: str) -> RefUpdate:
         """Append `message` to my audit chain, leased on the tip `listing` saw."""
@@ -86,8 +100,23 @@ class Session:
         for c in claims:
             self.unverified.pop(c.ref, None)
 
-    def retract(self, claims: Sequence[Claim], listing: Listing) -> None:
-        """Delete my just-written refs, each leased on my OID, with a 'retract' log entry."""
+    def retract(
+        self,
+        claims: Sequence[Claim],
+        listing: Listing,
+        *,
+        why: str = "",
+        overlapped: Sequence[Claim] = (),
+    ) -> None:
+        """Delete my just-written refs, each leased on my OID, with a 'retract' log entry
+        saying why: the claims they `overlapped` (a refused attempt), or `why`."""
+        if overlapped:
+            why = "overlapped " + ", ".join(
+                f"{c.agent}'s {c.mode.value} claim on {c.path}" for c in overlapped[:3]
+            )
+            if len(overlapped) > 3:
+                why += f" and {len(overlapped) - 3} more"
+            overlapped = overlapped[:MAX_NAMED]  # the log entry names a few, not thousands
         for _ in range(MAX_TRANSPORT_RETRIES + 2):
             mine = [c for c in claims if holds(listing, c)]
             if not mine:
@@ -95,7 +124,10 @@ class Session:
                 return
             at = self.clock()
             updates = [RefUpdate(c.ref, None, c.oid) for c in mine]
-            updates.append(self.log_update(listing, entry_message("retract", self.me, mine, at=at)))
+            message = entry_message(
+                "retract", self.me, mine, at=at, reason=why, overlapped=overlapped
+            )
+            updates.append(self.log_update(listing, message))
             if self.push(updates).landed:
                 self.verified(claims)
                 return
@@ -136,7 +168,7 @@ class Session:
         if self._last_log_entry is not None:
             at = self.clock()
             updates = [RefUpdate(c.ref, None, c.oid) for c in pending]
-            message = entry_message("retract", self.me, pending, at=at)
+            message = entry_message("retract", self.me, pending, at=at, reason=INTERRUPTED)
             tip = self._last_log_entry
             oid = self.store.write_log_entry(message, tip)
             updates.append(RefUpdate(self.store.my_log_ref, oid, tip))
@@ -150,4 +182,4 @@ class Session:
             if any(holds(listing, c) for c in pending) or attempt == 3:
                 break
             self.sleep(0.5)
-        self.retract(pending, listing)
+        self.retract(pending, listing, why=INTERRUPTED)

@@ -18,6 +18,8 @@ from gitcoord.store.listing import Listing
 class ClaimStorage(Protocol):
     remote: str  # the coordination remote's name, for fixes the user can type
     my_log_ref: str  # this agent's audit chain: every push of the protocol appends to it
+    cwd: str  # the working tree, and remote_key the mirror's name: where fetched refs are
+    remote_key: str
 
     def fetch_listing(self, wrote: Sequence[Claim] = ()) -> Listing:
         """Every claim on the remote, fetched now; `wrote`: claims just pushed (parsed in hand)."""
@@ -41,6 +43,6 @@ class ClaimStorage(Protocol):
 
     def forget_held(self, refs: Collection[str]) -> None: ...
 
-    def fate(self, claim_id: str) -> tuple[str, str] | None:
-        """(event, agent) of what the audit trail last says happened to a granted claim."""
+    def fetch_logs(self) -> None:
+        """Fetch every agent's audit chain into the mirror (store/audit.py reads it)."""
         ...

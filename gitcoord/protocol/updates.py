@@ -9,9 +9,11 @@ client gave up): every later listing is judged for it, and the command succeeds 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Generic, NamedTuple, TypeVar
+from functools import partial
+from typing import Any, Generic, NamedTuple, TypeVar
 
-from gitcoord.core.claim import Claim
+from gitcoord.core.auditlog import fate
+from gitcoord.core.claim import Claim, Holder
 from gitcoord.core.errors import CannotVerify, Refused
 from gitcoord.core.paths import ClaimPath
 from gitcoord.git.transport import PushOutcome, PushResult, RefUpdate
@@ -96,10 +98,14 @@ class Mine(NamedTuple):
 
 
 def select_mine(
-    s: Session, paths: Sequence[ClaimPath] | None, listing: Listing, held: dict[str, HeldClaim]
+    s: Session,
+    paths: Sequence[ClaimPath] | None,
+    listing: Listing,
+    held: dict[str, HeldClaim],
+    verb: str,
 ) -> Mine:
     """My claims (all, or those on `paths`) and my granted claims no longer on the remote.
-    Raises for a path I hold nothing on and never held."""
+    Raises for a path I hold nothing on and never held (`verb`: the command, for the fix)."""
     mine = [c for c in listing.claims if s.mine(c)]
     wanted = {p.key for p in paths} if paths is not None else None
     # In the order the paths were given: the command reports them so.
@@ -116,41 +122,72 @@ def select_mine(
     found = {c.path.key for c in targets}
     for p in chosen:
         if p.key not in found and p.key not in lost_keys:
-            raise not_held(s, p, listing)
+            raise not_held(s, p, verb, listing)
     return Mine(targets, lost)
 
 
-def not_held(s: Session, path: ClaimPath, listing: Listing | None = None) -> Refused:
-    others = (
-        []
-        if listing is None
-        else [c for c in listing.claims if c.path.key == path.key and not s.mine(c)]
-    )
-    return messages.not_held(path, others, s.clock(), listing, s.skew)
+def not_held(s: Session, path: ClaimPath, verb: str, listing: Listing) -> Refused:
+    """Who holds `path` instead of me; when nobody does, what the audit log says became of
+    my last claim on it (fetching every agent's log: only on this refusal's path)."""
+    others = [c for c in listing.claims if c.path.key == path.key and not s.mine(c)]
+    me = s.holder
+
+    def my_claim_there(summary: dict[str, Any]) -> bool:
+        return (
+            summary.get("agent") == me.agent
+            and summary.get("session") == me.session
+            and _path_key(summary) == path.key
+        )
+
+    found = None if others else fate(s.audit_trail(), my_claim_there)
+    return messages.not_held(path, others, s.clock(), me, verb, found)
+
+
+def _path_key(summary: dict[str, Any]) -> str | None:
+    try:
+        return ClaimPath.parse_stored(str(summary.get("path", ""))).key
+    except ValueError:
+        return None
 
 
 def report_lost(
     s: Session, lost: Sequence[HeldClaim], listing: Listing, done: int, verb: str
 ) -> None:
     """Raise for the claims I was granted that are no longer mine on the remote, naming
-    who broke or took them (from the audit trail) and who holds the path now. Claims
-    my own session released or retracted (a command killed before it noted so) are
+    who broke (and why) or took them (from the audit trail) and who holds the path now.
+    Claims my own session released or retracted (a command killed before it noted so) are
     not lost. Every one is forgotten: a loss is reported once."""
     if not lost:
         return
     at = s.clock()
     s.store.forget_held([h.ref for h in lost])
+    trail = s.audit_trail()
+    me = s.holder
     gone: list[tuple[str, str]] = []
+    modes: list[str] = []
     for h in lost:
-        fate = s.store.fate(h.id)
-        if fate is not None and fate[0] in ("release", "retract") and fate[1] == s.me.agent:
+        found = fate(trail, partial(_is_version_of, claim_id=h.id, me=me))
+        if found is not None and found.event in ("release", "retract"):
             continue
-        by = {"break": "broken by", "take": "taken over after it expired by"}
-        gone.append((h.path, f"{by[fate[0]]} {fate[1]}" if fate else "it expired and was removed"))
+        taken = found is not None and found.event in ("break", "take")
+        gone.append((h.path, messages.removal(found) if found and taken else EXPIRED))
+        modes.append(found.mode if found else "write")
     if not gone:
         return
     key = ClaimPath.parse_stored(gone[0][0]).key
     others = [
         s.describe(c, at, listing) for c in listing.claims if c.path.key == key and not s.mine(c)
     ]
-    raise messages.lost(gone, others, done, verb)
+    raise messages.lost(gone, others, done, verb, modes[0])
+
+
+EXPIRED = "it expired and was removed"
+
+
+def _is_version_of(summary: dict[str, Any], claim_id: str, me: Holder) -> bool:
+    """Whether a log entry's claim summary is a version of my claim `claim_id`."""
+    return (
+        summary.get("id") == claim_id
+        and summary.get("agent") == me.agent
+        and summary.get("session") == me.session
+    )

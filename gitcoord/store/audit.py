@@ -7,6 +7,7 @@ never disagree with the refs. Agents never contend on one log ref.
 
 from __future__ import annotations
 
+from gitcoord.core import refnames
 from gitcoord.core.auditlog import LogEntry, parse_entry
 from gitcoord.git.history import commit_messages
 from gitcoord.git.objects import list_refs
@@ -25,3 +26,9 @@ def read_log(cwd: str, log_prefix: str, limit: int | None = None) -> list[LogEnt
             entries.append(entry)
     entries.sort(key=lambda e: (e.at, e.oid))
     return entries[-limit:] if limit else entries
+
+
+def mirrored_trail(cwd: str, remote_key: str) -> list[LogEntry]:
+    """Every agent's entries as last fetched from the remote `remote_key` names (into
+    refs/gitcoord/<remote>/claims-log/), oldest first."""
+    return read_log(cwd, refnames.to_mirror(refnames.LOG, remote_key))
