@@ -93,6 +93,22 @@ def test_pre_push_hook_and_ci_time_out(alice: Agent, silent_url: str) -> None:
     assert_timed_out(res, took, silent_url)
 
 
+def test_a_silent_origin_times_out_where_the_code_is_fetched_too(
+    alice: Agent, silent_url: str
+) -> None:
+    """No separate coordination remote: origin itself goes silent. `gitcoord ci` fetches
+    the base branch from it before any claim, and that fetch is bounded too."""
+    (alice.path / "gitcoord.toml").write_text(f'[remote]\ntimeout = "{LIMIT}s"\n')
+    alice.git("add", "gitcoord.toml")
+    alice.git("commit", "-q", "--no-verify", "-m", "a short time limit")
+    alice.git("push", "-q", "--no-verify", "origin", "HEAD:main")
+    alice.git("remote", "set-url", "origin", silent_url)
+    for run in (lambda: alice.gitcoord("ci"), lambda: alice.claim()):
+        started = time.monotonic()
+        res = run()
+        assert_timed_out(res, time.monotonic() - started, f"origin ({silent_url})")
+
+
 def test_a_push_cut_off_by_the_timeout_leaves_nothing_half_made(
     alice: Agent, bob: Agent, served_repo: Path, tmp_path: Path
 ) -> None:

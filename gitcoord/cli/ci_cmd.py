@@ -90,12 +90,12 @@ def ci_command(
     work = load_config(repo.toplevel)
     remote = work.remote.name
     base_name = _strip_base(base, remote) if base else base_branch(cwd, work)
-    tip = fetch_branch(cwd, remote, base_name)
+    tip = fetch_branch(cwd, remote, base_name, work.remote.timeout)
     # The policy in force is the base's: a branch cannot switch its own checks off.
     config, rules_text = _policy_at(cwd, tip, work)
     if config.remote.name != remote:
         remote = config.remote.name
-        tip = fetch_branch(cwd, remote, base_name)
+        tip = fetch_branch(cwd, remote, base_name, config.remote.timeout)
     # CI has no agent identity of its own (and often no user.email); it only reads claims.
     me = Identity("gitcoord-ci", socket.gethostname(), cwd, "ci")
     store = ClaimStore(repo, config, me)
