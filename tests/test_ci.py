@@ -459,9 +459,12 @@ def test_init_ci_writes_templates_idempotently(team: Team) -> None:
     first = bob.gitcoord("init", "--ci", "github")
     assert first.rc == 0, first.err
     assert first.out.splitlines()[-1] == ".github/workflows/gitcoord.yml: written"
-    shipped = (Path(__file__).parent.parent / "templates" / "ci" / "github.yml").read_text()
+    template = (Path(__file__).parent.parent / "templates" / "ci" / "github.yml").read_text()
     target = bob.path / ".github" / "workflows" / "gitcoord.yml"
-    assert target.read_text() == shipped
+    shipped = target.read_text()  # the template, its install line filled in (test_setup.py)
+    install, steps = "# What pip installs", "    steps:"
+    assert shipped.split(install)[0] == template.split(install)[0]
+    assert shipped.split(steps)[1] == template.split(steps)[1]
     again = bob.gitcoord("init", "--ci", "github")
     assert again.out.splitlines()[-1] == ".github/workflows/gitcoord.yml: unchanged"
 

@@ -1,20 +1,33 @@
-"""Setting up: what `make demo` and `make test` install, and that the demo leaves nothing
-behind."""
+"""Setting up: what `make demo` and `make test` install, that the demo leaves nothing behind,
+and what `gitcoord init` writes, as the CI job's install line and as --json.
+
+The install-source tests install gitcoord with pip for real (from a git URL served over
+git://, from a git repository on disk, from a wheel in a local index) into a fresh venv whose
+dependencies (typer, tomli-w) come from the project's venv, and run that gitcoord's `init`.
+"""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
 import subprocess
 import sys
+import sysconfig
+import venv
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from tests.gitenv import BIN
+from gitcoord import __version__
+from tests.gitenv import BIN, Agent
 
 ROOT = Path(__file__).resolve().parent.parent
+GITHUB_JOB = ".github/workflows/gitcoord.yml"
+PLACEHOLDER = '      GITCOORD_INSTALL: "<set by gitcoord init>"\n'
+EXAMPLE = '"gitcoord @ git+https://github.com/OWNER/gitcoord.git@COMMIT"'
 
 
 # -- make demo / make test ------------------------------------------------------------------
@@ -112,3 +125,213 @@ def test_an_interrupted_demo_removes_its_directory(tmp_path: Path, how: str, cod
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == code, err
     assert left_behind(tmp_path / "tmp") == []
+
+
+# -- gitcoord init: the CI job's install line ------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def source_repo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """This checkout's gitcoord (working tree, not HEAD) committed to a git repository of its
+    own: what a user installs from a git URL. Returns the repository and the commit."""
+    repo = tmp_path_factory.mktemp("gitcoord") / "source"
+    # Everything the build may read (pyproject.toml names more than the package: data files).
+    skip = shutil.ignore_patterns(
+        ".git", ".venv", "build", "*.egg-info", "__pycache__", "*.pyc", ".*_cache", "tests"
+    )
+    shutil.copytree(ROOT, repo, ignore=skip, symlinks=True)
+    git = ["git", "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@example.com"]
+    for args in (["init", "-q"], ["add", "-A"], ["commit", "-q", "-m", "gitcoord"]):
+        subprocess.run(git + args, check=True, capture_output=True)
+    commit = subprocess.run([*git, "rev-parse", "HEAD"], check=True, capture_output=True, text=True)
+    return repo, commit.stdout.strip()
+
+
+def pip(*args: str) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "pip", "--disable-pip-version-check", "-q", *args],
+        capture_output=True,
+        text=True,
+    )
+    assert proc.returncode == 0, proc.stderr
+
+
+@pytest.fixture
+def fresh_venv(tmp_path: Path) -> Callable[..., Path]:
+    """install(*pip_args): a new venv with gitcoord pip-installed as the arguments say, its
+    dependencies reached through a .pth file naming the project venv's site-packages (after
+    the venv's own, so the gitcoord found is the one just installed). Returns its python."""
+
+    def install(*pip_args: str) -> Path:
+        where = tmp_path / "venv"
+        venv.EnvBuilder(with_pip=False).create(where)
+        version = f"python{sys.version_info.major}.{sys.version_info.minor}"
+        site = where / "lib" / version / "site-packages"  # a POSIX venv's layout
+        pip("install", "--no-deps", "--target", str(site), *pip_args)
+        (site / "zz_project_dependencies.pth").write_text(sysconfig.get_paths()["purelib"])
+        return where / "bin" / "python"
+
+    return install
+
+
+def init_job(agent: Agent, python: Path) -> tuple[str, str, str]:
+    """Run that venv's `gitcoord init --ci github`: (the job file, stdout, stderr)."""
+    res = agent.run(str(python), "-m", "gitcoord", "init", "--ci", "github")
+    assert res.rc == 0, res.err
+    return (agent.path / GITHUB_JOB).read_text(), res.out, res.err
+
+
+def template() -> str:
+    return (ROOT / "gitcoord" / "templates" / "ci" / "github.yml").read_text()
+
+
+@pytest.mark.transports("git")
+def test_init_ci_installs_the_commit_it_was_installed_from(
+    alice: Agent,
+    served_repo: Path,
+    remote_url: str,
+    source_repo: tuple[Path, str],
+    fresh_venv: Callable[..., Path],
+) -> None:
+    repo, commit = source_repo
+    subprocess.run(
+        ["git", f"--git-dir={served_repo}", "fetch", "-q", str(repo), "HEAD:refs/heads/src"],
+        check=True,
+    )
+    python = fresh_venv(f"gitcoord @ git+{remote_url}@{commit}")
+    job, out, err = init_job(alice, python)
+    line = f'      GITCOORD_INSTALL: "gitcoord @ git+{remote_url}@{commit}"\n'
+    assert job == template().replace(PLACEHOLDER, line)
+    assert out.splitlines()[-1] == f"{GITHUB_JOB}: written"
+    assert err == ""
+
+
+@pytest.mark.transports("file")
+def test_init_ci_from_a_repository_on_this_disk_marks_the_url_to_edit(
+    alice: Agent, source_repo: tuple[Path, str], fresh_venv: Callable[..., Path]
+) -> None:
+    repo, commit = source_repo
+    python = fresh_venv(f"gitcoord @ git+file://{repo}@{commit}")
+    job, out, err = init_job(alice, python)
+    why = (
+        f"gitcoord was installed from the repository {repo} on this machine, which CI cannot "
+        "clone: replace its URL with one CI can reach (the commit stays)"
+    )
+    fix = f"  fix: edit the line marked EDIT in {GITHUB_JOB}"
+    assert err == f"gitcoord: warning: {GITHUB_JOB}: {why}\n{fix}\n"
+    block = job.split("# What pip installs:", 1)[1].split("    steps:")[0]
+    assert " ".join(block.replace("#", " ").split()) == " ".join(
+        f"where the gitcoord that ran `gitcoord init --ci` came from. EDIT the next line: {why}. "
+        f'GITCOORD_INSTALL: "gitcoord @ git+file://{repo}@{commit}"'.split()
+    )
+    assert out.splitlines()[-1] == f"{GITHUB_JOB}: written"
+
+
+@pytest.mark.transports("file")
+def test_init_ci_from_an_index_pins_the_version(
+    alice: Agent,
+    source_repo: tuple[Path, str],
+    fresh_venv: Callable[..., Path],
+    tmp_path: Path,
+) -> None:
+    repo, _ = source_repo
+    wheels = tmp_path / "index"
+    pip("wheel", "--no-deps", "-w", str(wheels), str(repo))
+    python = fresh_venv("--isolated", "--no-index", "--find-links", str(wheels), "gitcoord")
+    job, _, err = init_job(alice, python)
+    line = f'      GITCOORD_INSTALL: "gitcoord=={__version__}"\n'
+    assert job == template().replace(PLACEHOLDER, line)
+    assert err == ""
+
+
+def editable_checkout() -> str:
+    """The directory the project venv's gitcoord is an editable install of."""
+    from importlib.metadata import distributions
+
+    # In the venv's site-packages: a checkout's gitcoord.egg-info on sys.path is no install.
+    (dist,) = distributions(name="gitcoord", path=[sysconfig.get_paths()["purelib"]])
+    data = json.loads(dist.read_text("direct_url.json") or "{}")
+    assert data["dir_info"] == {"editable": True}, data
+    return str(data["url"]).removeprefix("file://")
+
+
+@pytest.mark.transports("file")
+def test_init_ci_from_an_editable_install_writes_a_line_pip_refuses(alice: Agent) -> None:
+    res = alice.gitcoord("init", "--ci", "gitlab", "--json")
+    assert res.rc == 0, res.err
+    why = (
+        f"gitcoord was installed from the local directory {editable_checkout()} (editable), "
+        f"which CI cannot install from; write what CI should install, e.g. {EXAMPLE}"
+    )
+    rel = ".gitlab-ci.gitcoord.yml"
+    assert res.json() == {
+        "files": [
+            {"path": "gitcoord.toml", "action": "written"},
+            {"path": "RULES.md", "action": "written"},
+            {"path": rel, "action": "written"},
+        ],
+        "hooks": [
+            {"hook": "pre-commit", "action": "installed"},
+            {"hook": "pre-push", "action": "installed"},
+            {"hook": "commit-msg", "action": "installed"},
+        ],
+        "ci_install": None,
+        "next_steps": [f"include it from .gitlab-ci.yml:  include: [{{local: {rel}}}]"],
+        "warnings": [f"{rel}: {why}"],
+    }
+    assert (
+        res.err == f"gitcoord: warning: {rel}: {why}\n  fix: edit the line marked EDIT in {rel}\n"
+    )
+    job = (alice.path / rel).read_text()
+    assert '    GITCOORD_INSTALL: "EDIT ME: where CI installs gitcoord from"\n' in job
+    assert f" {EXAMPLE}.\n" in job  # the example is never wrapped
+    # pip refuses the unedited line instead of installing whatever an index calls gitcoord.
+    refused = subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--dry-run", "EDIT ME: where CI installs"],
+        capture_output=True,
+        text=True,
+    )
+    assert refused.returncode != 0 and "Invalid requirement" in refused.stderr
+
+    # The user edits the install line as told: init keeps it, and says so.
+    mine = job.replace("EDIT ME: where CI installs gitcoord from", "gitcoord==9.9")
+    (alice.path / rel).write_text(mine)
+    again = alice.gitcoord("init", "--ci", "gitlab", "--json")
+    assert again.rc == 0 and again.err == ""
+    assert again.json()["files"][2] == {"path": rel, "action": "kept"}
+    assert again.json()["warnings"] == [] and again.json()["ci_install"] is None
+    assert (alice.path / rel).read_text() == mine
+
+
+@pytest.mark.transports("file")
+def test_init_json_without_ci(alice: Agent) -> None:
+    (alice.path / "RULES.md").write_text("# ours\n")
+    res = alice.gitcoord("init", "--json")
+    assert res.rc == 0 and res.err == ""
+    assert res.json() == {
+        "files": [
+            {"path": "gitcoord.toml", "action": "written"},
+            {"path": "RULES.md", "action": "kept"},
+        ],
+        "hooks": [
+            {"hook": "pre-commit", "action": "installed"},
+            {"hook": "pre-push", "action": "installed"},
+            {"hook": "commit-msg", "action": "installed"},
+        ],
+        "ci_install": None,
+        "next_steps": [],
+        "warnings": [],
+    }
+
+
+@pytest.mark.transports("file")
+def test_init_refuses_a_modified_ci_job_before_writing_anything(alice: Agent) -> None:
+    job = alice.path / GITHUB_JOB
+    job.parent.mkdir(parents=True)
+    job.write_text("name: ours\n")
+    res = alice.gitcoord("init", "--ci", "github", "--json")
+    assert res.rc == 1
+    assert json.loads(res.out)["error"]["fix"] == (
+        "gitcoord init --ci github --force   (after saving what you changed)"
+    )
+    assert not (alice.path / "gitcoord.toml").exists() and job.read_text() == "name: ours\n"

@@ -3,14 +3,16 @@ safe to run again."""
 
 from __future__ import annotations
 
+import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NamedTuple
 
 import typer
 
-from gitcoord.cli.context import Context
-from gitcoord.cli.initfiles import ci_template, render_config, rules_template
+from gitcoord.cli.context import Context, emit_json
+from gitcoord.cli.initfiles import ci_template, render_config, rules_template, without_install
+from gitcoord.cli.install_source import install_source
 from gitcoord.core.config import CONFIG_FILE, load_config
 from gitcoord.core.errors import Refused
 from gitcoord.hooks.install import install
@@ -21,24 +23,72 @@ class CiHost(StrEnum):
     gitlab = "gitlab"
 
 
-def write_ci(toplevel: Path, host: str, force: bool) -> str:
-    """Write the CI job; an identical file is left alone, a modified one only with --force."""
-    rel, text = ci_template(host)
+class FileAction(NamedTuple):
+    path: str
+    action: str  # written | kept | unchanged | overwritten
+    detail: str = ""  # what the text output adds after the action
+
+    def line(self) -> str:
+        return f"{self.path}: {self.action}{self.detail}"
+
+
+class CiJob(NamedTuple):
+    """What `init --ci` does: the action, the file's new text (None: left as it is), the
+    requirement it installs and the warning about it, and the step left to the user."""
+
+    file: FileAction
+    text: str | None
+    install: str | None
+    warning: str | None
+    next_step: str | None
+
+
+def plan_ci(toplevel: Path, host: str, force: bool) -> CiJob:
+    """Decide what to do with the CI job before anything is written, so a refusal leaves
+    the repository as it was. An identical file is left alone, a modified one only with
+    --force; one whose only change is its GITCOORD_INSTALL line (as the user was told to
+    edit it) is kept."""
+    source = install_source()
+    rel, text = ci_template(host, source)
     path = toplevel / rel
-    if path.exists():
-        if path.read_text(encoding="utf-8") == text:
-            return f"{rel}: unchanged"
-        if not force:
-            raise Refused(
-                f"{rel} differs from gitcoord's {host} template; not overwriting your changes",
-                fix=f"gitcoord init --ci {host} --force   (after saving what you changed)",
-            )
-    path.parent.mkdir(parents=True, exist_ok=True)
-    verb = "overwritten" if path.exists() else "written"
-    path.write_text(text, encoding="utf-8")
-    if host == "gitlab":
-        return f"{rel}: {verb}; include it from .gitlab-ci.yml:  include: [{{local: {rel}}}]"
-    return f"{rel}: {verb}"
+    include = f"include it from .gitlab-ci.yml:  include: [{{local: {rel}}}]"
+    next_step = include if host == "gitlab" else None
+    job = CiJob(FileAction(rel, "written"), text, source.requirement, source.warning, next_step)
+    if not path.exists():
+        return job
+    current = path.read_text(encoding="utf-8")
+    if current == text:
+        return job._replace(file=FileAction(rel, "unchanged"), text=None, next_step=None)
+    if force:
+        return job._replace(file=FileAction(rel, "overwritten"))
+    if without_install(current) == without_install(text):
+        kept = FileAction(rel, "kept", " (its GITCOORD_INSTALL line is yours; --force resets it)")
+        return CiJob(kept, None, None, None, None)
+    raise Refused(
+        f"{rel} differs from gitcoord's {host} template; not overwriting your changes",
+        fix=f"gitcoord init --ci {host} --force   (after saving what you changed)",
+    )
+
+
+def write_starters(toplevel: Path) -> list[FileAction]:
+    """gitcoord.toml and the rules file, each unless it exists."""
+    done = []
+    config_path = toplevel / CONFIG_FILE
+    if config_path.exists():
+        done.append(FileAction(CONFIG_FILE, "kept", " (already exists)"))
+    else:
+        config_path.write_text(render_config(), encoding="utf-8")
+        done.append(FileAction(CONFIG_FILE, "written", " with commented defaults"))
+    config = load_config(toplevel)  # a broken existing config stops here, naming the line
+    rules_path = toplevel / config.rules_file
+    if rules_path.exists():
+        done.append(FileAction(config.rules_file, "kept", " (already exists)"))
+    else:
+        rules_path.parent.mkdir(parents=True, exist_ok=True)
+        rules_path.write_text(rules_template(), encoding="utf-8")
+        starter = " from the starter template; add your team's rules"
+        done.append(FileAction(config.rules_file, "written", starter))
+    return done
 
 
 def init_command(
@@ -48,10 +98,11 @@ def init_command(
     force: Annotated[
         bool, typer.Option("--force", help="Overwrite a modified CI job file.")
     ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
 ) -> None:
     """Write gitcoord.toml (commented defaults) and RULES.md if missing, and install the hooks;
     with --ci github|gitlab, also the CI job (.github/workflows/gitcoord.yml or
-    .gitlab-ci.gitcoord.yml).
+    .gitlab-ci.gitcoord.yml), installing gitcoord from where this one was installed.
 
     Existing files are kept, so running it twice changes nothing. Commit the files
     afterwards; they are approve-tier, so a human runs `gitcoord approve` first.
@@ -59,24 +110,38 @@ def init_command(
     \b
     Examples:
       gitcoord init && gitcoord approve && git commit -m "Adopt gitcoord"
-      gitcoord init --ci github
+      gitcoord init --ci github --json
     """
-    repo = Context.here().repo
-    config_path = repo.toplevel / CONFIG_FILE
-    if config_path.exists():
-        print(f"{CONFIG_FILE}: kept (already exists)")
-    else:
-        config_path.write_text(render_config(), encoding="utf-8")
-        print(f"{CONFIG_FILE}: written with commented defaults")
-    config = load_config(repo.toplevel)  # a broken existing config stops here, naming the line
-    rules_path = repo.toplevel / config.rules_file
-    if rules_path.exists():
-        print(f"{config.rules_file}: kept (already exists)")
-    else:
-        rules_path.parent.mkdir(parents=True, exist_ok=True)
-        rules_path.write_text(rules_template(), encoding="utf-8")
-        print(f"{config.rules_file}: written from the starter template; add your team's rules")
-    for action in install(repo.toplevel):
+    toplevel = Context.here().repo.toplevel
+    job = plan_ci(toplevel, ci.value, force) if ci is not None else None
+    files = write_starters(toplevel)
+    hooks = install(toplevel)
+    if job is not None:
+        if job.text is not None:
+            path = toplevel / job.file.path
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(job.text, encoding="utf-8")
+        files.append(job.file)
+    warnings = []
+    if job is not None and job.warning:
+        warnings.append(f"{job.file.path}: {job.warning}")
+        print(f"gitcoord: warning: {warnings[0]}", file=sys.stderr)
+        print(f"  fix: edit the line marked EDIT in {job.file.path}", file=sys.stderr)
+    if as_json:
+        emit_json(
+            {
+                "files": [{"path": f.path, "action": f.action} for f in files],
+                "hooks": [{"hook": a.hook, "action": a.what} for a in hooks],
+                "ci_install": job.install if job else None,
+                "next_steps": [job.next_step] if job and job.next_step else [],
+                "warnings": warnings,
+            }
+        )
+        return
+    for done in files[:2]:
+        print(done.line())
+    for action in hooks:
         print(f"hook {action}")
-    if ci is not None:
-        print(write_ci(repo.toplevel, ci.value, force))
+    if job is not None:
+        step = f"; {job.next_step}" if job.next_step else ""
+        print(job.file.line() + step)

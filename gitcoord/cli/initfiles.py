@@ -7,11 +7,14 @@ can never write a config that gitcoord then rejects.
 
 from __future__ import annotations
 
+import json
+import textwrap
 from importlib import resources
 from typing import Any
 
 import tomli_w
 
+from gitcoord.cli.install_source import EXAMPLE, InstallSource
 from gitcoord.core.config import parse_config
 
 _SECTIONS: list[tuple[str, str, dict[str, Any]]] = [
@@ -97,9 +100,50 @@ CI_FILES = {
     "gitlab": (".gitlab-ci.gitcoord.yml", "gitlab.yml"),
 }
 
+# In each CI template: the comment above the install line, and the line init fills in.
+INSTALL_COMMENT = "# What pip installs:"
+INSTALL_PLACEHOLDER = 'GITCOORD_INSTALL: "<set by gitcoord init>"'
+# What the job installs when the source is unknown: no requirement pip accepts, so an
+# unedited job fails at the install step instead of installing a stranger's "gitcoord".
+UNKNOWN_INSTALL = "EDIT ME: where CI installs gitcoord from"
 
-def ci_template(host: str) -> tuple[str, str]:
-    """The file `init --ci HOST` writes (relative to the top level) and its content."""
+
+def ci_template(host: str, source: InstallSource) -> tuple[str, str]:
+    """The file `init --ci HOST` writes (relative to the top level) and its content, which
+    installs `source`; a warning becomes a comment marking the line to edit."""
     dest, name = CI_FILES[host]
     text = (resources.files("gitcoord") / "templates" / "ci" / name).read_text(encoding="utf-8")
-    return dest, text
+    out = []
+    for line in text.splitlines(keepends=True):
+        if line.strip() != INSTALL_PLACEHOLDER:
+            out.append(line)
+            continue
+        indent = line[: len(line) - len(line.lstrip())]
+        if source.warning:
+            # The example requirement stays on one line: its spaces become no-break spaces,
+            # which textwrap does not split at.
+            text = source.warning.replace(EXAMPLE, EXAMPLE.replace(" ", "\xa0"))
+            wrapped = textwrap.wrap(
+                f"EDIT the next line: {text}.",
+                width=92 - len(indent),
+                break_long_words=False,
+                break_on_hyphens=False,
+            )
+            out.extend(f"{indent}# {part.replace(chr(0xA0), ' ')}\n" for part in wrapped)
+        value = json.dumps(source.requirement or UNKNOWN_INSTALL)  # a YAML double-quoted string
+        out.append(f"{indent}GITCOORD_INSTALL: {value}\n")
+    return dest, "".join(out)
+
+
+def without_install(text: str) -> list[str]:
+    """A CI job's lines without its install block (the comment down to GITCOORD_INSTALL):
+    two jobs that differ only there differ only in what the user was told to edit."""
+    lines = text.splitlines()
+    start = next((i for i, line in enumerate(lines) if INSTALL_COMMENT in line), None)
+    if start is None:
+        return lines
+    end = next(
+        (i for i in range(start, len(lines)) if lines[i].lstrip().startswith("GITCOORD_INSTALL:")),
+        None,
+    )
+    return lines if end is None else lines[:start] + lines[end + 1 :]
