@@ -8,13 +8,15 @@ import os
 import re
 import signal
 import subprocess
+import sys
 import time
 from pathlib import Path
 
 import pytest
 
+from gitcoord.cli.manpage import PAGE, render
 from gitcoord.core.errors import EXIT_MEANINGS
-from tests.gitenv import Agent
+from tests.gitenv import Agent, require_tool
 from tests.remote_state import held_on_server
 
 ONE_TRANSPORT = pytest.mark.transports("file")  # about the command line, not the remote
@@ -210,3 +212,35 @@ def test_json_is_no_longer_a_usage_error(alice: Agent, args: tuple[str, ...]) ->
     res = alice.gitcoord(*args, "--json")
     assert res.rc == 0, res.err
     assert isinstance(res.json(), dict)
+
+
+def test_the_shipped_man_page_is_rendered_from_the_help() -> None:
+    root = Path(__file__).resolve().parent.parent
+    assert (root / PAGE).read_text(encoding="utf-8") == render(), "run python tools/gen_manpage.py"
+
+
+@ONE_TRANSPORT
+def test_git_claim_help_shows_the_man_page(alice: Agent, tmp_path: Path) -> None:
+    """git runs `man git-claim`; man finds PREFIX/share/man/man1/git-claim.1 for a PREFIX/bin
+    on PATH, where a wheel puts it (and tools/gen_manpage.py --install for an editable one)."""
+    require_tool("man")
+    prefix = tmp_path / "prefix"
+    (prefix / "bin").mkdir(parents=True)
+    root = Path(__file__).resolve().parent.parent
+    written = subprocess.run(
+        [sys.executable, str(root / "tools" / "gen_manpage.py"), "--install", str(prefix)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert written.returncode == 0, written.stderr
+    alice.env = {k: v for k, v in alice.env.items() if k != "MANPATH"}
+    alice.extra.update(
+        PATH=f"{prefix / 'bin'}{os.pathsep}{alice.env['PATH']}", MANPAGER="cat", PAGER="cat"
+    )
+    shown = alice.claim("--help")
+    assert shown.rc == 0, shown.err  # 0.3.0: "No manual entry for git-claim", exit 16
+    page = " ".join(shown.out.split())  # as man justified it
+    assert "GIT-CLAIM(1)" in page and "git claim [OPTIONS] [PATH]..." in page
+    for code, meaning in EXIT_MEANINGS.items():
+        assert f"{int(code)} {' '.join(meaning.split()[:3])}" in page, code
