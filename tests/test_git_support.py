@@ -115,3 +115,17 @@ def test_a_sha256_repository_is_refused_up_front(tmp_path: Path) -> None:
     assert alice.gitcoord("status").rc == 2
     assert held_on_server(remote) == []
     assert alice.run("git", "ls-remote", str(remote), "refs/claims*", "refs/claims-log*").out == ""
+
+
+@pytest.mark.transports("file")
+def test_a_verdict_that_cannot_be_kept_costs_only_the_question(
+    alice: Agent, tmp_path: Path
+) -> None:
+    """Where the verdict file cannot be written (here a directory stands in its way, as a
+    read-only git dir would for any user), git is asked each time and nothing fails."""
+    (alice.path / ".git" / "gitcoord" / VERDICT_FILE).mkdir(parents=True)
+    log = wrap_git(alice, tmp_path / "good", "2.39.5")
+    for _ in range(2):
+        res = alice.run("git-claim")
+        assert (res.rc, res.err) == (0, ""), res.err
+    assert version_calls(log) == 2

@@ -55,8 +55,11 @@ def require_git(state_dir: Path) -> None:
         raise outdated
     # Only gits found good are remembered; a few of them, as a hook finds git's own copy in
     # its exec-path (/usr/lib/git-core/git) and a terminal the one in /usr/bin.
-    state_dir.mkdir(parents=True, exist_ok=True)
-    write_atomic(verdict, "".join(k + "\n" for k in [*known[-3:], key]).encode("utf-8"))
+    try:
+        state_dir.mkdir(parents=True, exist_ok=True)
+        write_atomic(verdict, "".join(k + "\n" for k in [*known[-3:], key]).encode("utf-8"))
+    except OSError:
+        pass  # a read-only git dir: asked again next time, which is all it costs
 
 
 def outdated_git(path: str | None = None) -> CannotVerify | None:
