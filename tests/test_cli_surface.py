@@ -244,3 +244,12 @@ def test_git_claim_help_shows_the_man_page(alice: Agent, tmp_path: Path) -> None
     assert "GIT-CLAIM(1)" in page and "git claim [OPTIONS] [PATH]..." in page
     for code, meaning in EXIT_MEANINGS.items():
         assert f"{int(code)} {' '.join(meaning.split()[:3])}" in page, code
+
+
+def test_readme_exit_codes_are_the_ones_git_claim_help_shows() -> None:
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    table = readme.split("### Exit codes")[1].split("\n## ")[0]
+    rows = dict(re.findall(r"^\| (\d+) \| (.+) \|$", table, re.M))
+    assert {int(c): m.replace("`", "") for c, m in rows.items()} == {
+        int(c): m for c, m in EXIT_MEANINGS.items()
+    }

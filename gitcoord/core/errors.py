@@ -20,17 +20,19 @@ class ExitCode(IntEnum):
     TERMINATED = 143  # SIGTERM (128 + 15)
 
 
-# What each code means, as `git claim -h`, its man page and README's table say it.
+# What each code means: `git claim -h`, its man page and README's table say it in these
+# words (tests/test_cli_surface.py compares README's table).
 EXIT_MEANINGS = {
     ExitCode.OK: "done",
     ExitCode.REFUSED: "refused: a conflict or a rule; the message names the holder or rule "
     "and the command that fixes it",
-    ExitCode.USAGE: "usage or bad input (bad option, path, duration or gitcoord.toml)",
-    ExitCode.CANNOT_VERIFY: "cannot verify: remote unreachable or timed out, authentication "
-    "failed, or the server lacks a capability",
+    ExitCode.USAGE: "usage or bad input (bad option, path or duration, bad gitcoord.toml, "
+    "a SHA-256 repository)",
+    ExitCode.CANNOT_VERIFY: "cannot verify: remote unreachable or silent past [remote] "
+    "timeout, authentication failed, the server lacks atomic push, or git is older than 2.29",
     ExitCode.INTERNAL: "unexpected internal error; the message says where the details were logged",
-    ExitCode.INTERRUPTED: "interrupted (SIGINT); what was pushed and not yet verified is "
-    "taken back first",
+    ExitCode.INTERRUPTED: "interrupted (SIGINT); what the command pushed and had not verified "
+    "is taken back first",
     ExitCode.TERMINATED: "terminated (SIGTERM); the same",
 }
 
