@@ -86,24 +86,6 @@ class ClaimStore:
         write_snapshot(self.snapshot_path, listing.snapshot_json(self.remote))
         return listing
 
-    def fate(self, claim_id: str) -> tuple[str, str] | None:
-        """What the audit trail last says happened to claim `claim_id` after it was granted:
-        (event, agent) of the latest break, takeover, release or retract that names it;
-        None when the trail says nothing. Fetches every agent's log: for the rare path
-        where a claim went missing."""
-        from gitcoord.store.audit import read_log
-
-        self.fetch_logs()
-        entries = read_log(self.cwd, refnames.to_mirror(refnames.LOG, self.remote_key))
-        for e in reversed(entries):
-            if any(p.get("id") == claim_id for p in e.previous):
-                return ("break" if e.event == "break" else "take", e.agent)
-            if e.event in ("release", "retract") and any(
-                c.get("id") == claim_id and c.get("session") == self.me.session for c in e.claims
-            ):
-                return (e.event, e.agent)
-        return None
-
     def cache_written(self, claims: Sequence[Claim]) -> None:
         """Put claims this process wrote and pushed, but will not read back, into the parse
         cache, parsed from the messages in hand (same OID, same content): the next listing
