@@ -93,6 +93,17 @@ def test_pre_push_hook_and_ci_time_out(alice: Agent, silent_url: str) -> None:
     assert_timed_out(res, took, silent_url)
 
 
+def test_at_a_terminal_the_time_limit_holds_too(alice: Agent, silent_url: str) -> None:
+    """At a terminal git stays in the foreground process group (ssh may ask there for a
+    passphrase or a host key); a timeout then stops git alone and still ends the command.
+    `script` gives the command a terminal of its own, with it in the foreground."""
+    coordinate_through(alice, silent_url)
+    res, took = timed(alice.run, "script", "-qec", "git claim", "/dev/null")
+    assert res.rc == 3, res.out + res.err
+    assert took < PATIENCE, f"took {took:.1f}s"
+    assert f"did not answer within {LIMIT}s (timed out)" in res.out, res.out  # one terminal
+
+
 def test_a_silent_origin_times_out_where_the_code_is_fetched_too(
     alice: Agent, silent_url: str
 ) -> None:

@@ -107,7 +107,10 @@ def _run(
     timeout: float | None,
 ) -> GitResult:
     # With a time limit git gets a process group of its own, so that a timeout also stops
-    # what it started (ssh, a remote helper), which would otherwise hold the pipes open.
+    # what it started (ssh, a remote helper), which would otherwise hold the pipes open. Not
+    # at a terminal: a process outside the foreground group is stopped when it reads the
+    # terminal, and ssh reads it to ask for a passphrase or a host key.
+    grouped = timeout is not None and not _at_terminal()
     try:
         proc = subprocess.Popen(
             argv,
@@ -116,7 +119,7 @@ def _run(
             stdin=stdin,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
-            process_group=None if timeout is None else 0,
+            process_group=0 if grouped else None,
         )
     except FileNotFoundError:
         raise GitFailed("git is not installed or not on PATH") from None
@@ -127,22 +130,36 @@ def _run(
         left = None if deadline is None else max(0.0, deadline - time.monotonic())
         out, err = proc.communicate(input, timeout=left)
     except subprocess.TimeoutExpired:
-        _stop(proc, grouped=True)
+        _stop(proc, grouped=grouped, drain=grouped)
         raise GitTimedOut(argv, timeout or 0.0) from None
     except BaseException:
-        _stop(proc, grouped=timeout is not None)
+        _stop(proc, grouped=grouped, drain=True)
         raise
     return GitResult(argv, proc.returncode, out, err)
 
 
-def _stop(proc: subprocess.Popen[bytes], *, grouped: bool) -> None:
-    """Kill git (and, when it leads a group of its own, everything in that group); reap it."""
+def _at_terminal() -> bool:
+    try:
+        return os.isatty(0) and os.tcgetpgrp(0) == os.getpgrp()
+    except OSError:
+        return False
+
+
+def _stop(proc: subprocess.Popen[bytes], *, grouped: bool, drain: bool) -> None:
+    """Kill git (and, when it leads a group of its own, everything in that group); reap it.
+    Without `drain` the pipes are closed unread: a child of git (ssh) may still hold them."""
     if grouped:
         with contextlib.suppress(ProcessLookupError):  # the group is gone already
             os.killpg(proc.pid, signal.SIGKILL)
     elif proc.poll() is None:
         proc.kill()
-    proc.communicate()
+    if drain:
+        proc.communicate()
+        return
+    for pipe in (proc.stdin, proc.stdout, proc.stderr):
+        if pipe is not None:
+            pipe.close()
+    proc.wait()
 
 
 def describe_failure(result: GitResult) -> str:
