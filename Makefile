@@ -4,7 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 # One venv, two stamps: the demo installs gitcoord and its runtime dependencies only; the
 # first target that needs the dev tools (pytest, mypy, ruff, ...) adds them. The dev install
-# includes gitcoord, so it satisfies the demo's stamp too.
+# includes gitcoord, so it satisfies the demo's stamp too. Editable installs skip the man page
+# (see pyproject.toml): gen_manpage.py puts it where `git claim --help` finds it.
 STAMP := $(VENV)/.installed
 DEMO_STAMP := $(VENV)/.installed-demo
 
@@ -15,11 +16,13 @@ $(BIN)/python:
 
 $(DEMO_STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e .
+	$(BIN)/python tools/gen_manpage.py --install
 	touch $(DEMO_STAMP)
 
 $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/python tools/gen_manpage.py --install
 	touch $(STAMP) $(DEMO_STAMP)
 
 demo: $(DEMO_STAMP)

@@ -33,7 +33,8 @@ def make_venv(root: Path, checkout: Path) -> Path:
     # file from an older checkout would be packed into the wheel as well.
     source = root / "source"
     shutil.copytree(checkout / "gitcoord", source / "gitcoord", ignore=_PYCACHE)
-    for name in ("pyproject.toml", "README.md"):
+    for name in ("pyproject.toml", "README.md", "share/man/man1/git-claim.1"):
+        (source / name).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(checkout / name, source / name)
     venv = root / "venv"
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)

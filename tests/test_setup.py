@@ -51,6 +51,7 @@ def test_make_demo_installs_gitcoord_alone_and_make_test_adds_the_dev_tools(
     assert make_n(tmp_path, "demo") == [
         "python3 -m venv .venv",
         ".venv/bin/pip install --quiet -e .",
+        ".venv/bin/python tools/gen_manpage.py --install",
         "touch .venv/.installed-demo",
         demo,
     ]
@@ -59,9 +60,10 @@ def test_make_demo_installs_gitcoord_alone_and_make_test_adds_the_dev_tools(
     (tmp_path / ".venv" / "bin" / "python").touch()
     (tmp_path / ".venv" / ".installed-demo").touch()
     assert make_n(tmp_path, "demo") == [demo]
-    assert make_n(tmp_path, "test")[:3] == [
+    assert make_n(tmp_path, "test")[:4] == [
         ".venv/bin/pip install --quiet --upgrade pip",
         ".venv/bin/pip install --quiet -e '.[dev]'",
+        ".venv/bin/python tools/gen_manpage.py --install",
         "touch .venv/.installed .venv/.installed-demo",
     ]
     # After `make test`: neither installs again.
