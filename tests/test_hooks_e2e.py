@@ -92,7 +92,10 @@ def test_unacknowledged_rules_change_refused_until_acked(team: Team) -> None:
     ok = bob.run("git", "commit", "-q", "-m", "docs")
     assert ok.rc == 0, ok.err
     trailers = bob.git("log", "-1", "--format=%(trailers:only,unfold)")
-    assert trailers == f"Gitcoord-Agent: bob\nGitcoord-Rules: {shown['hash']}\n\n"
+    session = bob.gitcoord("status", "--json").json()["session"]
+    assert trailers == (
+        f"Gitcoord-Agent: bob\nGitcoord-Session: {session}\nGitcoord-Rules: {shown['hash']}\n\n"
+    )
 
 
 def test_block_path_refused_and_approve_path_needs_a_matching_approval(

@@ -3,8 +3,10 @@ skipped them (`--no-verify`, tools without hooks).
 
 The CLI (cli/ci_cmd.py) fetches the claims, the approvals and the base branch; this module
 reads the commits of the range from git and asks the policy core about each one, with
-that commit's agent (policy/agents.commit_agent: its `Gitcoord-Agent` trailer, else its
-author email matched against the claims' agents) and stage "ci". On top of the core it
+that commit's agent and session (policy/agents.commit_author: its `Gitcoord-Agent` and
+`Gitcoord-Session` trailers, else the `[agents]` e-mail map, else its author e-mail spelled
+as a claim's agent; without a session trailer any session of the agent is its own) and
+stage "ci". On top of the core it
 checks what only history shows:
 
 - rules: each commit carries `Gitcoord-Agent` and `Gitcoord-Rules` trailers (written by
@@ -19,7 +21,6 @@ checks what only history shows:
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import NamedTuple
 
@@ -30,7 +31,7 @@ from gitcoord.core.config import Config
 from gitcoord.git.changes import commit_changes, range_patch_id
 from gitcoord.git.history import blob_at, non_merge_log
 from gitcoord.git.objects import EMPTY_TREE
-from gitcoord.policy.agents import commit_agent
+from gitcoord.policy.agents import commit_author
 from gitcoord.policy.decisions import (
     DEFAULT_WHY,
     Finding,
@@ -43,6 +44,7 @@ from gitcoord.store import localstate
 
 AGENT_TRAILER = "Gitcoord-Agent"
 RULES_TRAILER = "Gitcoord-Rules"
+SESSION_TRAILER = "Gitcoord-Session"
 
 
 class CommitInfo(NamedTuple):
@@ -51,6 +53,7 @@ class CommitInfo(NamedTuple):
     author_email: str
     agent_trailer: str | None
     rules_trailer: str | None
+    session_trailer: str | None = None
 
 
 # -- pure decisions ----------------------------------------------------------------------
@@ -122,21 +125,10 @@ def rules_finding(
     )
 
 
-_RESTORE = re.compile(
-    r"\(or leave it out: git restore --staged (\S+)\)|git restore --staged -- (\S+)"
-)
-
-
-def for_ci(finding: Finding, commit: str, agent: str, fix_base: str) -> Finding:
-    """The core's finding, worded for a commit already made: name the commit, and fix by
-    rewriting the branch instead of unstaging."""
-
-    def drop(m: re.Match[str]) -> str:
-        if m.group(1):
-            return f"(or drop the change to {m.group(1)}: git rebase -i {fix_base})"
-        return f"drop the change to {m.group(2)}: git rebase -i {fix_base}"
-
-    fix = _RESTORE.sub(drop, finding.fix)
+def for_ci(finding: Finding, commit: str, agent: str) -> Finding:
+    """The core's finding (stage "ci": its fixes rewrite the branch), worded for a commit
+    already made: name the commit; an approval is a human's, published."""
+    fix = finding.fix
     if finding.check == "guards" and fix.startswith("gitcoord approve"):
         fix = (
             "a human stages the same change and runs `gitcoord approve` (it publishes "
@@ -164,7 +156,8 @@ def dedupe(findings: Iterable[CiFinding]) -> list[CiFinding]:
 _FORMAT = (
     "%H%x1f%P%x1f%ae%x1f"
     f"%(trailers:key={AGENT_TRAILER},valueonly,unfold,separator=%x1d)%x1f"
-    f"%(trailers:key={RULES_TRAILER},valueonly,unfold,separator=%x1d)%x1e"
+    f"%(trailers:key={RULES_TRAILER},valueonly,unfold,separator=%x1d)%x1f"
+    f"%(trailers:key={SESSION_TRAILER},valueonly,unfold,separator=%x1d)%x1e"
 )
 
 
@@ -179,11 +172,11 @@ def read_commits(cwd: str, old: str | None, new: str) -> list[CommitInfo]:
     out = []
     for record in non_merge_log(cwd, revs, _FORMAT).split("\x1e"):
         fields = record.strip("\n").split("\x1f")
-        if len(fields) != 5:
+        if len(fields) != 6:
             continue
-        oid, parents, email, agent, rules = fields
+        oid, parents, email, agent, rules, session = fields
         parent = parents.split()[0] if parents else None
-        out.append(CommitInfo(oid, parent, email, _last(agent), _last(rules)))
+        out.append(CommitInfo(oid, parent, email, _last(agent), _last(rules), _last(session)))
     return out
 
 
@@ -208,6 +201,20 @@ class RangeInput(NamedTuple):
     citations: Mapping[str, str]
 
 
+def _approve_patch_id(
+    inp: RangeInput, info: CommitInfo, needs: Sequence[str], agent: str, whole: dict[str, str]
+) -> str:
+    """The patch-id an approval of the commit's approve-tier change must carry: the
+    commit's own, or the whole range's (a squash approved at once; `whole` caches it per
+    path set), whichever another agent approved."""
+    own = range_patch_id(inp.cwd, info.parent or EMPTY_TREE, info.oid, needs)
+    key = "\0".join(needs)
+    if key not in whole:
+        whole[key] = range_patch_id(inp.cwd, inp.old or EMPTY_TREE, inp.new, needs)
+    approved = {a.patch_id for a in inp.approvals if a.approver != agent}
+    return next((p for p in (own, whole[key]) if p in approved), own)
+
+
 def check_range(inp: RangeInput) -> Report:
     config, cwd = inp.config, inp.cwd
     fix_base = inp.old[:10] if inp.old else "--root"
@@ -220,17 +227,17 @@ def check_range(inp: RangeInput) -> Report:
     guards_on = config.checks.get("guards", "enforce") != "off"
     whole_id: dict[str, str] = {}  # the range's patch-id per approve-path set, computed once
     for info in commits:
-        agent = commit_agent(info.agent_trailer, info.author_email, claim_agents)
+        author = commit_author(
+            info.agent_trailer,
+            info.session_trailer,
+            info.author_email,
+            config.agent_emails,
+            claim_agents,
+        )
+        agent = author.agent
         changes = commit_changes(cwd, info.parent or EMPTY_TREE, info.oid)
-        patch_id = None
         needs = approve_paths(changes, config) if guards_on else []
-        if needs:
-            own = range_patch_id(cwd, info.parent or EMPTY_TREE, info.oid, needs)
-            key = "\0".join(needs)
-            if key not in whole_id:
-                whole_id[key] = range_patch_id(cwd, inp.old or EMPTY_TREE, inp.new, needs)
-            approved = {a.patch_id for a in inp.approvals if a.approver != agent}
-            patch_id = next((p for p in (own, whole_id[key]) if p in approved), own)
+        patch_id = _approve_patch_id(inp, info, needs, agent, whole_id) if needs else None
         policy_in = PolicyInput(
             stage="ci",
             changes=changes,
@@ -243,9 +250,11 @@ def check_range(inp: RangeInput) -> Report:
             approve_patch_id=patch_id,
             approvals=inp.approvals,
             citations=inp.citations,
+            session=author.session,
+            fix_base=fix_base,
         )
         for f in evaluate(policy_in):
-            found.append(CiFinding(for_ci(f, info.oid, agent, fix_base), info.oid, agent))
+            found.append(CiFinding(for_ci(f, info.oid, agent), info.oid, agent))
         if config.checks.get("rules", "enforce") != "off":
             touches_rules = any(config.rules_file in c.touched for c in changes)
             in_force = rules_hash_at(cwd, info.parent, config.rules_file)

@@ -45,7 +45,8 @@ class HookRun:
         self.repo = Repo.discover()
         self.cwd = str(self.repo.toplevel)
         self.config: Config = load_config(self.repo.toplevel)
-        self.agent = self.repo.agent()
+        self.me = self.repo.identity()
+        self.agent = self.me.agent
         self.role = policy.resolve_role(self.config, self.agent, os.environ.get("GITCOORD_ROLE"))
         self.now = timeutil.now()
         self.citations: dict[str, str] = {}  # check -> the rules-file line stating its rule
@@ -67,7 +68,7 @@ class HookRun:
         from gitcoord.store.claimstore import ClaimStore
 
         try:
-            store = ClaimStore(self.repo, self.config, self.repo.identity())
+            store = ClaimStore(self.repo, self.config, self.me)
             return store.fetch_listing().claims
         except CannotVerify as exc:
             if self.config.claims.offline == "fail-closed":
@@ -97,9 +98,10 @@ class HookRun:
         extra_guarded: Sequence[str],
         approve_patch_id: str | None = None,
         approvals: Sequence[Approval] = (),
+        fix_base: str = "",
     ) -> list[policy.Finding]:
         """The policy core's findings for `changes`: a commit may use a fresh snapshot of the
-        claims, a push always reads the remote."""
+        claims, a push always reads the remote. Mine is this session's (policy/agents.py)."""
         return policy.evaluate(
             policy.PolicyInput(
                 stage=stage,
@@ -114,6 +116,8 @@ class HookRun:
                 approvals=approvals,
                 extra_guarded=extra_guarded,
                 citations=self.citations,
+                session=self.me.session,
+                fix_base=fix_base,
             )
         )
 
@@ -177,5 +181,19 @@ def pre_push(args: Sequence[str]) -> int:
     exclude = [p.remote_oid for p in pushed if not is_zero(p.remote_oid)]
     changes = commits_changes(run.cwd, include, exclude)
     if changes:
-        findings += run.evaluate("push", changes, rules, run.extra_guarded())
+        base = _rewrite_base(run.cwd, pushed, include)
+        findings += run.evaluate("push", changes, rules, run.extra_guarded(), fix_base=base)
     return run.finish(findings)
+
+
+def _rewrite_base(cwd: str, pushed: Sequence[PushedRef], include: Sequence[str]) -> str:
+    """Where the pushed commits start, for a fix that rewrites them (`git rebase -i BASE`):
+    the remote's tip of an updated branch, else the parent of the oldest commit no remote
+    has (a new branch; `--root` when that is a root commit)."""
+    for p in pushed:
+        if not is_zero(p.remote_oid) and not is_zero(p.local_oid):
+            return p.remote_oid[:10]
+    from gitcoord.git.history import non_merge_log
+
+    oldest = non_merge_log(cwd, [*include, "--not", "--remotes"], "%P").split("\n", 1)[0]
+    return oldest.split()[0][:10] if oldest.split() else "--root"

@@ -1,6 +1,8 @@
-"""The commit-msg hook: trailers naming the committing agent and the rules hash it saw.
+"""The commit-msg hook: trailers naming the committing agent, its session and the rules
+hash it saw.
 
-CI verifies them later. Kept apart from the checks so this hook imports only what it needs.
+CI and the server attribute the commit by them (policy/agents.py); CI verifies the rules
+hash. Kept apart from the checks so this hook imports only what it needs.
 """
 
 from __future__ import annotations
@@ -15,13 +17,14 @@ from gitcoord.store import localstate
 
 
 def commit_msg(args: Sequence[str]) -> int:
-    """Add the trailers CI verifies: who committed, and which rules they had acknowledged."""
+    """Add the trailers CI verifies: who committed in which session, and which rules they
+    had acknowledged."""
     if not args:
         raise UsageError("commit-msg: expected the message file argument (git passes it)")
     repo = Repo.discover()
     config = load_config(repo.toplevel)
-    agent = repo.agent()
-    trailers = [f"Gitcoord-Agent: {agent}"]
+    me = repo.identity()
+    trailers = [f"Gitcoord-Agent: {me.agent}", f"Gitcoord-Session: {me.session}"]
     _, digest = localstate.read_rules(repo.toplevel, config.rules_file)
     if digest:
         trailers.append(f"Gitcoord-Rules: {digest}")

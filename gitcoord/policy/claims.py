@@ -1,4 +1,5 @@
-"""The claims check: a path another agent holds, or a `[claims] require` path I hold not."""
+"""The claims check: a path another holder has claimed (another agent, or another session
+of mine), or a `[claims] require` path I hold not. Whose claim is whose: policy/agents.py."""
 
 from __future__ import annotations
 
@@ -6,46 +7,60 @@ from collections.abc import Sequence
 
 from gitcoord.core.claim import Claim
 from gitcoord.core.durations import format_duration
+from gitcoord.core.identity import release_from_here
 from gitcoord.core.modes import Mode
 from gitcoord.core.overlap import PathIndex
 from gitcoord.core.patterns import first_match
 from gitcoord.core.textsafe import printable
-from gitcoord.policy.findings import Finding, PolicyInput, mode_of, why
+from gitcoord.core.wording import other_session
+from gitcoord.policy.agents import Author
+from gitcoord.policy.findings import Finding, PolicyInput, leave_out, mode_of, why
 
 
 def _held(inp: PolicyInput, p: str, c: Claim, mode: str) -> Finding:
     left = format_duration(max(0.0, c.lease_end - inp.now))
     agent, where = printable(c.agent), printable(str(c.path))  # remote data
     reason = f'{agent}\'s reason: "{printable(c.reason)}"; ' if c.reason else ""
+    what = f"({c.mode.value} claim on {where}, expires in {left})"
+    if c.agent == inp.agent:  # (not mine, so another session of mine)
+        holder, key = other_session(c), "session"
+        fix = release_from_here(printable(c.session), where)
+    else:
+        holder, key = agent, "claims"
+        fix = f"git claim --wait {where}   (or {leave_out(inp, p, 'leave it out: ')})"
     return Finding(
         check="claims",
         mode=mode,
         path=p,
         subject=agent,
-        message=f"{p} is claimed by {agent} ({c.mode.value} claim on {where}, expires in {left})",
-        reason=reason + why(inp, "claims"),
-        fix=f"git claim --wait {where}   (or leave it out: git restore --staged {p})",
+        message=f"{p} is claimed by {holder} {what}",
+        reason=reason + why(inp, key),
+        fix=fix,
     )
 
 
 def claim_findings(inp: PolicyInput, paths: Sequence[str]) -> list[Finding]:
     mode = mode_of(inp.config, "claims")
     skew = inp.config.claims.clock_skew
+    me = Author(inp.agent, inp.session)
     # Others' claims count until expires_at + skew; mine only until expires_at.
     others = PathIndex(
-        [c for c in inp.claims if c.agent != inp.agent and not c.is_expired(inp.now, skew)]
+        [c for c in inp.claims if not me.holds(c) and not c.is_expired(inp.now, skew)]
     )
     mine = PathIndex(
         [
             c
             for c in inp.claims
-            if c.agent == inp.agent and c.mode is Mode.WRITE and not c.is_expired(inp.now)
+            if me.holds(c) and c.mode is Mode.WRITE and not c.is_expired(inp.now)
         ]
     )
     out: list[Finding] = []
     for p in paths:
         covering = (others.claims[i] for i in others.covering(p))
-        held = sorted(covering, key=lambda c: (c.mode is not Mode.WRITE, c.agent))
+        # Another agent first (releasing my own would not free the path), then writers.
+        held = sorted(
+            covering, key=lambda c: (c.agent == inp.agent, c.mode is not Mode.WRITE, c.agent)
+        )
         if held:
             out.append(_held(inp, p, held[0], mode))
             continue

@@ -17,6 +17,8 @@ from gitcoord.core.config import Config
 
 DEFAULT_WHY = {
     "claims": "another agent holds this path; two writers on one path silently lose work",
+    "session": "a holder is an agent in one session: two sessions writing one path silently "
+    "lose work, even under one name",
     "require": "changes here need a claim of mine, so nobody else can be writing them",
     "rules": "the team's rules changed since you last read them",
     "roles": "a role limits where an agent may write",
@@ -43,6 +45,11 @@ class PolicyInput(NamedTuple):
     approvals: Sequence[Approval] = ()
     extra_guarded: Sequence[str] = ()  # e.g. a hooks directory tracked in the repository
     citations: Mapping[str, str] = MappingProxyType({})  # check -> rules file line
+    # My session: claims of my other sessions are another holder's. None (a commit without
+    # a Gitcoord-Session trailer): any session of `agent` counts as mine (policy/agents.py).
+    session: str | None = None
+    # Where a committed change's history starts ("push", "ci"): fixes rewrite from there.
+    fix_base: str = ""
 
 
 class Finding(NamedTuple):
@@ -87,8 +94,17 @@ def mode_of(config: Config, check: str) -> str:
 
 
 def why(inp: PolicyInput, key: str, override: str = "") -> str:
-    """The reason a finding gives: the guard's own, else the rules file's line, else ours."""
+    """The reason a finding gives: the guard's own, else the rules file's text, else ours."""
     if override:
         return override
-    cited = inp.citations.get("claims" if key == "require" else key)
+    cited = inp.citations.get("claims" if key in ("require", "session") else key)
     return cited or DEFAULT_WHY.get(key, key)
+
+
+def leave_out(inp: PolicyInput, path: str, lead: str = "") -> str:
+    """The command that leaves `path` out of the change: at commit time it is staged, so
+    unstage it (`lead` words that); at push time and in CI it is committed, so rewrite the
+    commits from `fix_base`."""
+    if inp.stage == "commit":
+        return f"{lead}git restore --staged -- {path}"
+    return f"drop the change to {path}: git rebase -i {inp.fix_base or '@{upstream}'}"

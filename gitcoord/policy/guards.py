@@ -9,7 +9,14 @@ from collections.abc import Iterable, Sequence
 from gitcoord.core.change import Change
 from gitcoord.core.config import Config, Guard
 from gitcoord.core.patterns import first_match
-from gitcoord.policy.findings import Finding, PolicyInput, mode_of, touched_paths, why
+from gitcoord.policy.findings import (
+    Finding,
+    PolicyInput,
+    leave_out,
+    mode_of,
+    touched_paths,
+    why,
+)
 
 SELF_GUARD_WHY = "gitcoord's own config, rules and hooks change only with a human's approval"
 SELF_PATHS = (
@@ -80,7 +87,7 @@ def guard_findings(inp: PolicyInput, paths: Sequence[str]) -> list[Finding]:
         guard, pattern = hit
         reason = why(inp, "guards", guard.why)
         if guard.tier == "block":
-            fix = f"git restore --staged -- {p}"
+            fix = leave_out(inp, p)
             out.append(
                 Finding(
                     "guards", mode, p, pattern, f"{p} is blocked (guard {pattern!r})", reason, fix

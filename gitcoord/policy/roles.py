@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from gitcoord.core.config import Config
 from gitcoord.core.errors import UsageError
 from gitcoord.core.patterns import first_match
-from gitcoord.policy.findings import Finding, PolicyInput, mode_of, why
+from gitcoord.policy.findings import Finding, PolicyInput, leave_out, mode_of, why
 
 
 def resolve_role(config: Config, agent: str, env_role: str | None) -> str | None:
@@ -37,7 +37,7 @@ def role_findings(inp: PolicyInput, paths: Sequence[str]) -> list[Finding]:
             inp.role,
             f"{p} is outside role {inp.role!r}, which may write only: {shown}",
             why(inp, "roles"),
-            f"git restore --staged -- {p}   (or add a pattern to [roles.{inp.role}] write)",
+            f"{leave_out(inp, p)}   (or add a pattern to [roles.{inp.role}] write)",
         )
         for p in paths
         if first_match(allowed, p) is None

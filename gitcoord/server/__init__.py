@@ -30,10 +30,12 @@ ref, the cause and the fix):
 8. Before checking, pre-receive removes the pushed refs' lock files under refs/claims/
    and refs/claims-log/ that a dead transaction left (stalelocks.py).
 5. Branches: a pushed commit (not yet on any branch of the server) that adds, modifies,
-   deletes or renames (both sides) a path covered by another agent's live claim. The
+   deletes or renames (both sides) a path covered by another holder's live claim. The
    commit's agent is GL_USER's agents under gitolite, else its last `Gitcoord-Agent:`
-   trailer, else its author email, spelled as a claim holder spells it when they differ only
-   in case (policy/agents.py, the rule `gitcoord ci` uses).
+   trailer (with its `Gitcoord-Session:`), else the `[agents]` e-mail map of gitcoord.toml
+   on the default branch, else its author email, spelled as a claim holder spells it when
+   they differ only in case (policy/agents.py, the rule `gitcoord ci` uses). A commit
+   naming its session does not own its agent's claims of other sessions.
 6. With GL_USER (gitolite): writing a claim or a log entry in the name of an agent the
    user may not act as (gitcoord.usermap; default: the agent named like the user);
    deleting another agent's live claim unless the user is in gitcoord.admin. Every claim

@@ -1,15 +1,18 @@
 """What the server refuses on branches: losing commits of a protected branch, a push that
-unprotects one, and commits that change a path another agent holds a live claim on."""
+unprotects one, and commits that change a path another holder (another agent, or another
+session of the commit's agent) holds a live claim on."""
 
 from __future__ import annotations
 
 import shlex
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 
-from gitcoord.core.claim import Claim
+from gitcoord.core.claim import Claim, Holder
+from gitcoord.core.identity import release_from_here
 from gitcoord.core.overlap import PathIndex
+from gitcoord.core.textsafe import printable
 from gitcoord.git.bare import CommitChanges
-from gitcoord.policy.agents import commit_agent
+from gitcoord.policy.agents import Author, commit_author
 from gitcoord.policy.sync import protected_by
 from gitcoord.server.policy import BRANCHES, MAX_SHOWN, Pusher, Refusal, describe
 from gitcoord.server.refchange import RefChange
@@ -83,42 +86,61 @@ def check_protection_kept(
     ]
 
 
+Found = tuple[CommitChanges, str, Claim, Holder | None]  # commit, path, claim, own holder
+
+
+def _claimed_refusal(ref: str, found: Sequence[Found], now: float) -> Refusal:
+    """One refusal for every held path the pushed commits change; `own` is the commit's
+    holder when the claim is its own other session's (named as such)."""
+    lines = [
+        f"commit {c.oid[:12]} changes {p}: {describe(claim, now, own)}"
+        for c, p, claim, own in found[:MAX_SHOWN]
+    ]
+    if len(found) > MAX_SHOWN:
+        lines.append(f"and {len(found) - MAX_SHOWN} more")
+    foreign = [claim for _, _, claim, own in found if not own]
+    head = "another agent holds" if foreign else "your other session holds"
+    holder = foreign[0] if foreign else found[0][2]
+    path = printable(str(holder.path))
+    if foreign:
+        fix = (
+            f"ask {printable(holder.agent)} to release {path} (`git claim -d {path}`) or wait "
+            f"for it (`git claim --wait {path}`), then push again"
+        )
+    else:
+        fix = release_from_here(printable(holder.session), path) + ", then push again"
+    return Refusal(ref, f"changes paths {head}:\n    " + "\n    ".join(lines), fix)
+
+
 def check_claimed_paths(
     ref: str,
     commits: Sequence[CommitChanges],
     live: Sequence[Claim],
     pusher: Pusher,
     now: float,
+    emails: Mapping[str, str],
 ) -> list[Refusal]:
-    """A pushed commit may not change a path that another agent holds a live claim on."""
-    found: list[tuple[CommitChanges, str, Claim]] = []
+    """A pushed commit may not change a path another holder holds a live claim on. The
+    commit's author is policy/agents.commit_author's (`emails`: the `[agents]` e-mail map of
+    gitcoord.toml on the default branch); an authenticated pusher (GL_USER) may also push
+    for the agents the server lets it act as, but not over a claim of another session
+    named by the commit's own Gitcoord-Session trailer."""
+    found: list[Found] = []
     holders = sorted({c.agent for c in live})
     index = PathIndex(live)
     for commit in commits:
-        agent = commit_agent(commit.agent_trailer, commit.author_email, holders)
+        author: Author = commit_author(
+            commit.agent_trailer, commit.session_trailer, commit.author_email, emails, holders
+        )
         first: dict[int, str] = {}  # each claim's first path the commit changes under it
         for p in commit.paths:
             for i in index.covering(p):
                 first.setdefault(i, p)
         for i in sorted(first):
             claim = live[i]
-            mine = pusher.owns(claim.agent) if pusher.gl_user else claim.agent == agent
-            if not mine:
-                found.append((commit, first[i], claim))
-    if not found:
-        return []
-    lines = [
-        f"commit {c.oid[:12]} changes {p}: {describe(claim, now)}"
-        for c, p, claim in found[:MAX_SHOWN]
-    ]
-    if len(found) > MAX_SHOWN:
-        lines.append(f"and {len(found) - MAX_SHOWN} more")
-    holder = found[0][2]
-    return [
-        Refusal(
-            ref,
-            "changes paths another agent holds:\n    " + "\n    ".join(lines),
-            f"ask {holder.agent} to release {holder.path} (`git claim -d {holder.path}`) or wait "
-            f"for it (`git claim --wait {holder.path}`), then push again",
-        )
-    ]
+            own = Holder(author.agent, author.session or "")
+            if author.other_session(claim):
+                found.append((commit, first[i], claim, own))
+            elif not (pusher.owns(claim.agent) if pusher.gl_user else author.holds(claim)):
+                found.append((commit, first[i], claim, None))
+    return [_claimed_refusal(ref, found, now)] if found else []

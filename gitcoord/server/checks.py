@@ -87,7 +87,7 @@ def pre_receive(git_dir: Path, changes: Sequence[RefChange]) -> list[Refusal]:
             if ch.deletes or not live:
                 continue
             commits = bare.new_commits(git_dir, ch.new)
-            refusals += check_claimed_paths(ch.ref, commits, live, pusher, now)
+            refusals += check_claimed_paths(ch.ref, commits, live, pusher, now, team.agent_emails)
     return refusals
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from gitcoord.core.claim import Claim
+from gitcoord.core.claim import Claim, Holder
 from gitcoord.server.settings import ServerSettings
 
 BRANCHES = "refs/heads/"
@@ -46,7 +46,8 @@ class Pusher(NamedTuple):
         return f"{self.gl_user} (may act as {', '.join(agents)})"
 
 
-def describe(c: Claim, at: float) -> str:
+def describe(c: Claim, at: float, me: Holder | None = None) -> str:
+    """core/wording.describe: `me` names a claim of its own other session as such."""
     from gitcoord.core.wording import describe  # deferred: only a refusal pays for it
 
-    return describe(c, at)
+    return describe(c, at, None, me)
