@@ -73,18 +73,19 @@ _OBJECTS = st.dictionaries(st.text(), _SCALAR | st.lists(st.integers(), max_size
 
 
 @given(
-    _OBJECTS.filter(lambda o: bool(o) and not {"mine", "expired"} & set(o)),
+    _OBJECTS.filter(lambda o: bool(o) and not {"mine", "mine_other_session", "expired"} & set(o)),
+    st.booleans(),
     st.booleans(),
     st.booleans(),
 )
 def test_a_listed_claim_is_laid_out_as_json_lays_it_out(
-    public: dict[str, object], mine: bool, expired: bool
+    public: dict[str, object], mine: bool, other: bool, expired: bool
 ) -> None:
-    """`git claim --json` puts each claim's cached encoding, with its two flags, at depth 2
-    of its list: the text must be json.dumps(indent=2)'s of the whole."""
+    """`git claim --json` puts each claim's cached encoding, with its three flags, at depth
+    2 of its list: the text must be json.dumps(indent=2)'s of the whole."""
     cached = json.dumps(public, indent=2, ensure_ascii=False)
-    whole = {"claims": [{**public, "mine": mine, "expired": expired}]}
-    item = _nested(_with_flags(cached, mine, expired), 2)
+    whole = {"claims": [{**public, "mine": mine, "mine_other_session": other, "expired": expired}]}
+    item = _nested(_with_flags(cached, mine, other, expired), 2)
     assert json.dumps(whole, indent=2, ensure_ascii=False) == (
         '{\n  "claims": [\n    ' + item + "\n  ]\n}"
     )

@@ -1,16 +1,72 @@
-"""`git claim` with no paths: the listing of live claims, as a table or as JSON."""
+"""`git claim` with no paths: the listing of live claims, as a table or as JSON.
+
+A holder is (agent, session): `*` marks this session's claims, `+` those of my agent in
+another session (another working tree, or another harness session in this one), with the
+session and where it works, and a legend saying how to release them from here. Listing
+needs no identity: without one, no claim is marked.
+"""
 
 from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Sequence
+from typing import NamedTuple
 
 from gitcoord.cli.context import Context
 from gitcoord.core import timeutil
-from gitcoord.core.claim import Claim
+from gitcoord.core.claim import Claim, Holder
 from gitcoord.core.durations import format_duration
+from gitcoord.core.identity import release_from_here
 from gitcoord.core.textsafe import printable
+from gitcoord.core.wording import is_other_session, other_session
 from gitcoord.store.listing import Listing
+
+MAX_REASON = 60  # characters of a reason a table shows; --json has it whole
+
+
+class Row(NamedTuple):
+    """One line of a claims table (every field already printable)."""
+
+    mark: str
+    path: str
+    mode: str
+    agent: str
+    when: str
+    note: str = ""
+
+
+def is_mine(c: Claim, me: Holder | None) -> bool:
+    return me is not None and c.holder == me
+
+
+def one_line(text: str, limit: int = MAX_REASON) -> str:
+    """Remote text for a table cell: escaped onto one line (a newline shows as \\n), and
+    cut with "..." past `limit` characters."""
+    shown = printable(text)
+    return shown if len(shown) <= limit else shown[: limit - 3] + "..."
+
+
+def row(c: Claim, me: Holder | None, when: str) -> Row:
+    mark = "*" if is_mine(c, me) else "+" if is_other_session(c, me) else " "
+    note = f"({other_session(c)})" if mark == "+" else ""
+    if c.reason:
+        note = f'{note}  "{one_line(c.reason)}"'.lstrip()
+    return Row(mark, printable(str(c.path)), c.mode.value, printable(c.agent), when, note)
+
+
+def table(rows: Sequence[Row], indent: str = "") -> list[str]:
+    """The rows with their columns aligned (paths and agents wide up to a limit)."""
+    if not rows:
+        return []
+    pw = min(max(len(r.path) for r in rows), 60)
+    aw = min(max(len(r.agent) for r in rows), 30)
+    ww = max(len(r.when) for r in rows)
+    return [
+        f"{indent}{r.mark} {r.path:<{pw}}  {r.mode:<6}  {r.agent:<{aw}}  "
+        f"{r.when:<{ww}}  {r.note}".rstrip()
+        for r in rows
+    ]
 
 
 def list_claims(ctx: Context, as_json: bool) -> None:
@@ -19,50 +75,54 @@ def list_claims(ctx: Context, as_json: bool) -> None:
     sys.stdout.write(_render(ctx, listing, as_json))
 
 
+def when(listing: Listing, c: Claim, me: Holder | None, at: float, skew: float) -> str:
+    left = c.lease_end - at
+    if left > 0:
+        return f"expires in {format_duration(left)}"
+    if _expired(listing, c, me, at, skew):
+        return "expired"
+    return f"expired (free here in {format_duration(listing.takeover_at(c, skew) - at)})"
+
+
 def _render(ctx: Context, listing: Listing, as_json: bool) -> str:
     at = timeutil.now()
     skew = ctx.config.claims.clock_skew
+    me = ctx.viewer_holder
     claims = listing.by_path()
-    mine = {c.ref for c in claims if c.agent == ctx.me.agent and c.session == ctx.me.session}
     if as_json:
-        flags = {c.ref: (c.ref in mine, _expired(listing, c, mine, at, skew)) for c in claims}
-        return _listing_json(ctx.me.agent, listing, claims, flags)
+        flags = {
+            c.ref: (is_mine(c, me), is_other_session(c, me), _expired(listing, c, me, at, skew))
+            for c in claims
+        }
+        return _listing_json(me.agent if me else None, listing, claims, flags)
     if not claims:
         return "no live claims\n"
     # Remote data is shown escaped: a forged path or reason cannot fake a line.
-    paths = [printable(str(c.path)) for c in claims]
-    agents = [printable(c.agent) for c in claims]
-    width = min(max(map(len, paths)), 60)
-    awidth = min(max(map(len, agents)), 30)
-    lines = []
-    for c, path, agent in zip(claims, paths, agents, strict=True):
-        mark = "*" if c.ref in mine else " "
-        left = c.lease_end - at
-        when = (
-            f"expires in {format_duration(left)}"
-            if left > 0
-            else (
-                "expired"
-                if _expired(listing, c, mine, at, skew)
-                else f"expired (free here in {format_duration(listing.takeover_at(c, skew) - at)})"
-            )
-        )
-        why = f'  "{printable(c.reason)}"' if c.reason else ""
-        lines.append(f"{mark} {path:<{width}}  {c.mode.value:<6}  {agent:<{awidth}}  {when}{why}\n")
-    return "".join(lines)
+    rows = [row(c, me, when(listing, c, me, at, skew)) for c in claims]
+    lines = table(rows)
+    others = sorted({printable(c.session) for c in claims if is_other_session(c, me)})
+    if others:
+        session = others[0] if len(others) == 1 else "SESSION"
+        lines.append(f"+: your other session's claim; {release_from_here(session, 'PATH')}")
+    return "".join(line + "\n" for line in lines)
 
 
-def _expired(listing: Listing, c: Claim, mine: set[str], at: float, skew: float) -> bool:
-    """Mine by my own lease; another's as the protocol judges it (lease and observation)."""
-    return c.is_expired(at) if c.ref in mine else listing.expired(c, at, skew)
+def _expired(listing: Listing, c: Claim, me: Holder | None, at: float, skew: float) -> bool:
+    """Mine by my own lease; another holder's as the protocol judges it (lease and
+    observation)."""
+    return c.is_expired(at) if is_mine(c, me) else listing.expired(c, at, skew)
 
 
 def _listing_json(
-    agent: str, listing: Listing, claims: list[Claim], flags: dict[str, tuple[bool, bool]]
+    agent: str | None,
+    listing: Listing,
+    claims: list[Claim],
+    flags: dict[str, tuple[bool, bool, bool]],
 ) -> str:
-    """emit_json's text of {agent, claims: [public JSON + mine, expired], invalid}, byte for
-    byte, laid out as json.dumps(indent=2) lays it out, each claim's object taken as the parse
-    cache encoded it (json's indenting encoder is pure Python: once per claim, not per run)."""
+    """emit_json's text of {agent, claims: [public JSON + mine, mine_other_session,
+    expired], invalid}, byte for byte, laid out as json.dumps(indent=2) lays it out, each
+    claim's object taken as the parse cache encoded it (json's indenting encoder is pure
+    Python: once per claim, not per run). The public JSON has host, worktree and session."""
     items = [_with_flags(listing.encoded(c).listed, *flags[c.ref]) for c in claims]
     members = {
         "agent": json.dumps(agent, ensure_ascii=False),
@@ -74,17 +134,18 @@ def _listing_json(
     return "{\n" + ",\n".join(f'  "{k}": {v}' for k, v in members.items()) + "\n}\n"
 
 
-# The members json.dumps(indent=2) writes for each ("mine", "expired") pair, with the brace.
+# The members json.dumps(indent=2) writes for each flag triple, with the closing brace.
 _FLAGS = {
-    (m, e): json.dumps({"mine": m, "expired": e}, indent=2)[1:]
+    (m, o, e): json.dumps({"mine": m, "mine_other_session": o, "expired": e}, indent=2)[1:]
     for m in (True, False)
+    for o in (True, False)
     for e in (True, False)
 }
 
 
-def _with_flags(encoded: str, mine: bool, expired: bool) -> str:
-    """An object json.dumps(indent=2) encoded, with "mine" and "expired" added at its end."""
-    return encoded[:-2] + "," + _FLAGS[mine, expired]  # '...\n}' + ',\n  "mine": ...\n}'
+def _with_flags(encoded: str, mine: bool, other: bool, expired: bool) -> str:
+    """An object json.dumps(indent=2) encoded, with the flags added at its end."""
+    return encoded[:-2] + "," + _FLAGS[mine, other, expired]  # '...\n}' + ',\n  "mine"...\n}'
 
 
 def _nested(encoded: str, depth: int) -> str:

@@ -8,15 +8,18 @@ import sys
 from functools import cached_property
 from typing import Any
 
+from gitcoord.core.claim import Holder
 from gitcoord.core.config import Config, load_config
 from gitcoord.core.errors import CannotVerify, UsageError
-from gitcoord.core.identity import Identity
+from gitcoord.core.identity import Identity, published
 from gitcoord.core.paths import ClaimPath, PathCache, normalize_user_path
 from gitcoord.core.textsafe import printable
 from gitcoord.git.repo import Repo
 from gitcoord.protocol.coordinator import Coordinator
 from gitcoord.store.claimstore import ClaimStore
 from gitcoord.store.listing import Listing
+
+NOBODY = Identity(agent="", host="", worktree="", session="")  # a viewer without identity
 
 
 class Context:
@@ -33,11 +36,30 @@ class Context:
 
     @cached_property
     def me(self) -> Identity:
-        return self.repo.identity()
+        """Who I am, as my claims and log entries record me: the one place a claim gets its
+        host and working tree, blanked under `[claims] publish_location = false`."""
+        return published(self.repo.identity(), self.config.claims.publish_location)
+
+    @cached_property
+    def viewer(self) -> Identity | None:
+        """Me, or None without an agent identity: a listing shows the claims, none of them
+        mine; claiming, renewing and releasing still need `me` (and say how to set it)."""
+        try:
+            self.repo.agent()
+        except UsageError:  # unset (or not one short line): only claiming needs it
+            return None
+        return self.me
+
+    @property
+    def viewer_holder(self) -> Holder | None:
+        """The holder whose claims a listing marks as mine, if any."""
+        me = self.viewer
+        return Holder(me.agent, me.session) if me else None
 
     @cached_property
     def store(self) -> ClaimStore:
-        return ClaimStore(self.repo, self.config, self.me)
+        # Without an identity only reads can follow: every write path asks for `me` first.
+        return ClaimStore(self.repo, self.config, self.viewer or NOBODY)
 
     def coordinator(self, progress: bool = True) -> Coordinator:
         return Coordinator(self.store, self.config, self.me, progress=_stderr if progress else None)

@@ -1,4 +1,5 @@
-"""`gitcoord status`: my claims, others' claims, and mine that expire soon."""
+"""`gitcoord status`: my claims, my other sessions' claims, others' claims, and mine that
+expire soon, as aligned tables (the listing's rows: cli/claim_listing.py)."""
 
 from __future__ import annotations
 
@@ -6,10 +7,13 @@ from typing import Annotated
 
 import typer
 
+from gitcoord.cli.claim_listing import is_mine, row, table, when
 from gitcoord.cli.context import Context, emit_json
 from gitcoord.core import timeutil
 from gitcoord.core.durations import format_duration
+from gitcoord.core.identity import release_from_here
 from gitcoord.core.textsafe import printable
+from gitcoord.core.wording import is_other_session
 
 SOON_SECONDS = 600  # "expiring soon": within ten minutes, or within a tenth of the lease
 
@@ -28,35 +32,41 @@ def status_command(
     ctx.warn_invalid(listing)
     at = timeutil.now()
     skew = ctx.config.claims.clock_skew
-    mine = [c for c in listing.claims if c.agent == ctx.me.agent and c.session == ctx.me.session]
-    others = [c for c in listing.live(at, skew) if c not in mine]
+    viewer, me = ctx.viewer, ctx.viewer_holder
+    mine = sorted((c for c in listing.claims if is_mine(c, me)), key=lambda c: c.path)
+    others = sorted((c for c in listing.live(at, skew) if c not in mine), key=lambda c: c.path)
+    sessions = [c for c in others if is_other_session(c, me)]
     soon = [c for c in mine if c.lease_end - at < max(SOON_SECONDS, c.ttl / 10)]
     if as_json:
         emit_json(
             {
-                "agent": ctx.me.agent,
-                "host": ctx.me.host,
-                "session": ctx.me.session,
+                "agent": viewer.agent if viewer else None,
+                "host": viewer.host if viewer else None,
+                "session": viewer.session if viewer else None,
                 "remote": ctx.store.remote,
                 "mine": [c.public_json() for c in mine],
-                "others": [c.public_json() for c in others],
+                "others": [c.public_json() for c in others],  # my other sessions' too
+                "mine_other_sessions": [c.public_json() for c in sessions],
                 "expiring_soon": [c.public_json() for c in soon],
                 "invalid": [i._asdict() for i in listing.invalid],
             }
         )
         return
-    # Every line through printable: paths and agents are remote data (no control characters).
-    lines = [f"agent {ctx.me.agent} (session {ctx.me.session}) on {ctx.store.remote}"]
-    lines += ["", f"my claims ({len(mine)}):"]
-    for c in sorted(mine, key=lambda c: c.path):
-        lines.append(f"  {c.path}  {c.mode.value}  expires in {format_duration(c.lease_end - at)}")
+    who = f"agent {printable(me.agent)} (session {me.session})" if me else "no agent identity"
+    lines = [f"{who} on {printable(ctx.store.remote)}", "", f"my claims ({len(mine)}):"]
+    # The rows are escaped (remote data); a reason is cut to one line.
+    lines += table([row(c, me, when(listing, c, me, at, skew)) for c in mine], "  ")
     lines += ["", f"others' live claims ({len(others)}):"]
-    for c in sorted(others, key=lambda c: c.path):
+    lines += table([row(c, me, when(listing, c, me, at, skew)) for c in others], "  ")
+    if sessions:
+        first = sessions[0]
         lines.append(
-            f"  {c.path}  {c.mode.value}  {c.agent}  expires in {format_duration(c.lease_end - at)}"
+            f"  +: your other session's claim; "
+            f"{release_from_here(printable(first.session), printable(str(first.path)))}"
         )
     if soon:
         lines += ["", f"expiring soon ({len(soon)}): renew with `git claim --renew`"]
-        for c in sorted(soon, key=lambda c: c.path):
-            lines.append(f"  {c.path}  expires in {format_duration(c.lease_end - at)}")
-    print("\n".join(map(printable, lines)))
+        shown = [(printable(str(c.path)), format_duration(c.lease_end - at)) for c in soon]
+        width = min(max(len(p) for p, _ in shown), 60)
+        lines += [f"  {p:<{width}}  expires in {left}" for p, left in shown]
+    print("\n".join(lines))
