@@ -67,19 +67,58 @@ _CITE = {
 }
 
 
+MAX_CITATION = 400  # characters: a longer paragraph is cited by its sentence of the rule
+_ITEM_START = re.compile(r"\s*(?:[-*+]|\d+[.)])\s|\s*#|\s*<!--")
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+
+
 def citations(rules_file: str, content: bytes | None) -> dict[str, str]:
-    """check -> "FILE:LINE: text" for the rules-file line that states the check's rule."""
+    """check -> "FILE:LINE: text" for the rules-file paragraph (or list item) that states
+    the check's rule, joined onto one line: a rule that wraps is cited whole, not cut at
+    the line break. LINE is where the paragraph starts."""
     if content is None:
         return {}
     out: dict[str, str] = {}
     lines = content.decode("utf-8", "replace").splitlines()
     for check, pattern in _CITE.items():
-        for number, line in enumerate(lines, 1):
+        for number, line in enumerate(lines):
             if re.search(pattern, line, re.I) and not line.lstrip().startswith("<!--"):
-                text = line.replace("**", "").strip().lstrip("#-*0123456789. ").strip()
-                out[check] = f"{rules_file}:{number}: {text}"
+                start, text = _paragraph(lines, number)
+                out[check] = f"{rules_file}:{start + 1}: {_cited(text, pattern)}"
                 break
     return out
+
+
+def _paragraph(lines: list[str], at: int) -> tuple[int, str]:
+    """The paragraph or list item holding line `at`: its first line's index and its text,
+    markup dropped, on one line."""
+    start = at
+    while start > 0 and not _ITEM_START.match(lines[start]):
+        above = lines[start - 1]
+        if not above.strip() or above.lstrip().startswith(("#", "<!--")):
+            break
+        start -= 1
+    end = at + 1
+    while end < len(lines) and lines[end].strip() and not _ITEM_START.match(lines[end]):
+        end += 1
+    first = lines[start].replace("**", "").strip().lstrip("#-*+0123456789.) ").strip()
+    rest = (ln.replace("**", "").strip() for ln in lines[start + 1 : end])
+    return start, " ".join([first, *rest]).strip()
+
+
+def _cited(text: str, pattern: str) -> str:
+    """`text`, or, past MAX_CITATION characters, its sentences from the one stating the rule
+    (matching `pattern`) on, as many as fit."""
+    if len(text) <= MAX_CITATION:
+        return text
+    sentences = _SENTENCE_END.split(text)
+    first = next((i for i, s in enumerate(sentences) if re.search(pattern, s, re.I)), 0)
+    cited = sentences[first]
+    for more in sentences[first + 1 :]:
+        if len(cited) + 1 + len(more) > MAX_CITATION:
+            break
+        cited += " " + more
+    return cited
 
 
 def acked_hash(state_dir: Path, agent: str) -> str | None:
