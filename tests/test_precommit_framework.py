@@ -17,11 +17,15 @@ from tests.hookenv import BASE_CONFIG, commit, make_team
 PROJECT = Path(__file__).resolve().parent.parent
 
 
+MAN_PAGE = "share/man/man1/git-claim.1"  # pyproject's data-files: the build needs it
+
+
 def project_copy(dest: Path, env: dict[str, str]) -> str:
     """This project's working tree as a git repository pre-commit can clone; its HEAD sha."""
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc", "*.egg-info")
     shutil.copytree(PROJECT / "gitcoord", dest / "gitcoord", ignore=ignore)
-    for name in ("pyproject.toml", "README.md", ".pre-commit-hooks.yaml"):
+    for name in ("pyproject.toml", "README.md", ".pre-commit-hooks.yaml", MAN_PAGE):
+        (dest / name).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(PROJECT / name, dest / name)
 
     def git(*args: str) -> str:

@@ -149,7 +149,7 @@ def pre_commit() -> int:
     return run.finish(findings)
 
 
-def _framework_push() -> tuple[str, list[PushedRef]]:
+def _framework_push(timeout: float) -> tuple[str, list[PushedRef]]:
     """Under the pre-commit framework there is no stdin: the refs come from its variables.
     The remote's current oid is asked from the remote itself (the framework reports it only
     when this clone already has it)."""
@@ -158,7 +158,7 @@ def _framework_push() -> tuple[str, list[PushedRef]]:
     local_oid = os.environ.get("PRE_COMMIT_TO_REF", "")
     from gitcoord.git.branches import remote_ref_oid
 
-    remote_oid = remote_ref_oid(remote, remote_ref) or "0" * 40
+    remote_oid = remote_ref_oid(remote, remote_ref, timeout) or "0" * 40
     local_ref = os.environ.get("PRE_COMMIT_LOCAL_BRANCH", "HEAD")
     return remote, [PushedRef(local_ref, local_oid, remote_ref, remote_oid)]
 
@@ -169,7 +169,7 @@ def pre_push(args: Sequence[str]) -> int:
         remote = args[0]
         pushed = parse_pre_push(sys.stdin.read())
     elif os.environ.get("PRE_COMMIT_TO_REF"):
-        remote, pushed = _framework_push()
+        remote, pushed = _framework_push(run.config.remote.timeout)
     else:
         raise UsageError("pre-push: expected REMOTE and URL arguments (git passes them)")
     from gitcoord.store.sync import push_checks
