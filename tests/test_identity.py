@@ -57,7 +57,7 @@ def test_identical_sandboxes_are_two_holders(
     assert refused.rc == 1, (refused.out, refused.err)
     # Same agent, other session: another holder, named as my other session (issue 12).
     assert f"src/api.py is claimed by your other session {mine['session']} in " in refused.err
-    assert f"`GITCOORD_SESSION={mine['session']} git claim -d src/api.py`" in refused.err
+    assert f"from here: GITCOORD_SESSION={mine['session']} git claim -d src/api.py;" in refused.err
     assert _session(second) != mine["session"]
     [held] = remote_claims(served_repo)
     assert (held.agent, held.session, str(held.path)) == (

@@ -76,7 +76,7 @@ def test_my_other_session_is_named_with_where_and_how_to_release_it(
     assert re.fullmatch(
         rf"gitcoord: refused: src/api\.py is claimed by your other session {session} in "
         rf"{re.escape(where)} \(write, {EXPIRY}\)\n"
-        rf"  fix: release it from here: `{release_here}`; or wait for it: "
+        rf"  fix: release it there, or from here: {release_here}; or wait for it: "
         r"`git claim --wait src/api\.py`\n",
         refused.err,
     ), refused.err
@@ -102,7 +102,7 @@ def test_my_other_session_without_a_published_location(
         f"src/api.py is claimed by your other session {session} (location not published) "
         "(write, " in refused.err
     ), refused.err
-    assert f"`GITCOORD_SESSION={session} git claim -d src/api.py`" in refused.err
+    assert f"from here: GITCOORD_SESSION={session} git claim -d src/api.py;" in refused.err
 
 
 def test_a_lost_claim_says_who_broke_it_and_why(alice: Agent, bob: Agent) -> None:

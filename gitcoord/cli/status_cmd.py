@@ -62,7 +62,7 @@ def status_command(
         first = sessions[0]
         lines.append(
             f"  +: your other session's claim; "
-            f"{release_from_here(printable(first.session), printable(str(first.path)))}"
+            f"{release_from_here(first.session, str(first.path))}"
         )
     if soon:
         lines += ["", f"expiring soon ({len(soon)}): renew with `git claim --renew`"]

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+from gitcoord.core.textsafe import shell_word
+
 
 class Identity(NamedTuple):
     agent: str
@@ -29,6 +31,12 @@ def published(me: Identity, publish_location: bool) -> Identity:
     return me if publish_location else me._replace(host="", worktree="")
 
 
+def command_from_here(session: str, path: str, verb: str = "-d") -> str:
+    """The command that acts (`-d`, `--renew`) on my other session's claim on `path` from
+    this session (both come from the remote: escaped and quoted for a shell)."""
+    return f"GITCOORD_SESSION={shell_word(session)} git claim {verb} {shell_word(path)}"
+
+
 def release_from_here(session: str, path: str) -> str:
-    """The command that releases one's own other session's claim on `path` from here."""
-    return f"release it there, or from here: GITCOORD_SESSION={session} git claim -d {path}"
+    """The fix for a path my own other session holds."""
+    return f"release it there, or from here: {command_from_here(session, path)}"

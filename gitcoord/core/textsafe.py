@@ -90,3 +90,10 @@ def loads_bounded(text: str, max_depth: int) -> Any:
         except UnicodeEncodeError:
             raise Refused("holds a lone surrogate (not valid Unicode)") from None
     return data
+
+
+def shell_word(text: str) -> str:
+    """`text` (escaped by printable) as one word the user can paste into a shell."""
+    word = printable(text)
+    safe = word != "" and all(ch.isalnum() or ch in "/._-" for ch in word)
+    return word if safe else "'" + word.replace("'", "'\\''") + "'"

@@ -24,7 +24,7 @@ def _held(inp: PolicyInput, p: str, c: Claim, mode: str) -> Finding:
     what = f"({c.mode.value} claim on {where}, expires in {left})"
     if c.agent == inp.agent:  # (not mine, so another session of mine)
         holder, key = other_session(c), "session"
-        fix = release_from_here(printable(c.session), where)
+        fix = release_from_here(c.session, where)
     else:
         holder, key = agent, "claims"
         fix = f"git claim --wait {where}   (or {leave_out(inp, p, 'leave it out: ')})"

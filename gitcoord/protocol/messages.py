@@ -9,8 +9,9 @@ from gitcoord.core.auditlog import Fate
 from gitcoord.core.claim import Claim, Holder
 from gitcoord.core.durations import format_duration
 from gitcoord.core.errors import CannotVerify, Refused
+from gitcoord.core.identity import command_from_here, release_from_here
 from gitcoord.core.paths import ClaimPath
-from gitcoord.core.textsafe import printable
+from gitcoord.core.textsafe import printable, shell_word
 from gitcoord.core.wording import describe, held_by, is_other_session, other_session
 from gitcoord.git.transport import PushResult
 from gitcoord.protocol.types import Request
@@ -19,9 +20,7 @@ from gitcoord.store.listing import InvalidRef, Listing
 
 def quote(path: ClaimPath | str) -> str:
     """A path as the user would type it in a shell."""
-    text = printable(str(path))
-    safe = all(ch.isalnum() or ch in "/._-" for ch in text)
-    return text if safe else "'" + text.replace("'", "'\\''") + "'"
+    return shell_word(str(path))
 
 
 def holder(
@@ -39,7 +38,7 @@ def mode_flag(mode: str) -> str:
 
 def from_here(c: Claim, verb: str = "-d") -> str:
     """The command that acts on my other session's claim `c` from this session."""
-    return f"GITCOORD_SESSION={quote(c.session)} git claim {verb} {quote(c.path)}"
+    return command_from_here(c.session, str(c.path), verb)
 
 
 def newer_format(existing: InvalidRef, path: str) -> CannotVerify:
@@ -91,7 +90,9 @@ def blocked(
     flag = mode_flag(modes.pop()) if len(modes) == 1 else ""
     wait = f"wait for it: `git claim{flag} --wait {paths}`"
     if is_other_session(first, me):
-        return Refused(message, fix=f"release it from here: `{from_here(first)}`; or {wait}")
+        return Refused(
+            message, fix=f"{release_from_here(first.session, str(first.path))}; or {wait}"
+        )
     fix = (
         f"{wait}; ask {printable(first.agent)} to release "
         f"(`git claim -d {quote(first.path)}`); or break it: "

@@ -108,7 +108,7 @@ def _claimed_refusal(ref: str, found: Sequence[Found], now: float) -> Refusal:
             f"for it (`git claim --wait {path}`), then push again"
         )
     else:
-        fix = release_from_here(printable(holder.session), path) + ", then push again"
+        fix = release_from_here(holder.session, path) + ", then push again"
     return Refusal(ref, f"changes paths {head}:\n    " + "\n    ".join(lines), fix)
 
 
