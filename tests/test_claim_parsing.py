@@ -54,7 +54,7 @@ def agree(argv: list[str]) -> dict[str, Any] | None:
 
 DEFAULTS: dict[str, Any] = {
     "paths": None,
-    "mode": "write",
+    "mode": None,
     "ttl": None,
     "reason": "",
     "wait": None,

@@ -167,6 +167,7 @@ def test_a_path_released_earlier_says_so(alice: Agent) -> None:
             "--ttl goes with claiming paths or --renew (a lease: -d and --break have none)",
         ),
         (("--renew", "-m", "read"), "--mode goes with claiming paths"),
+        (("-d", "-m", "write", "src/api.py"), "--mode goes with claiming paths"),
         (("-d", "--wait", "src/api.py"), "--wait goes with claiming paths"),
     ],
 )

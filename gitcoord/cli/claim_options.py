@@ -38,7 +38,7 @@ class ClaimOption(NamedTuple):
 
 # In the order `git claim -h` lists them.
 OPTIONS = (
-    ClaimOption("mode", ("--mode", "-m"), "write, read or intent.", "MODE", "write"),
+    ClaimOption("mode", ("--mode", "-m"), "write (default), read or intent.", "MODE"),
     ClaimOption(
         "ttl", ("--ttl",), "Lease length: 90s, 30m, 2h, 1d (default from config).", "DURATION"
     ),

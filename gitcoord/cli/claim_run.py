@@ -24,7 +24,7 @@ MAX_REASON = 2000  # characters: a reason is shown to everyone in listings and t
 
 def run_claim(
     paths: list[str] | None = None,
-    mode: str = "write",
+    mode: str | None = None,
     ttl: str | None = None,
     reason: str = "",
     wait: str | None = None,
@@ -45,7 +45,7 @@ def run_claim(
     if action == "list":
         list_claims(ctx, as_json)
     elif action == "claim":
-        _claim(ctx, args, mode, ttl, reason, wait, as_json)
+        _claim(ctx, args, mode or "write", ttl, reason, wait, as_json)
     elif action == "-d":
         _release(ctx, args, all_, commit, reason, as_json)
     elif action == "--renew":
@@ -57,7 +57,7 @@ def run_claim(
 def _check_options(
     action: str,
     args: list[str],
-    mode: str,
+    mode: str | None,
     ttl: str | None,
     reason: str,
     wait: str | None,
@@ -70,7 +70,7 @@ def _check_options(
     require(not (all_ and args), "give paths or --all, not both")
     require(commit is None or action == "-d", "--commit goes with -d")
     require(wait is None or claiming, "--wait goes with claiming paths")
-    require(mode == "write" or claiming, "--mode goes with claiming paths")
+    require(mode is None or claiming, "--mode goes with claiming paths")
     require(
         ttl is None or action in ("claim", "--renew"),
         "--ttl goes with claiming paths or --renew (a lease: -d and --break have none)",
