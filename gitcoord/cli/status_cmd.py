@@ -61,8 +61,7 @@ def status_command(
     if sessions:
         first = sessions[0]
         lines.append(
-            f"  +: your other session's claim; "
-            f"{release_from_here(first.session, str(first.path))}"
+            f"  +: your other session's claim; {release_from_here(first.session, str(first.path))}"
         )
     if soon:
         lines += ["", f"expiring soon ({len(soon)}): renew with `git claim --renew`"]
