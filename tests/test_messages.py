@@ -7,7 +7,9 @@ in a second clone: another holder (a holder is an agent and a session), worded a
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -257,3 +259,30 @@ def test_log_shows_a_refused_attempt_as_one_line(
     [retract] = [e for e in entries if e["event"] == "retract"]
     assert retract["oid"] == withdrawn["oid"]
     assert [e.event for e in remote_log(served_repo) if e.agent == "bob"] == ["claim", "retract"]
+
+
+def test_a_refusal_stands_when_the_audit_log_cannot_be_fetched(
+    alice: Agent, tmp_path: Path
+) -> None:
+    """What became of my claim is read from every agent's log, fetched only for this
+    refusal; when that fetch fails the refusal is still a refusal (exit 1, from the log as
+    last fetched), not "cannot verify" (3)."""
+    assert alice.claim("-m", "read", "docs/").rc == 0
+    assert alice.claim("-d", "docs/").rc == 0
+    wrap = tmp_path / "bin"
+    wrap.mkdir()
+    real = shutil.which("git")
+    (wrap / "git").write_text(
+        "#!/bin/sh\n"
+        'case "$*" in *"+refs/claims-log/*:"*) echo "fatal: the log fetch fails" >&2; '
+        "exit 128;; esac\n"
+        f'exec {real} "$@"\n'
+    )
+    (wrap / "git").chmod(0o755)
+    alice.extra["PATH"] = f"{wrap}{os.pathsep}{os.environ['PATH']}"
+    # Not through `git claim`: git puts its own exec-path first on the PATH it passes on.
+    res = alice.gitcoord("claim", "--renew", "docs/")
+    assert res.rc == 1, res.out + res.err
+    assert re.match(r"gitcoord: you hold no claim on docs/: you released it \d+s ago", res.err), (
+        res.err
+    )
