@@ -24,6 +24,7 @@ from pathlib import Path
 import pytest
 
 from gitcoord.store.localstate import rules_hash
+from tests.fastclock import run_ahead
 from tests.gitenv import Agent, Result
 from tests.hookenv import BASE_CONFIG, RULES, Team, commit, make_team, run_as_human, write
 from tests.remote_state import remote_claims
@@ -114,6 +115,25 @@ def test_pre_commit_refuses_my_other_sessions_path_and_says_how_to_release_it(
     assert ok.rc == 0, ok.err
     trailers = second.git("log", "-1", "--format=%(trailers:key=Gitcoord-Session,valueonly)")
     assert trailers == f"{SECOND}\n\n"
+
+
+def test_the_hooks_snapshot_holds_the_granted_lease_not_the_provisional_one(
+    tmp_path: Path, env: dict[str, str]
+) -> None:
+    """A grant acknowledged within the provisional lease is not read back; the snapshot the
+    pre-commit hook reads (max_age 5m here) must still hold the full lease. The claiming
+    process runs 60 s behind, so its provisional lease (30 s) has ended when the other
+    session commits: with the provisional version in the snapshot the commit went through."""
+    team = make_team(tmp_path, env, '[claims]\nmax_age = "5m"\n')
+    first, second = sessions(team.join("alice"))
+    run_ahead(first, tmp_path / "site", -60)
+    assert first.claim("src/api.py").rc == 0
+    refused = commit(second, "edit", ("src/api.py", "second\n"))
+    assert refused.rc == 1, refused.err
+    assert re.search(
+        rf"src/api\.py is claimed by your other session {FIRST} .* expires in 5\dm\)",
+        refused.err,
+    ), refused.err
 
 
 def test_pre_push_refusal_fixes_the_commits_not_the_index(team: Team) -> None:

@@ -55,6 +55,7 @@ class ClaimStore:
         self.my_log_ref = refnames.log_ref(me.agent)
         self._unwritten = CommitBatch()
         self._messages: dict[str, str] = {}  # claim messages this process wrote, by OID
+        self._snapshot: Listing | None = None  # the listing the hooks' snapshot was made of
 
     # -- reading -------------------------------------------------------------------------
 
@@ -84,17 +85,28 @@ class ClaimStore:
         self._fetch(self._refspecs(), meanwhile)
         listing = self.read_listing(known=known, also=mine)
         write_snapshot(self.snapshot_path, listing.snapshot_json(self.remote))
+        self._snapshot = listing
         return listing
 
     def cache_written(self, claims: Sequence[Claim]) -> None:
         """Put claims this process wrote and pushed, but will not read back, into the parse
         cache, parsed from the messages in hand (same OID, same content): the next listing
-        then reads none of them back (a grant's versions, which no read follows)."""
+        then reads none of them back (a grant's versions, which no read follows). And into
+        the hooks' snapshot, in place of the versions it holds: a snapshot keeping a grant's
+        provisional version would let the pre-commit hook count the claim expired after
+        its provisional lease."""
         cached = parsecache.load(self.parse_cache_path)
         for c in claims:
             message = self._messages.get(c.oid) or c.message()
             cached[c.oid] = parsecache.parsed(parse_claim_message(message, ref=c.ref, oid=c.oid))
         parsecache.save(self.parse_cache_path, cached)
+        if self._snapshot is not None:
+            listed = self._snapshot
+            pushed = {c.ref: c for c in claims}
+            kept = [pushed.pop(c.ref, c) for c in listed.claims]
+            now = Listing([*kept, *pushed.values()], listed.invalid, listed.fetched_at)
+            write_snapshot(self.snapshot_path, now.snapshot_json(self.remote))
+            self._snapshot = now
 
     def fetch_logs(self) -> None:
         self._fetch(self._refspecs(all_logs=True))
