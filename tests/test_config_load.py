@@ -32,6 +32,8 @@ def test_an_edit_is_seen_by_the_next_load(tmp_path: Path) -> None:
         ("[claims\n", "gitcoord.toml: not valid TOML"),
         ("[claims]\nttl = 1979-05-27\n", "gitcoord.toml:2: claims.ttl: expected a duration"),
         ('[claims]\nttl = "soon"\n', "gitcoord.toml:2: claims.ttl: "),
+        ('[sync]\n[claims2]\nttl = "1h"\n', "gitcoord.toml:2: claims2: unknown table or key"),
+        ('[remote]\ntimeout = "99999d"\n', "gitcoord.toml:2: remote.timeout: must be at most 1d"),
     ],
 )
 def test_a_bad_file_is_refused_every_time(tmp_path: Path, text: str, message: str) -> None:

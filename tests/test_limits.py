@@ -34,3 +34,10 @@ def test_a_duration_without_a_unit_is_refused(alice: Agent) -> None:
     alice.commit_file("gitcoord.toml", "[claims]\nttl = 3600\n")
     res = alice.claim("src/api.py")
     assert res.rc == 2 and 'claims.ttl: expected a duration such as "30m", got 3600' in res.err
+
+
+def test_a_time_limit_beyond_a_day_is_refused(alice: Agent) -> None:
+    alice.commit_file("gitcoord.toml", '[remote]\ntimeout = "99999d"\n')
+    res = alice.claim()  # before: "internal error: OverflowError('timeout is too large')"
+    assert res.rc == 2, res.out + res.err
+    assert "gitcoord.toml:2: remote.timeout: must be at most 1d" in res.err

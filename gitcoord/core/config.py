@@ -84,9 +84,10 @@ def parse_config(text: str, source: str = CONFIG_FILE) -> Config:
     reader = Reader(text, source)
     doc = _toml(text, source)
     known = ("remote", "claims", "rules", "checks", "sync", "guard", "roles", "agents")
-    for key in doc:
+    for key, value in doc.items():
         if key not in known:
-            raise reader.fail("", key, f"unknown table or key (known: {', '.join(known)})")
+            where = (key, None) if isinstance(value, dict) else ("", key)  # a [table]'s line
+            raise reader.fail(*where, f"unknown table or key (known: {', '.join(known)})")
     r = reader.table(doc, "remote", ("name", "url", "base", "timeout"))
     remote = RemoteConfig(
         name=reader.get(r, "remote", "name", "origin", nonempty_str),
@@ -94,6 +95,8 @@ def parse_config(text: str, source: str = CONFIG_FILE) -> Config:
         base=reader.get(r, "remote", "base", None, nonempty_str),
         timeout=reader.get(r, "remote", "timeout", 30, duration),
     )
+    if remote.timeout > 86400:  # beyond any wait worth making, and past what poll() takes
+        raise reader.fail("remote", "timeout", "must be at most 1d")
     claims = _claims(reader, doc)
     rules = reader.table(doc, "rules", ("file",))
     checks_tbl = reader.table(doc, "checks", CHECK_NAMES)
