@@ -62,10 +62,16 @@ def test_wait_before_a_path_waits_without_limit_until_released(
 
 @ONE_TRANSPORT
 def test_a_duration_like_word_after_wait_is_never_claimed(alice: Agent, served_repo: Path) -> None:
-    bare = alice.claim("--wait", "3", "src/api.py")
-    assert (bare.rc, bare.out) == (2, "")
-    assert bare.err.startswith("gitcoord: invalid --wait '3': expected a number with a unit")
+    for typo in ("3", "3sec", "1x"):  # a trial claimed files named 3sec and 1x
+        bare = alice.claim("--wait", typo, "src/api.py")
+        assert (bare.rc, bare.out) == (2, "")
+        assert bare.err.startswith(f"gitcoord: invalid --wait '{typo}': expected a number with")
+        assert f"goes after --: git claim --wait -- {typo}\n" in bare.err
     assert held_on_server(served_repo) == []
+    # A word that names an existing file is that file.
+    (alice.path / "2024.md").write_text("x\n")
+    assert alice.claim("--wait", "2024.md").rc == 0
+    assert alice.claim("-d", "2024.md").rc == 0
     # After --, a file named like a duration is a path.
     (alice.path / "10m").write_text("x\n")
     named = alice.claim("--wait", "--", "10m")

@@ -27,7 +27,13 @@ def test_a_team_sets_its_own_limit(alice: Agent) -> None:
 
 
 def test_a_duration_without_a_unit_is_refused(alice: Agent) -> None:
-    for args in (("--ttl", "5", "src/api.py"), ("--ttl=5", "src/api.py"), ("--wait=3", "a")):
+    for args in (
+        ("--ttl", "5", "src/api.py"),
+        ("--ttl=5", "src/api.py"),
+        ("--wait=3", "a"),
+        ("--ttl", "", "src/api.py"),  # was the default lease
+        ("--renew", "--ttl", "", "src/api.py"),
+    ):
         res = alice.claim(*args)
         assert res.rc == 2, (args, res.out, res.err)
         assert "expected a number with a unit" in res.err

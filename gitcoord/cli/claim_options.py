@@ -9,6 +9,7 @@ Imports nothing beyond the standard library: the fast route starts from here.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Sequence
 from typing import NamedTuple
@@ -66,14 +67,20 @@ PATHS_METAVAR = "PATH"
 BY_SPELLING = {spelling: option for option in OPTIONS for spelling in option.spellings}
 
 
-# What a user means as a duration (`3s`, `1h30m`, also the invalid `3` or `0s`): after
-# --wait it is the wait's value, which run_claim checks, and never a path to claim.
-_DURATION_LIKE = re.compile(r"[0-9][0-9smhdw]*", re.IGNORECASE)
+# What a user means as a duration (`3s`, `1h30m`, also the mistyped `3`, `0s`, `3sec`): a
+# word starting with a digit. After --wait it is the wait's value, which run_claim checks,
+# and never a path to claim, unless a file or directory of that name exists.
+_DURATION_LIKE = re.compile(r"[0-9]\S*")
+
+
+def _wait_value(word: str) -> bool:
+    return bool(_DURATION_LIKE.fullmatch(word)) and not os.path.lexists(word)
 
 
 def normalise_wait(argv: Sequence[str]) -> list[str]:
     """`argv` with each `--wait` made explicit, as `--wait=VALUE`: the next argument when it
-    looks like a duration (`--wait 3s`, as `--ttl 30m`), else `forever` (`--wait src/db.py`
+    looks like a duration and names no existing file (`--wait 3s`, as `--ttl 30m`), else
+    `forever` (`--wait src/db.py`
     waits for src/db.py, without limit). `--wait=10m` is left as typed. Option values (`-r
     --wait`) and everything after `--` are left alone: `--wait -- 10m` waits forever for a
     file named 10m."""
@@ -84,7 +91,7 @@ def normalise_wait(argv: Sequence[str]) -> list[str]:
         if arg == "--":
             return [*out, arg, *rest]
         if arg == "--wait":
-            value = rest.pop(0) if rest and _DURATION_LIKE.fullmatch(rest[0]) else WAIT_FOREVER
+            value = rest.pop(0) if rest and _wait_value(rest[0]) else WAIT_FOREVER
             arg = f"--wait={value}"
         out.append(arg)
         if rest and _value_follows(arg):

@@ -105,7 +105,7 @@ def _release(
 
 def _renew(ctx: Context, args: list[str], ttl: str | None, reason: str, as_json: bool) -> None:
     """--renew; a `reason` replaces the claims' reason (none: each keeps its own)."""
-    seconds = _lease(ctx, ttl) if ttl else None
+    seconds = _lease(ctx, ttl) if ttl is not None else None
     targets = ctx.claim_paths(args) if args else None
     renewed = ctx.coordinator().renew(targets, seconds, reason or None)
     at = timeutil.now()
@@ -184,14 +184,19 @@ def _claim(
     as_json: bool,
 ) -> None:
     mode = parse_mode(mode_text)
-    ttl = _lease(ctx, ttl_text) if ttl_text else ctx.config.claims.ttl
+    ttl = _lease(ctx, ttl_text) if ttl_text is not None else ctx.config.claims.ttl
     wait: float | None = None
-    if wait_text is not None:
-        wait = (
-            math.inf
-            if wait_text == WAIT_FOREVER
-            else float(parse_duration(wait_text, what="--wait"))
-        )
+    if wait_text == WAIT_FOREVER:
+        wait = math.inf
+    elif wait_text is not None:
+        try:
+            wait = float(parse_duration(wait_text, what="--wait"))
+        except UsageError as exc:
+            raise UsageError(
+                exc.message,
+                fix="a limit has a unit (--wait 90s, 10m, 2h); a path that starts with a "
+                f"digit goes after --: git claim --wait -- {wait_text}",
+            ) from None
     requests = [Request(p, mode) for p in ctx.claim_paths(args)]
     outcome = ctx.coordinator().claim(requests, ttl=ttl, reason=reason, wait=wait)
     if as_json:

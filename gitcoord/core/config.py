@@ -86,8 +86,10 @@ def parse_config(text: str, source: str = CONFIG_FILE) -> Config:
     known = ("remote", "claims", "rules", "checks", "sync", "guard", "roles", "agents")
     for key, value in doc.items():
         if key not in known:
-            where = (key, None) if isinstance(value, dict) else ("", key)  # a [table]'s line
-            raise reader.fail(*where, f"unknown table or key (known: {', '.join(known)})")
+            problem = f"unknown table or key (known: {', '.join(known)})"
+            if isinstance(value, dict):  # a [table]: named with its header's line
+                raise reader.fail(key, None, problem)
+            raise reader.fail("", key, problem)
     r = reader.table(doc, "remote", ("name", "url", "base", "timeout"))
     remote = RemoteConfig(
         name=reader.get(r, "remote", "name", "origin", nonempty_str),
