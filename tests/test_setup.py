@@ -35,9 +35,16 @@ EXAMPLE = '"gitcoord @ git+https://github.com/OWNER/gitcoord.git@COMMIT"'
 
 def make_n(where: Path, target: str) -> list[str]:
     """What `make TARGET` would run (make -n), in a copy of the Makefile."""
-    env = {k: v for k, v in os.environ.items() if k not in ("PYTHON", "MAKEFLAGS", "MFLAGS")}
+    # Run from `make test`, make's own variables say "nested": it would print the directory.
+    outer = ("PYTHON", "MAKEFLAGS", "MFLAGS", "MAKELEVEL")
+    env = {k: v for k, v in os.environ.items() if k not in outer}
     proc = subprocess.run(
-        ["make", "-n", target], cwd=where, env=env, capture_output=True, text=True, check=True
+        ["make", "--no-print-directory", "-n", target],
+        cwd=where,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     return proc.stdout.splitlines()
 
