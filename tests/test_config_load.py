@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from gitcoord.core.config import CONFIG_FILE, Config, load_config
+from gitcoord.core.config import CONFIG_FILE, Config, load_config, parse_config
 from gitcoord.core.errors import ConfigError
 
 TEXT = '[claims]\nmax_age = "1h"\n[checks]\nguards = "warn"\n[[guard]]\npaths = ["ci/"]\n'
@@ -42,3 +42,14 @@ def test_a_bad_file_is_refused_every_time(tmp_path: Path, text: str, message: st
         with pytest.raises(ConfigError) as refused:
             load_config(tmp_path)
         assert refused.value.message.startswith(message), refused.value.message
+
+
+def test_the_readme_configuration_is_a_valid_config() -> None:
+    """README's "Configuration" block lists every table and key; it must parse as it reads."""
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## Configuration") :]
+    start = section.index("```toml\n") + 8
+    block = section[start : section.index("\n```", start)]
+    config = parse_config(block)
+    assert config.claims.max_ttl == 3 * 86400 and config.remote.timeout == 30
+    assert config.agent_emails == {"alice@example.com": "alice-bot"}

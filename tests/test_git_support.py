@@ -113,6 +113,11 @@ def test_a_sha256_repository_is_refused_up_front(tmp_path: Path) -> None:
         res = alice.claim(*args)
         assert (res.rc, res.out, res.err) == (2, "", wanted), args
     assert alice.gitcoord("status").rc == 2
+    # init too, before it writes anything (its hooks would refuse every commit)
+    init = alice.gitcoord("init")
+    assert (init.rc, init.err) == (2, wanted)
+    assert not (alice.path / "gitcoord.toml").exists()
+    assert not (alice.path / ".git" / "hooks" / "pre-commit").exists()
     assert held_on_server(remote) == []
     assert alice.run("git", "ls-remote", str(remote), "refs/claims*", "refs/claims-log*").out == ""
 

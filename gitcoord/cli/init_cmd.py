@@ -15,6 +15,7 @@ from gitcoord.cli.initfiles import ci_template, render_config, rules_template, w
 from gitcoord.cli.install_source import install_source
 from gitcoord.core.config import CONFIG_FILE, load_config
 from gitcoord.core.errors import Refused
+from gitcoord.git.support import require_sha1
 from gitcoord.hooks.install import install
 
 
@@ -112,7 +113,9 @@ def init_command(
       gitcoord init && gitcoord approve && git commit -m "Adopt gitcoord"
       gitcoord init --ci github --json
     """
-    toplevel = Context.here().repo.toplevel
+    repo = Context.here().repo
+    require_sha1(repo.git_config)  # before anything is written: its hooks would refuse all
+    toplevel = repo.toplevel
     job = plan_ci(toplevel, ci.value, force) if ci is not None else None
     files = write_starters(toplevel)
     hooks = install(toplevel)

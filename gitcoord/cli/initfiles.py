@@ -21,21 +21,27 @@ _SECTIONS: list[tuple[str, str, dict[str, Any]]] = [
     (
         "remote",
         "Where claims live. `url` names a separate coordination remote instead of `name`;\n"
-        '`base` is the branch deploys come from (default: the remote\'s HEAD), e.g. base = "main".',
-        {"name": "origin"},
+        "`base` is the branch deploys come from (default: the remote's HEAD), e.g.\n"
+        'base = "main". timeout: how long a fetch or push may take before the command exits 3.',
+        {"name": "origin", "timeout": "30s"},
     ),
     (
         "claims",
-        "ttl: default lease. clock_skew: others count a claim as expired only after\n"
-        "expires_at + clock_skew. max_age: the oldest claims snapshot the pre-commit hook uses.\n"
-        'require: paths whose changes need a claim of mine, e.g. ["migrations/"].\n'
-        'offline: "fail-closed" (exit 3 when the remote is unreachable) or "fail-open".',
+        "ttl: default lease; max_ttl: the longest --ttl. clock_skew: others count a claim as\n"
+        "expired only after expires_at + clock_skew. max_age: the oldest claims snapshot the\n"
+        "pre-commit hook uses. require: paths whose changes need a claim of mine, e.g.\n"
+        '["migrations/"]. offline: "fail-closed" (exit 3 when the remote is unreachable) or\n'
+        '"fail-open". allow_break: whether `git claim --break` may break others\' claims.\n'
+        "publish_location: record host and working-tree path in claims (others read them).",
         {
             "ttl": "1h",
+            "max_ttl": "3d",
             "clock_skew": "5s",
             "max_age": "30s",
             "require": [],
             "offline": "fail-closed",
+            "allow_break": True,
+            "publish_location": True,
         },
     ),
     (
@@ -81,7 +87,10 @@ _TAIL = """
 
 
 def render_config() -> str:
-    parts = ["# gitcoord configuration: every key has a default; see `gitcoord --help`.\n"]
+    parts = [
+        "# gitcoord configuration: every key has a default; the comments say what each does\n"
+        '# (README, "Configuration", lists them all).\n'
+    ]
     for table, comment, values in _SECTIONS:
         parts.append("\n" + "".join(f"# {line}\n" for line in comment.splitlines()))
         parts.append(tomli_w.dumps({table: values}))
