@@ -192,7 +192,9 @@ def test_unapproved_guarded_change_fails_until_a_human_approves_that_change(team
         "by bob: gitcoord.toml needs a human's approval (guard '/gitcoord.toml'): "
         "no approval recorded" in res.out
     )
-    assert "runs `gitcoord approve` (it publishes refs/claims-approvals/<patch-id>)" in res.out
+    assert "a human other than its author stages the same change and runs `gitcoord approve`" in (
+        res.out
+    )
 
     # A reviewer stages the same change in their clone and approves it: published remotely.
     write(lead, "gitcoord.toml", tuned)
@@ -200,7 +202,8 @@ def test_unapproved_guarded_change_fails_until_a_human_approves_that_change(team
     approved = run_as_human(lead, "gitcoord", "approve", "--json")
     assert approved.rc == 0, approved.err
     info = approved.json()
-    assert info["published"] is True and info["ref"] == approval_ref(info["patch_id"])
+    assert info["published"] is True
+    assert info["ref"] == approval_ref(info["patch_id"], info["approver"])
     assert lead.git("ls-remote", "origin", info["ref"]).split()[1] == info["ref"]
     again = run_as_human(lead, "gitcoord", "approve")
     assert again.rc == 0 and f"already published: {info['ref']}" in again.out
@@ -219,7 +222,7 @@ def test_unapproved_guarded_change_fails_until_a_human_approves_that_change(team
 
 
 def test_approval_by_the_committing_agent_does_not_count(team: Team) -> None:
-    bob = team.join("bob")
+    bob, lead = team.join("bob"), team.join("lead")
     bob.extra["GITCOORD_AGENT"] = "bob@example.com"  # the agent is the approver's identity
     tuned = (bob.path / "gitcoord.toml").read_text() + "# tuned\n"
     write(bob, "gitcoord.toml", tuned)
@@ -227,6 +230,14 @@ def test_approval_by_the_committing_agent_does_not_count(team: Team) -> None:
     assert run_as_human(bob, "gitcoord", "approve").rc == 0
     sneak(bob, "tune")
     assert ci(bob).rc == 1
+    # bob's own approval does not stand in the way of a reviewer's (0.3: one ref per change,
+    # so the reviewer's was "already published" and never counted).
+    write(lead, "gitcoord.toml", tuned)
+    lead.git("add", "gitcoord.toml")
+    reviewed = run_as_human(lead, "gitcoord", "approve", "--json")
+    assert reviewed.rc == 0, reviewed.err
+    assert reviewed.json()["published"] is True
+    assert ci(bob).rc == 0
 
 
 def test_block_tier_path_always_fails(tmp_path: Path, env: dict[str, str]) -> None:

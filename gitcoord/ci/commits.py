@@ -131,8 +131,8 @@ def for_ci(finding: Finding, commit: str, agent: str) -> Finding:
     fix = finding.fix
     if finding.check == "guards" and fix.startswith("gitcoord approve"):
         fix = (
-            "a human stages the same change and runs `gitcoord approve` (it publishes "
-            "refs/claims-approvals/<patch-id>), then re-run CI"
+            "a human other than its author stages the same change and runs `gitcoord approve` "
+            "(it publishes refs/claims-approvals/<patch-id>.<approver>), then re-run CI"
         )
     message = finding.message.replace("the staged change differs", "the change differs")
     return finding._replace(message=f"commit {commit[:10]} by {agent}: {message}", fix=fix)

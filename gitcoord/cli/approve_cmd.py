@@ -7,8 +7,9 @@ set; the approver is recorded by identity (gitcoord.agent or user.email), and an
 never counts for a commit by the approver itself. This is a local safeguard against agents
 that follow the rules, not a defence against one that edits .git/gitcoord/approvals.json.
 
-The approval is also published as `refs/claims-approvals/<patch-id>` on the coordination
-remote (approval_refs.py), where `gitcoord ci` finds it; when the remote cannot be reached,
+The approval is also published as `refs/claims-approvals/<patch-id>.<approver key>` on the
+coordination remote (store/approvals.py), where `gitcoord ci` finds it; when the remote
+cannot be reached,
 `[claims] offline` decides: fail-closed exits 3, fail-open warns (the local record stands).
 """
 
@@ -58,7 +59,7 @@ def approve_command(
     )
     localstate.record_approval(ctx.repo.state_dir, approval)
     fresh = _publish(ctx, approval)
-    ref = approval_ref(approval.patch_id)
+    ref = approval_ref(approval.patch_id, approval.approver)
     if as_json:
         emit_json(
             {
@@ -74,7 +75,8 @@ def approve_command(
     print(staged_stat(top, paths), end="")
     print(
         f"approved as {approval.approver} (patch-id {approval.patch_id[:12]}); "
-        "commit it exactly as staged — a different change needs a new approval"
+        "commit it exactly as staged — a different change needs a new approval; it counts "
+        "for a commit by anyone but you"
     )
     if fresh is not None:
         print(f"published {ref}" if fresh else f"already published: {ref}")
