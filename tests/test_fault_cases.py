@@ -213,7 +213,10 @@ def test_killed_claim_leaves_a_short_provisional_ref_that_cannot_be_renewed_into
     blocked = bob.claim("src/x.py")  # bob's observation of the orphan starts here
     observed_by = time.time()
     assert blocked.rc == 1, blocked.err
-    assert "refused: src/ is claimed by alice (write, expires in" in blocked.err
+    assert (
+        "refused: src/x.py is inside src/: src/ is claimed by alice (write, expires in"
+        in blocked.err
+    )
     assert "not yet verified" in blocked.err
     assert _remote(served_repo, skew) == [("alice", "src/")]
 

@@ -104,7 +104,10 @@ def test_wait_queues_until_released(alice: Agent, bob: Agent) -> None:
 def test_wait_gives_up_at_its_deadline(alice: Agent, bob: Agent) -> None:
     assert alice.claim("src/").rc == 0
     res = bob.claim("--wait=2s", "src/db.py")
-    assert res.rc == 1 and "gave up waiting: src/ is claimed by alice" in res.err
+    assert (
+        res.rc == 1
+        and "gave up waiting: src/db.py is inside src/: src/ is claimed by alice" in res.err
+    )
 
 
 def test_break_is_recorded_and_can_be_forbidden(alice: Agent, bob: Agent) -> None:

@@ -10,7 +10,7 @@ from gitcoord.core.claim import Claim, Holder
 from gitcoord.core.durations import format_duration
 from gitcoord.core.errors import CannotVerify, Refused
 from gitcoord.core.identity import command_from_here, release_from_here
-from gitcoord.core.paths import ClaimPath
+from gitcoord.core.paths import ClaimPath, overlaps
 from gitcoord.core.textsafe import printable, shell_word
 from gitcoord.core.wording import describe, held_by, is_other_session, other_session
 from gitcoord.git.transport import PushResult
@@ -39,6 +39,17 @@ def mode_flag(mode: str) -> str:
 def from_here(c: Claim, verb: str = "-d") -> str:
     """The command that acts on my other session's claim `c` from this session."""
     return command_from_here(c.session, str(c.path), verb)
+
+
+def _where(c: Claim, requests: Sequence[Request]) -> str:
+    """How a path I asked for meets `c` when it is not `c`'s own path: `docs/guide.md is
+    inside docs/: ` (or, for a directory I asked for, `docs/ contains docs/guide.md: `)."""
+    for r in requests:
+        if r.path != c.path and overlaps(r.path, c.path):
+            inside = c.path.is_dir and len(c.path.parts) < len(r.path.parts)
+            relation = "is inside" if inside or not r.path.is_dir else "contains"
+            return f"{printable(str(r.path))} {relation} {printable(str(c.path))}: "
+    return ""
 
 
 def newer_format(existing: InvalidRef, path: str) -> CannotVerify:
@@ -79,7 +90,7 @@ def blocked(
 ) -> Refused:
     """A claim refused (or given up on after --wait) because of `holders`."""
     seen: dict[str, Claim] = {c.ref: c for c in holders}
-    lines = [holder(c, at, listing, skew, me) for c in seen.values()]
+    lines = [_where(c, requests) + holder(c, at, listing, skew, me) for c in seen.values()]
     paths = " ".join(quote(r.path) for r in requests)
     first = next(iter(seen.values()))
     head = "gave up waiting: " if waited else "refused: "
