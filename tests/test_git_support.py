@@ -122,6 +122,26 @@ def test_a_sha256_repository_is_refused_up_front(tmp_path: Path) -> None:
     assert alice.run("git", "ls-remote", str(remote), "refs/claims*", "refs/claims-log*").out == ""
 
 
+def test_a_sha1_clone_of_a_sha256_remote_is_told_gits_own_reason(tmp_path: Path) -> None:
+    """git 2.39 clones an empty SHA-256 repository as SHA-1; the claim push then fails with
+    git's real cause, which the message must carry (it quoted only "the remote end hung up
+    unexpectedly")."""
+    env = base_env(tmp_path / "home")
+    remote, work = tmp_path / "remote.git", tmp_path / "alice"
+    subprocess.run(
+        ["git", "init", "-q", "--bare", "--object-format=sha256", str(remote)], env=env, check=True
+    )
+    subprocess.run(
+        ["git", "clone", "-q", str(remote), str(work)], env=env, check=True, capture_output=True
+    )
+    alice = Agent("alice", work, env)
+    alice.git("config", "user.email", "alice@example.com")
+    res = alice.claim("src/api.py")
+    assert res.rc == 3, res.out + res.err
+    assert "does not support this repository's hash algorithm" in res.err, res.err
+    assert "Traceback" not in res.err
+
+
 @pytest.mark.transports("file")
 def test_a_verdict_that_cannot_be_kept_costs_only_the_question(
     alice: Agent, tmp_path: Path

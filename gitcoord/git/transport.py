@@ -147,6 +147,14 @@ def leftover_error(path: str, remote: str) -> CannotVerify:
     )
 
 
+def git_said(result: GitResult) -> str:
+    """What a failed git said, on one line: its last three lines that are not boilerplate
+    (the cause often comes before "the remote end hung up unexpectedly")."""
+    lines = [ln.strip() for ln in result.err.strip().splitlines() if ln.strip()]
+    tail = [ln for ln in lines if not any(b in ln for b in _BOILERPLATE)] or lines
+    return " / ".join(tail[-3:]) if tail else f"git exited with {result.returncode}"
+
+
 def unreachable(result: GitResult, remote: str) -> CannotVerify:
     leftover = re.search(LEFTOVER, result.err)
     if leftover:
@@ -159,11 +167,8 @@ def unreachable(result: GitResult, remote: str) -> CannotVerify:
         outdated = outdated_git()
         if outdated is not None:  # a git too old for the flags, not the network
             return outdated
-    lines = [ln for ln in result.err.strip().splitlines() if ln.strip()]
-    tail = [ln for ln in lines if not any(b in ln for b in _BOILERPLATE)] or lines
-    cause = " / ".join(tail[-3:]) if tail else f"git exited with {result.returncode}"
     return CannotVerify(
-        f"cannot reach remote {remote!r}: {cause}",
+        f"cannot reach remote {remote!r}: {git_said(result)}",
         fix=f"check the network and your credentials (`git ls-remote {remote}`), then retry",
     )
 

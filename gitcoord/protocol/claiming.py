@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from gitcoord.core.auditlog import entry_message
 from gitcoord.core.claim import Claim
 from gitcoord.core.errors import CannotVerify, Refused
-from gitcoord.git.transport import PushOutcome, PushResult
+from gitcoord.git.transport import PushOutcome, PushResult, git_said
 from gitcoord.protocol import leases
 from gitcoord.protocol.granting import Waiting, grant, verify, wait_or_refuse
 from gitcoord.protocol.session import MAX_TRANSPORT_RETRIES, Session, holds
@@ -124,8 +124,7 @@ class ClaimAttempt:
         self.transport_failures += 1
         if self.transport_failures >= MAX_TRANSPORT_RETRIES:
             raise CannotVerify(
-                "the claim push failed and did not land: "
-                + (result.result.err.strip().splitlines() or ["no output"])[-1],
+                "the claim push failed and did not land: " + git_said(result.result),
                 fix="retry the same `git claim` command",
             )
         return listing
