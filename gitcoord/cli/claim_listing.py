@@ -19,7 +19,7 @@ from gitcoord.core.claim import Claim, Holder
 from gitcoord.core.durations import format_duration
 from gitcoord.core.identity import release_from_here
 from gitcoord.core.textsafe import printable
-from gitcoord.core.wording import is_other_session, other_session
+from gitcoord.core.wording import is_mine, is_other_session, other_session
 from gitcoord.store.listing import Listing
 
 MAX_REASON = 60  # characters of a reason a table shows; --json has it whole
@@ -34,10 +34,6 @@ class Row(NamedTuple):
     agent: str
     when: str
     note: str = ""
-
-
-def is_mine(c: Claim, me: Holder | None) -> bool:
-    return me is not None and c.holder == me
 
 
 def one_line(text: str, limit: int = MAX_REASON) -> str:

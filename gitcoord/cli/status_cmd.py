@@ -7,13 +7,13 @@ from typing import Annotated
 
 import typer
 
-from gitcoord.cli.claim_listing import is_mine, row, table, when
+from gitcoord.cli.claim_listing import row, table, when
 from gitcoord.cli.context import Context, emit_json
 from gitcoord.core import timeutil
 from gitcoord.core.durations import format_duration
 from gitcoord.core.identity import release_from_here
 from gitcoord.core.textsafe import printable
-from gitcoord.core.wording import is_other_session
+from gitcoord.core.wording import is_mine, is_other_session
 
 SOON_SECONDS = 600  # "expiring soon": within ten minutes, or within a tenth of the lease
 

@@ -37,11 +37,21 @@ class UnknownFormat(InvalidClaim):
 
 
 class Holder(NamedTuple):
+    """Who holds a claim: an agent in one session. The one rule of "mine" in every layer:
+    two sessions of one agent are two holders (core/identity.py)."""
+
     agent: str
     session: str
 
     def __str__(self) -> str:
         return self.agent
+
+    def holds(self, c: Claim) -> bool:
+        return c.agent == self.agent and c.session == self.session
+
+    def other_session_holds(self, c: Claim) -> bool:
+        """Whether my agent holds `c` in another session (another holder, named as mine)."""
+        return c.agent == self.agent and c.session != self.session
 
 
 class Claim(NamedTuple):

@@ -38,9 +38,14 @@ def held_by(c: Claim, at: float, takeover_at: float | None = None, me: Holder | 
     return f"{who} ({c.mode.value}, {when}{why})"
 
 
+def is_mine(c: Claim, me: Holder | None) -> bool:
+    """Whether `c` is held by `me` (None: a viewer without an identity holds nothing)."""
+    return me is not None and me.holds(c)
+
+
 def is_other_session(c: Claim, me: Holder | None) -> bool:
     """Whether `c` is held by my agent in a session other than mine."""
-    return me is not None and c.agent == me.agent and c.session != me.session
+    return me is not None and me.other_session_holds(c)
 
 
 def other_session(c: Claim) -> str:

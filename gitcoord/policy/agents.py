@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import NamedTuple
 
-from gitcoord.core.claim import Claim
+from gitcoord.core.claim import Claim, Holder
 
 
 class Author(NamedTuple):
@@ -29,7 +29,9 @@ class Author(NamedTuple):
 
     def holds(self, claim: Claim) -> bool:
         """Whether `claim` is this author's own."""
-        return claim.agent == self.agent and self.session in (None, claim.session)
+        if self.session is None:  # a commit without a session trailer: any of its agent's
+            return claim.agent == self.agent
+        return Holder(self.agent, self.session).holds(claim)
 
     def other_session(self, claim: Claim) -> bool:
         """Whether `claim` is held by another session of this author's agent."""

@@ -17,12 +17,12 @@ from gitcoord.policy.agents import Author
 from gitcoord.policy.findings import Finding, PolicyInput, leave_out, mode_of, why
 
 
-def _held(inp: PolicyInput, p: str, c: Claim, mode: str) -> Finding:
+def _held(inp: PolicyInput, me: Author, p: str, c: Claim, mode: str) -> Finding:
     left = format_duration(max(0.0, c.lease_end - inp.now))
     agent, where = printable(c.agent), printable(str(c.path))  # remote data
     reason = f'{agent}\'s reason: "{printable(c.reason)}"; ' if c.reason else ""
     what = f"({c.mode.value} claim on {where}, expires in {left})"
-    if c.agent == inp.agent:  # (not mine, so another session of mine)
+    if me.other_session(c):
         holder, key = other_session(c), "session"
         fix = release_from_here(c.session, where)
     else:
@@ -62,7 +62,7 @@ def claim_findings(inp: PolicyInput, paths: Sequence[str]) -> list[Finding]:
             covering, key=lambda c: (c.agent == inp.agent, c.mode is not Mode.WRITE, c.agent)
         )
         if held:
-            out.append(_held(inp, p, held[0], mode))
+            out.append(_held(inp, me, p, held[0], mode))
             continue
         pattern = first_match(inp.config.claims.require, p)
         if pattern is not None and not mine.covering(p):

@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from enum import Enum
 
 from gitcoord.core import refnames
-from gitcoord.core.claim import Claim
+from gitcoord.core.claim import Claim, Holder
 from gitcoord.core.identity import Identity
 from gitcoord.core.overlap import conflicting
 from gitcoord.protocol.messages import newer_format
@@ -31,7 +31,7 @@ class Blocked(Exception):
 
 
 def is_mine(c: Claim, me: Identity) -> bool:
-    return c.agent == me.agent and c.session == me.session
+    return Holder(me.agent, me.session).holds(c)
 
 
 def my_ref(req: Request, me: Identity) -> str:

@@ -133,11 +133,7 @@ def not_held(s: Session, path: ClaimPath, verb: str, listing: Listing) -> Refuse
     me = s.holder
 
     def my_claim_there(summary: dict[str, Any]) -> bool:
-        return (
-            summary.get("agent") == me.agent
-            and summary.get("session") == me.session
-            and _path_key(summary) == path.key
-        )
+        return _by(me, summary) and _path_key(summary) == path.key
 
     found = None if others else fate(s.audit_trail(), my_claim_there)
     return messages.not_held(path, others, s.clock(), me, verb, found)
@@ -186,8 +182,10 @@ EXPIRED = "it expired and was removed"
 
 def _is_version_of(summary: dict[str, Any], claim_id: str, me: Holder) -> bool:
     """Whether a log entry's claim summary is a version of my claim `claim_id`."""
-    return (
-        summary.get("id") == claim_id
-        and summary.get("agent") == me.agent
-        and summary.get("session") == me.session
-    )
+    return summary.get("id") == claim_id and _by(me, summary)
+
+
+def _by(me: Holder, summary: dict[str, Any]) -> bool:
+    """Whether a log entry's claim summary is of a claim `me` held (remote data: compared,
+    never trusted to be strings)."""
+    return me == (summary.get("agent"), summary.get("session"))

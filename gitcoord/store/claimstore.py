@@ -12,6 +12,7 @@ from gitcoord.core import refnames, timeutil
 from gitcoord.core.claim import (
     MAX_OBJECT_BYTES,
     Claim,
+    Holder,
     InvalidClaim,
     parse_claim_commit,
     parse_claim_message,
@@ -211,8 +212,8 @@ class ClaimStore:
     def _observe(self, listing: Listing, seen: dict[str, float], *, full: bool) -> None:
         """Note when this clone first saw each listed claim object of another holder
         (Listing.expired; my own claims are never judged expired by me)."""
-        me = self.me
-        oids = [c.oid for c in listing.claims if c.session != me.session or c.agent != me.agent]
+        me = Holder(self.me.agent, self.me.session)
+        oids = [c.oid for c in listing.claims if not me.holds(c)]
         if observed.observe(seen, oids, timeutil.now(), prune=full):
             observed.save(self.observed_path, seen)
         listing.seen = seen
