@@ -46,8 +46,9 @@ _SECTIONS: list[tuple[str, str, dict[str, Any]]] = [
     ),
     (
         "rules",
-        "The team's rules; each agent acknowledges them: gitcoord rules --ack",
-        {"file": "RULES.md"},
+        "The team's rules; each agent acknowledges them: gitcoord rules --ack\n"
+        "exempt: commit authors (name or e-mail, e.g. dependabot[bot]) CI does not ask for trailers.",
+        {"file": "RULES.md", "exempt": []},
     ),
     (
         "checks",
@@ -64,8 +65,9 @@ _SECTIONS: list[tuple[str, str, dict[str, Any]]] = [
     (
         "sync",
         "Pushes to these branches may never drop commits the remote has.\n"
-        "max_behind: how far behind the base `gitcoord ci` lets a branch be.",
-        {"protected": ["main", "release/*"], "max_behind": 0},
+        "max_behind: how far behind the base `gitcoord ci` lets a branch be.\n"
+        "deploy: branches a push may move only to a commit that contains the base tip.",
+        {"protected": ["main", "release/*"], "max_behind": 0, "deploy": []},
     ),
 ]
 

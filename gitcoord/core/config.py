@@ -63,6 +63,8 @@ class Config(NamedTuple):
     checks: Mapping[str, str] = MappingProxyType(dict.fromkeys(CHECK_NAMES, "enforce"))
     sync_protected: tuple[str, ...] = ("main", "release/*")
     sync_max_behind: int = 0
+    sync_deploy: tuple[str, ...] = ()  # branches a push may move only to a commit with the base tip
+    rules_exempt: tuple[str, ...] = ()  # commit authors (bots) CI does not ask for trailers
     guards: tuple[Guard, ...] = ()
     roles: Mapping[str, tuple[str, ...]] = MappingProxyType({})
     agents: Mapping[str, str] = MappingProxyType({})  # agent -> role
@@ -100,13 +102,13 @@ def parse_config(text: str, source: str = CONFIG_FILE) -> Config:
     if remote.timeout > 86400:  # beyond any wait worth making, and past what poll() takes
         raise reader.fail("remote", "timeout", "must be at most 1d")
     claims = _claims(reader, doc)
-    rules = reader.table(doc, "rules", ("file",))
+    rules = reader.table(doc, "rules", ("file", "exempt"))
     checks_tbl = reader.table(doc, "checks", CHECK_NAMES)
     checks = {
         name: reader.get(checks_tbl, "checks", name, "enforce", one_of(CHECK_MODES))
         for name in CHECK_NAMES
     }
-    s = reader.table(doc, "sync", ("protected", "max_behind"))
+    s = reader.table(doc, "sync", ("protected", "max_behind", "deploy"))
     guards = _guards(reader, doc)
     roles = _roles(reader, doc)
     agents, agent_emails = _agents(reader, doc, roles)
@@ -117,6 +119,8 @@ def parse_config(text: str, source: str = CONFIG_FILE) -> Config:
         checks=checks,
         sync_protected=reader.get(s, "sync", "protected", ("main", "release/*"), strs),
         sync_max_behind=reader.get(s, "sync", "max_behind", 0, int0),
+        sync_deploy=reader.get(s, "sync", "deploy", (), strs),
+        rules_exempt=reader.get(rules, "rules", "exempt", (), strs),
         guards=guards,
         roles=roles,
         agents=agents,
