@@ -73,7 +73,7 @@ COMMANDS: tuple[tuple[str, Callable[..., object], str], ...] = (
     ("init", init_command, "Set up gitcoord.toml, RULES.md, the hooks and a CI job."),
     ("rules", rules_command, "Show the team's rules file; acknowledge it with --ack."),
     ("approve", approve_command, "Approve a staged change to approve-tier paths (humans)."),
-    ("sync-check", sync_check_command, "Fail unless HEAD has the base branch's tip; then deploy."),
+    ("sync-check", sync_check_command, "Deploy only a clean, pushed checkout with the base tip."),
     ("ci", ci_command, "Check a branch's commits as the hooks would (for CI)."),
 )
 for _name, _function, _summary in COMMANDS:

@@ -16,6 +16,7 @@ class ExitCode(IntEnum):
     USAGE = 2  # usage error or bad input
     CANNOT_VERIFY = 3  # remote unreachable, authentication, server lacks a capability
     INTERNAL = 4  # unexpected internal error (details logged)
+    NOT_IN_SYNC = 75  # `gitcoord sync-check` only (EX_TEMPFAIL): pull or push, then retry
     INTERRUPTED = 130  # SIGINT (128 + 2)
     TERMINATED = 143  # SIGTERM (128 + 15)
 
@@ -31,6 +32,8 @@ EXIT_MEANINGS = {
     ExitCode.CANNOT_VERIFY: "cannot verify: remote unreachable or silent past [remote] "
     "timeout, authentication failed, the server lacks atomic push, or git is older than 2.29",
     ExitCode.INTERNAL: "unexpected internal error; the message says where the details were logged",
+    ExitCode.NOT_IN_SYNC: "not in sync (gitcoord sync-check only): HEAD lacks the base tip, "
+    "has unpushed commits or a dirty working tree, so the command did not run",
     ExitCode.INTERRUPTED: "interrupted (SIGINT); what the command pushed and had not verified "
     "is taken back first",
     ExitCode.TERMINATED: "terminated (SIGTERM); the same",
@@ -61,6 +64,29 @@ class Refused(GitcoordError):
     """A conflict or a rule refused the operation."""
 
     exit_code = ExitCode.REFUSED
+
+
+class NotInSync(GitcoordError):
+    """`gitcoord sync-check`: the checkout is not what the remote has. `reasons` are
+    (what, fix) pairs in the order to fix them; `message` and `fix` join them."""
+
+    exit_code = ExitCode.NOT_IN_SYNC
+
+    def __init__(self, reasons: list[tuple[str, str]], outcome: str) -> None:
+        super().__init__(
+            "; ".join(what for what, _ in reasons) + f"; {outcome}",
+            fix="; then ".join(fix for _, fix in reasons),
+        )
+        self.reasons = reasons
+        self.outcome = outcome
+
+    def render(self) -> str:
+        if len(self.reasons) == 1:
+            return super().render()
+        lines = [f"gitcoord: not in sync ({len(self.reasons)} reasons); {self.outcome}:"]
+        for what, fix in self.reasons:
+            lines += [f"  {what}", f"    fix: {fix}"]
+        return "\n".join(lines)
 
 
 class UsageError(GitcoordError):
