@@ -151,14 +151,17 @@ def test_missing_and_stale_rules_acknowledgement_fail(team: Team) -> None:
     )
     bob.git("reset", "-q", "--hard", "origin/main")
 
-    # A commit that changes the rules may carry the new hash; the next one must.
+    # A commit that changes the rules may carry the new hash. The commits after it may
+    # carry the base's (the rules in force, which the hooks read) or the branch's new one.
     new_rules = RULES + "3. Small commits.\n"
     new_hash = rules_hash(new_rules.encode())
     sneak(bob, "rules", ("RULES.md", new_rules), rules=new_hash)
     sneak(bob, "after", ("docs/c.md", "3\n"), rules=RULES_HASH)
-    data = ci_json(bob)
-    rules = [f for f in data["findings"] if f["check"] == "rules"]
-    assert len(rules) == 1 and f"but {new_hash} was in force" in rules[0]["message"]
+    sneak(bob, "later", ("docs/d.md", "4\n"), rules=new_hash)
+    assert [f for f in ci_json(bob)["findings"] if f["check"] == "rules"] == []
+    sneak(bob, "stale", ("docs/e.md", "5\n"), rules="sha256:1111111111111111")
+    rules = [f for f in ci_json(bob)["findings"] if f["check"] == "rules"]
+    assert len(rules) == 1 and f"but {RULES_HASH} was in force" in rules[0]["message"]
 
 
 def test_a_branch_cannot_switch_its_own_checks_off(team: Team) -> None:
@@ -286,6 +289,21 @@ def test_explicit_range_and_bad_range(team: Team) -> None:
     assert ci(bob, "--range", "HEAD~2..HEAD").rc == 1
     bad = ci(bob, "--range", "nosuch..HEAD")
     assert bad.rc == 2 and "'nosuch' is not a commit in this repository" in bad.err
+
+
+def test_a_commit_whose_message_holds_the_log_separators_is_still_checked(team: Team) -> None:
+    """Control characters in a trailer (or a name) cannot shift the fields of the log CI
+    reads: such a commit was once skipped, its change unchecked."""
+    alice, bob = team.join("alice"), team.join("bob")
+    assert alice.claim("src/api.py").rc == 0
+    write(bob, "src/api.py", "x\n")
+    bob.git("add", "--", "src/api.py")
+    message = team.tmp / "message"
+    message.write_text(f"api\n\nGitcoord-Agent: bob\x1f\x1e\nGitcoord-Rules: {RULES_HASH}\n")
+    bob.git("commit", "-q", "--no-verify", "-F", str(message))
+    data = ci_json(bob)
+    assert data["commits"] == 1
+    assert [(f["check"], f["path"]) for f in data["findings"]] == [("claims", "src/api.py")]
 
 
 def test_shallow_clone_is_a_usage_error(team: Team) -> None:
@@ -417,6 +435,18 @@ def test_github_template_commands_in_a_fresh_clone(team: Team) -> None:
     assert "by bob: src/api.py is claimed by alice (write claim on src/api.py" in lines[0]
     assert lines[1].startswith("gitcoord ci: failed: 2 commit(s) in ")
     assert len(lines) == 2
+
+    # A merge queue (the merge_group trigger) names its base as a full ref.
+    assert "\n  merge_group:\n" in template
+    queued = {**env, "GITCOORD_BASE": "refs/heads/main"}
+    again = [
+        subprocess.run(
+            ["bash", "-e", "-c", script], cwd=runner, env=queued, capture_output=True, text=True
+        )
+        for _name, script in steps[1:]
+    ]
+    assert again[0].returncode == 0, again[0].stderr
+    assert (again[1].returncode, again[1].stdout) == (1, checked.stdout)
 
 
 def script_lines(template: str) -> list[str]:

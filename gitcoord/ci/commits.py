@@ -10,10 +10,12 @@ stage "ci". On top of the core it
 checks what only history shows:
 
 - rules: each commit carries `Gitcoord-Agent` and `Gitcoord-Rules` trailers (written by
-  the commit-msg hook), and the rules hash equals the rules file's hash in the commit's
-  parent tree (the rules in force when it was written); a commit that changes the rules
-  file may carry either hash.
-- sync: the branch is at most `[sync] max_behind` commits behind the base.
+  the commit-msg hook), unless `[rules] exempt` names its author (a bot); the rules hash
+  equals the rules file's hash on the base tip (the policy in force, which the hooks
+  read) or in the commit's parent tree (the rules when it was written); a commit that
+  changes the rules file may also carry its own tree's hash.
+- sync: the branch is at most `[sync] max_behind` commits behind the base; when the
+  branch the run would move is a `[sync] deploy` branch, it holds the base tip.
 - approvals: an approve-tier change needs a published approval whose patch-id is that of
   the commit's change to those paths (what `gitcoord approve` computed when it was staged)
   or of the whole range's change to them (a squash approved at once).
@@ -24,37 +26,32 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import NamedTuple
 
-from gitcoord.ci.report import CiFinding, Report
+from gitcoord.ci.history import (
+    AGENT_TRAILER,
+    RULES_TRAILER,
+    CommitInfo,
+    read_commits,
+    rules_hash_at,
+)
+from gitcoord.ci.report import CiFinding, Deploy, Report
 from gitcoord.core.approvals import Approval
+from gitcoord.core.change import Change
 from gitcoord.core.claim import Claim
 from gitcoord.core.config import Config
 from gitcoord.git.changes import commit_changes, range_patch_id
-from gitcoord.git.history import blob_at, non_merge_log
 from gitcoord.git.objects import EMPTY_TREE
 from gitcoord.policy.agents import commit_author
 from gitcoord.policy.decisions import (
     DEFAULT_WHY,
     Finding,
     PolicyInput,
+    PushCheck,
     RulesState,
     approve_paths,
+    deploy_finding,
+    deploy_pattern,
     evaluate,
 )
-from gitcoord.store import localstate
-
-AGENT_TRAILER = "Gitcoord-Agent"
-RULES_TRAILER = "Gitcoord-Rules"
-SESSION_TRAILER = "Gitcoord-Session"
-
-
-class CommitInfo(NamedTuple):
-    oid: str
-    parent: str | None  # the first parent; None for a root commit
-    author_email: str
-    agent_trailer: str | None
-    rules_trailer: str | None
-    session_trailer: str | None = None
-
 
 # -- pure decisions ----------------------------------------------------------------------
 
@@ -77,19 +74,27 @@ def behind_finding(
     )
 
 
+def is_exempt(info: CommitInfo, exempt: Iterable[str]) -> bool:
+    """Whether `[rules] exempt` names the commit's author: its name exactly, or its e-mail
+    ignoring case. Literal strings, not patterns: `dependabot[bot]` has brackets."""
+    email = info.author_email.lower()
+    return any(e == info.author_name or e.lower() == email for e in exempt)
+
+
 def rules_finding(
     info: CommitInfo,
     agent: str,
     config: Config,
-    in_force: str | None,
-    own: str | None,
+    hashes: Sequence[str | None],
     fix_base: str,
     why: str = "",
 ) -> Finding | None:
-    """The commit's rules acknowledgement; `in_force` is the rules hash in its parent tree,
-    `own` the hash in its own tree when the commit changes the rules file."""
+    """The commit's rules acknowledgement. `hashes` are the rules hashes it may carry, the
+    one named as in force first: on the base tip (the policy in force), in its parent tree,
+    in its own tree when it changes the rules file. A commit by an exempt author (a bot)
+    may lack the trailers."""
     mode = config.checks.get("rules", "enforce")
-    accepted = {h for h in (in_force, own) if h}
+    accepted = [h for h in dict.fromkeys(hashes) if h]
     if mode == "off" or not accepted:
         return None  # no rules file: nothing to acknowledge
     short = info.oid[:10]
@@ -102,6 +107,8 @@ def rules_finding(
         if not value
     ]
     if missing:
+        if is_exempt(info, config.rules_exempt):
+            return None
         message = (
             f"commit {short} by {agent} lacks the {' and '.join(missing)} trailer(s): "
             "it was written without gitcoord's commit-msg hook"
@@ -111,13 +118,13 @@ def rules_finding(
     else:
         message = (
             f"commit {short} by {agent} acknowledged {config.rules_file} at "
-            f"{info.rules_trailer}, but {in_force or own} was in force"
+            f"{info.rules_trailer}, but {accepted[0]} was in force"
         )
     return Finding(
         "rules",
         mode,
         config.rules_file,
-        in_force or own or "",
+        accepted[0],
         message,
         why or DEFAULT_WHY["rules"],
         "gitcoord hooks install && gitcoord rules --ack, then rewrite the commits through the "
@@ -151,42 +158,6 @@ def dedupe(findings: Iterable[CiFinding]) -> list[CiFinding]:
     return out
 
 
-# -- reading the range from git ----------------------------------------------------------
-
-_FORMAT = (
-    "%H%x1f%P%x1f%ae%x1f"
-    f"%(trailers:key={AGENT_TRAILER},valueonly,unfold,separator=%x1d)%x1f"
-    f"%(trailers:key={RULES_TRAILER},valueonly,unfold,separator=%x1d)%x1f"
-    f"%(trailers:key={SESSION_TRAILER},valueonly,unfold,separator=%x1d)%x1e"
-)
-
-
-def _last(values: str) -> str | None:
-    parts = [v.strip() for v in values.split("\x1d") if v.strip()]
-    return parts[-1] if parts else None
-
-
-def read_commits(cwd: str, old: str | None, new: str) -> list[CommitInfo]:
-    """The non-merge commits of old..new, oldest first (a merge brings in others' work)."""
-    revs = [new, "--not", old] if old else [new]
-    out = []
-    for record in non_merge_log(cwd, revs, _FORMAT).split("\x1e"):
-        fields = record.strip("\n").split("\x1f")
-        if len(fields) != 6:
-            continue
-        oid, parents, email, agent, rules, session = fields
-        parent = parents.split()[0] if parents else None
-        out.append(CommitInfo(oid, parent, email, _last(agent), _last(rules), _last(session)))
-    return out
-
-
-def rules_hash_at(cwd: str, commit: str | None, rules_file: str) -> str | None:
-    if commit is None:
-        return None
-    text = blob_at(cwd, commit, rules_file)
-    return localstate.rules_hash(text) if text is not None else None
-
-
 class RangeInput(NamedTuple):
     cwd: str
     config: Config
@@ -199,6 +170,11 @@ class RangeInput(NamedTuple):
     approvals: Sequence[Approval]
     now: float
     citations: Mapping[str, str]
+    base_rules: str | None = None  # the rules file's hash on the base tip (the policy in force)
+    target: str | None = None  # the branch this run would move
+    # When the target is a deploy branch (not the base): how far the commit is behind the
+    # base tip; the branch must hold it whatever max_behind says.
+    deploy: PushCheck | None = None
 
 
 def _approve_patch_id(
@@ -215,14 +191,36 @@ def _approve_patch_id(
     return next((p for p in (own, whole[key]) if p in approved), own)
 
 
+def _sync_findings(inp: RangeInput) -> list[CiFinding]:
+    """A deploy branch must hold the base tip; any branch may lag `[sync] max_behind`."""
+    why = inp.citations.get("sync", "")
+    out = []
+    deploy = deploy_finding(inp.deploy, inp.config, why, "this change") if inp.deploy else None
+    if deploy is not None:
+        out.append(CiFinding(deploy))
+    late = behind_finding(inp.behind, inp.config, inp.remote, inp.base, why)
+    same = deploy is not None and inp.deploy is not None and inp.deploy.base == inp.base
+    if late is not None and not same:  # the same missing commits are said once
+        out.append(CiFinding(late))
+    return out
+
+
+def _rules_ack(
+    inp: RangeInput, info: CommitInfo, agent: str, changes: Sequence[Change], fix_base: str
+) -> Finding | None:
+    rules_file = inp.config.rules_file
+    touches_rules = any(rules_file in c.touched for c in changes)
+    in_force = rules_hash_at(inp.cwd, info.parent, rules_file)
+    own_hash = rules_hash_at(inp.cwd, info.oid, rules_file) if touches_rules else None
+    hashes = (inp.base_rules, in_force, own_hash)
+    return rules_finding(info, agent, inp.config, hashes, fix_base, inp.citations.get("rules", ""))
+
+
 def check_range(inp: RangeInput) -> Report:
     config, cwd = inp.config, inp.cwd
     fix_base = inp.old[:10] if inp.old else "--root"
     commits = read_commits(cwd, inp.old, inp.new)
-    found: list[CiFinding] = []
-    late = behind_finding(inp.behind, config, inp.remote, inp.base, inp.citations.get("sync", ""))
-    if late is not None:
-        found.append(CiFinding(late))
+    found = _sync_findings(inp)
     claim_agents = sorted({c.agent for c in inp.claims})
     guards_on = config.checks.get("guards", "enforce") != "off"
     whole_id: dict[str, str] = {}  # the range's patch-id per approve-path set, computed once
@@ -256,13 +254,16 @@ def check_range(inp: RangeInput) -> Report:
         for f in evaluate(policy_in):
             found.append(CiFinding(for_ci(f, info.oid, agent), info.oid, agent))
         if config.checks.get("rules", "enforce") != "off":
-            touches_rules = any(config.rules_file in c.touched for c in changes)
-            in_force = rules_hash_at(cwd, info.parent, config.rules_file)
-            own_hash = rules_hash_at(cwd, info.oid, config.rules_file) if touches_rules else None
-            ack = rules_finding(
-                info, agent, config, in_force, own_hash, fix_base, inp.citations.get("rules", "")
-            )
+            ack = _rules_ack(inp, info, agent, changes, fix_base)
             if ack is not None:
                 found.append(CiFinding(ack, info.oid, agent))
     shown = f"{inp.old[:10]}..{inp.new[:10]}" if inp.old else f"{inp.new[:10]} (from the root)"
-    return Report(inp.remote, inp.base, shown, inp.behind, len(commits), dedupe(found))
+    deploy = _deploy_shown(inp)
+    report = Report(inp.remote, inp.base, shown, inp.behind, len(commits), dedupe(found))
+    return report._replace(target=inp.target, deploy=deploy)
+
+
+def _deploy_shown(inp: RangeInput) -> Deploy | None:
+    d = inp.deploy
+    pattern = deploy_pattern(d.branch, inp.config) if d else None
+    return Deploy(pattern, d.base, d.behind) if d and pattern else None

@@ -17,6 +17,15 @@ class CiFinding(NamedTuple):
         return {**self.finding.to_json(), "commit": self.commit, "agent": self.agent}
 
 
+class Deploy(NamedTuple):
+    """The run's target is a deploy branch: the pattern naming it, the base it must hold and
+    how far behind that base's tip the checked commit is."""
+
+    pattern: str
+    base: str
+    behind: int
+
+
 class Report(NamedTuple):
     remote: str
     base: str
@@ -24,6 +33,8 @@ class Report(NamedTuple):
     behind: int
     commits: int
     findings: list[CiFinding]
+    target: str | None = None  # the branch the run would move
+    deploy: Deploy | None = None
 
     def count(self, mode: str) -> int:
         return sum(1 for f in self.findings if f.finding.mode == mode)
@@ -47,6 +58,8 @@ class Report(NamedTuple):
             "range": self.range,
             "behind": self.behind,
             "commits": self.commits,
+            "target": self.target,
+            "deploy": self.deploy._asdict() if self.deploy else None,
             "findings": [f.to_json() for f in self.findings],
             "summary": {
                 "passed": self.passed,

@@ -10,13 +10,16 @@ import typer
 
 from gitcoord.ci.commits import RangeInput, check_range
 from gitcoord.ci.report import Report, plain_lines
+from gitcoord.ci.target import ci_target
 from gitcoord.cli.context import emit_json
 from gitcoord.core import timeutil
 from gitcoord.core.config import CONFIG_FILE, Config, load_config, parse_config
 from gitcoord.core.errors import UsageError
 from gitcoord.core.identity import Identity
+from gitcoord.git.branches import current_branch
 from gitcoord.git.history import blob_at, count_commits, is_shallow, merge_base, resolve_commit
 from gitcoord.git.repo import Repo
+from gitcoord.policy.decisions import PushCheck, deploy_pattern
 from gitcoord.store import localstate
 from gitcoord.store.approvals import fetch_approvals
 from gitcoord.store.claimstore import ClaimStore
@@ -69,39 +72,47 @@ def ci_command(
             metavar="A..B",
         ),
     ] = None,
+    target: Annotated[
+        str | None,
+        typer.Option(
+            "--target",
+            help="The branch this run would move (default: the pull or merge request's "
+            "target, else the pushed branch, from GitHub Actions' or GitLab CI's variables; "
+            "else the current branch). When [sync] deploy names it, the commit checked must "
+            "contain the base tip.",
+            metavar="BRANCH",
+        ),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
 ) -> int:
     """Check the commits of a branch as the hooks would have: claims, require, rules
     acknowledgements, guards and approvals, roles, and how far behind the base it is.
 
     Fetches claims, approvals and the base branch first; the policy (gitcoord.toml, the
-    rules file) is the base's. Exit 1 when a check in enforce mode fails, 3 when the remote
-    cannot be reached. Under GITHUB_ACTIONS=true findings are printed as annotations.
+    rules file) is the base's. A run that would move a [sync] deploy branch (--target)
+    fails unless the commit contains the base tip. Exit 1 when a check in enforce mode
+    fails, 3 when the remote cannot be reached. Under GITHUB_ACTIONS=true findings are
+    printed as annotations.
 
     \b
     Examples:
       gitcoord ci
       gitcoord ci --base main --json
       gitcoord ci --range origin/main..HEAD
+      gitcoord ci --target release/1
     """
     repo = Repo.discover()
     cwd = str(repo.toplevel)
     _refuse_shallow(cwd)
-    work = load_config(repo.toplevel)
-    remote = work.remote.name
-    base_name = _strip_base(base, remote) if base else base_branch(cwd, work)
-    tip = fetch_branch(cwd, remote, base_name, work.remote.timeout)
-    # The policy in force is the base's: a branch cannot switch its own checks off.
-    config, rules_text = _policy_at(cwd, tip, work)
-    if config.remote.name != remote:
-        remote = config.remote.name
-        tip = fetch_branch(cwd, remote, base_name, config.remote.timeout)
+    config, rules_text, base_name, tip = _fetch_base(repo, base)
+    remote = config.remote.name
     # CI has no agent identity of its own (and often no user.email); it only reads claims.
     me = Identity("gitcoord-ci", socket.gethostname(), cwd, "ci")
     store = ClaimStore(repo, config, me)
     listing = store.fetch_listing()
     approvals = fetch_approvals(store) if config.checks.get("guards") != "off" else []
     old, new = _commits_to_check(cwd, range_, tip)
+    target_name = _target(cwd, target)
     now = timeutil.now()
     report = check_range(
         RangeInput(
@@ -116,9 +127,57 @@ def ci_command(
             approvals=approvals,
             now=now,
             citations=localstate.citations(config.rules_file, rules_text),
+            base_rules=localstate.rules_hash(rules_text) if rules_text is not None else None,
+            target=target_name,
+            deploy=_deploy_check(cwd, config, (base_name, tip), new, target_name),
         )
     )
     return _emit(report, as_json)
+
+
+def _target(cwd: str, option: str | None) -> str | None:
+    """--target, else what the CI system says (ci/target.py), else the current branch."""
+    if option is None:
+        return ci_target(os.environ) or current_branch(cwd)
+    name = option.removeprefix("refs/heads/")
+    if not name:
+        raise UsageError("--target needs a branch name", fix="gitcoord ci --target release/1")
+    return name
+
+
+def _deploy_check(
+    cwd: str, config: Config, fetched: tuple[str, str], new: str, target: str | None
+) -> PushCheck | None:
+    """When `target` is a deploy branch: how many commits of the base tip `new` lacks. The
+    base is the one pre-push uses ([remote] base, else the remote's HEAD), not --base: a
+    pull request into release/1 runs with --base release/1."""
+    if target is None or deploy_pattern(target, config) is None:
+        return None
+    base = base_branch(cwd, config)
+    if base == target:
+        return None  # moving the base is never refused by this rule
+    remote = config.remote.name
+    fetched_base, fetched_tip = fetched
+    tip = (
+        fetched_tip
+        if base == fetched_base
+        else fetch_branch(cwd, remote, base, config.remote.timeout)
+    )
+    return PushCheck(target, remote, 0, base=base, behind=count_commits(cwd, tip, "^" + new))
+
+
+def _fetch_base(repo: Repo, base: str | None) -> tuple[Config, bytes | None, str, str]:
+    """The policy in force (the base tip's), the base branch's name and its fetched tip."""
+    cwd = str(repo.toplevel)
+    work = load_config(repo.toplevel)
+    remote = work.remote.name
+    base_name = _strip_base(base, remote) if base else base_branch(cwd, work)
+    tip = fetch_branch(cwd, remote, base_name, work.remote.timeout)
+    # The policy in force is the base's: a branch cannot switch its own checks off.
+    config, rules_text = _policy_at(cwd, tip, work)
+    if config.remote.name != remote:
+        tip = fetch_branch(cwd, config.remote.name, base_name, config.remote.timeout)
+    return config, rules_text, base_name, tip
 
 
 def _emit(report: Report, as_json: bool) -> int:

@@ -60,3 +60,9 @@ def remote_default_branch(cwd: str, remote: str, timeout: float | None = None) -
         if line.startswith("ref: " + HEADS):
             return line.split()[1][len(HEADS) :]
     return None
+
+
+def current_branch(cwd: str) -> str | None:
+    """The branch HEAD is on (`main`), or None when HEAD is detached."""
+    res = run_git(["symbolic-ref", "--quiet", "--short", "HEAD"], cwd=cwd, check=False)
+    return res.out.strip() or None if res.returncode == 0 else None

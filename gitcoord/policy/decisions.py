@@ -20,7 +20,8 @@ API
   (monitor | warn | enforce, from `[checks]`; a check set to `off` is skipped), the path, the
   holder or pattern, the reason and the command that resolves it.
 - `sync_findings(pushes, config)`: pushes to `[sync] protected` branches that would drop
-  commits the remote has (the caller counts them).
+  commits the remote has, and pushes that move a `[sync] deploy` branch to a commit lacking
+  the base tip (the caller counts both); `deploy_finding` is the second rule alone (CI).
 - `guard_for(path, config, extra)`: the guard tier that applies to one path;
   `approve_paths(changes, config, extra)`: the paths that need a human's approval.
 - `resolve_role(config, agent, env_role)`: the agent's role; an unknown name is a UsageError.
@@ -51,7 +52,13 @@ from gitcoord.policy.guards import (
 )
 from gitcoord.policy.roles import resolve_role, role_findings
 from gitcoord.policy.rules import rules_findings
-from gitcoord.policy.sync import PushCheck, is_protected, sync_findings
+from gitcoord.policy.sync import (
+    PushCheck,
+    deploy_finding,
+    deploy_pattern,
+    is_protected,
+    sync_findings,
+)
 
 __all__ = [
     "DEFAULT_WHY",
@@ -65,6 +72,8 @@ __all__ = [
     "RulesState",
     "approve_paths",
     "blocking",
+    "deploy_finding",
+    "deploy_pattern",
     "evaluate",
     "guard_for",
     "is_protected",
