@@ -46,9 +46,10 @@ def _print(outcome: Outcome, as_json: bool) -> None:
         print(f"admins: {', '.join(s['admins']) or '(none)'}")
         users = "; ".join(f"{u} -> {' '.join(a)}" for u, a in s["user_map"].items())
         print(f"user map: {users or '(identity: GL_USER is the agent name)'}")
-        protected = ", ".join(s["protected"]) or "(none)"
+        protected = ", ".join(s["protected"]) or "(none recorded)"
         print(
-            f"protected: {protected}, and [sync] protected of gitcoord.toml on the default branch"
+            f"protected: {protected} (the server's list; the hooks also enforce [sync] "
+            "protected of gitcoord.toml on the default branch)"
         )
 
 
@@ -88,6 +89,15 @@ def install_command(
             metavar="PATTERN",
         ),
     ] = None,
+    protect_only: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--protect-only",
+            help="Replace the server's protected list with these patterns (repeat); not "
+            "with --protect or --unprotect.",
+            metavar="PATTERN",
+        ),
+    ] = None,
     python: Annotated[
         str | None,
         typer.Option(
@@ -103,15 +113,19 @@ def install_command(
 
     --admin and --user-map replace the stored ones; settings not given are kept. The
     protected list is merged: the first install records gitcoord.toml's [sync] protected
-    (else main, release/*), --protect adds, --unprotect removes; the hooks enforce it
-    together with the toml's list, and refuse a push that drops a recorded pattern from
-    the toml.
+    (else main, release/*), --protect adds (on the first install too), --unprotect
+    removes, --protect-only replaces the whole list; the resulting list is printed. The
+    hooks enforce it together with the toml's list, and refuse a push that drops a
+    recorded pattern from the toml. They also refuse commits that change a block-tier
+    guarded path or a path outside the agent's role, and stale pushes to [sync] deploy
+    branches (docs/server.md).
 
     \b
     Examples:
       gitcoord server install /srv/git/team.git
       gitcoord server install ~/repositories/team.git --admin alice --user-map users.txt
       gitcoord server install /srv/git/team.git --protect 'hotfix/*' --unprotect 'release/*'
+      gitcoord server install /srv/git/team.git --protect-only main --protect-only 'release/*'
     """
     mapping = None
     if user_map is not None:
@@ -128,6 +142,7 @@ def install_command(
         user_map=mapping,
         protect=protect or (),
         unprotect=unprotect or (),
+        protect_only=protect_only,
         python=python,
     )
     _print(outcome, as_json)

@@ -119,6 +119,12 @@ def _last(trailers: str) -> str:
     return trailers.strip().split("\x02")[-1].strip() if trailers.strip() else ""
 
 
+def count_missing(git_dir: Path, tip: str, having: str) -> int:
+    """How many commits `tip` has that `having` lacks (0: `having` contains `tip`)."""
+    out = _git(git_dir, ["rev-list", "--count", tip, "--not", having, "--"])
+    return int(out.decode("ascii", "replace").strip() or 0)
+
+
 def is_ancestor(git_dir: Path, old: str, new: str) -> bool:
     res = run_git(
         ["merge-base", "--is-ancestor", old, new], cwd=git_dir, keep_repo_env=True, check=False

@@ -41,4 +41,11 @@ ref, the cause and the fix):
    deleting another agent's live claim unless the user is in gitcoord.admin. Every claim
    a gitolite user deletes in another agent's name is appended to gitcoord/audit.jsonl
    in the repository (besides the client's own log entry).
+9. The team's policy (policyrules.py), from gitcoord.toml at the pushed-to branch's current
+   tip (a new branch: the default branch's) and on the default branch, the strictest
+   winning, each rule in its [checks] mode (enforce refuses, warn tells and accepts): a
+   pushed commit that changes a path of a block-tier guard, or a path outside its agent's
+   role (under gitolite an agent GL_USER may act as, else GL_USER); a push that creates or
+   moves a [sync] deploy branch to a commit lacking the base tip ([remote] base, else the
+   default branch).
 """

@@ -8,8 +8,9 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+from typing import NamedTuple
 
 from gitcoord.core import timeutil
 from gitcoord.core.claim import MAX_OBJECT_BYTES, Claim
@@ -29,6 +30,7 @@ from gitcoord.server.branchrules import (
 from gitcoord.server.claimrules import check_claims, claims_after
 from gitcoord.server.logrules import check_logs
 from gitcoord.server.policy import BRANCHES, Pusher, Refusal
+from gitcoord.server.policyrules import REMOTE, asks_commits, check_commit_policy, check_deploy
 from gitcoord.server.refchange import RefChange
 from gitcoord.server.settings import read_settings
 
@@ -48,68 +50,141 @@ def _claim_checks(
     return refusals, claims_after(changes, current, pushed)
 
 
-def pre_receive(git_dir: Path, changes: Sequence[RefChange]) -> list[Refusal]:
-    """Every rule, before any ref is locked: the clean refusals."""
+class Verdicts(NamedTuple):
+    refusals: list[Refusal]
+    warnings: list[Refusal]  # allowed, told to the pusher: a check in warn mode
+
+
+def pre_receive(git_dir: Path, changes: Sequence[RefChange]) -> Verdicts:
+    """Every rule, before any ref is locked: the clean refusals (and the warnings)."""
     pusher = _pusher(git_dir)
     now = timeutil.now()
-    refusals: list[Refusal] = []
+    out = Verdicts([], [])
     branch_changes = [c for c in changes if c.ref.startswith(BRANCHES)]
     claim_changes = [c for c in changes if c.ref.startswith(CLAIMS)]
-    log_changes = [c for c in changes if c.ref.startswith(LOG) and not c.deletes]
-
-    def ancestor(old: str, new: str) -> bool:
-        return bare.is_ancestor(git_dir, old, new)
-
     if any(c.ref.startswith(LOG) for c in changes):
-        tips = bare.object_info(git_dir, (c.new for c in log_changes))
-        new_commits = {
-            c.ref: bare.new_log_commits(git_dir, c.new)
-            for c in log_changes
-            if c.new in tips and tips[c.new].type == "commit"
-        }
-        brought = [oid for oids in new_commits.values() for oid in oids[:MAX_NEW_LOG_COMMITS]]
-        infos = {**tips, **bare.object_info(git_dir, brought)}
-        small = [i.oid for i in infos.values() if i.size <= MAX_OBJECT_BYTES]
-        raw = read_objects(git_dir, small, keep_repo_env=True)
-        refusals += check_logs(changes, new_commits, infos, raw, pusher, ancestor)
+        out.refusals.extend(_log_checks(git_dir, changes, pusher))
     if not (claim_changes or branch_changes):
-        return refusals
-    team = gitdata.team_config(git_dir)
+        return out
+    # gitcoord.toml on the default branch and at each pushed-to branch's tip, read at once.
+    tips = [c.old for c in branch_changes if not (c.creates or c.deletes)]
+    policies = gitdata.team_configs(git_dir, ["HEAD", *tips])
+    team = policies["HEAD"].config
     skew = float(team.claims.clock_skew)
     claim_refusals, after = _claim_checks(git_dir, changes, pusher, now, skew)
-    refusals += claim_refusals
+    out.refusals.extend(claim_refusals)
     if branch_changes:
         patterns = enforced_protection(pusher.settings, team.sync_protected)
-        refusals += check_protected(branch_changes, patterns, ancestor)
-        refusals += _protection_kept(git_dir, branch_changes, patterns, pusher)
+        out.refusals.extend(check_protected(branch_changes, patterns, _ancestor(git_dir)))
+        out.refusals.extend(_protection_kept(git_dir, branch_changes, patterns, pusher, policies))
         live = [c for c in after.values() if not c.is_expired(now, skew)]
-        for ch in branch_changes:
-            if ch.deletes or not live:
-                continue
+        _branch_checks(git_dir, branch_changes, policies, pusher, live, now, out)
+    return out
+
+
+def _ancestor(git_dir: Path) -> Callable[[str, str], bool]:
+    return lambda old, new: bare.is_ancestor(git_dir, old, new)
+
+
+def _log_checks(git_dir: Path, changes: Sequence[RefChange], pusher: Pusher) -> list[Refusal]:
+    log_changes = [c for c in changes if c.ref.startswith(LOG) and not c.deletes]
+    tips = bare.object_info(git_dir, (c.new for c in log_changes))
+    new_commits = {
+        c.ref: bare.new_log_commits(git_dir, c.new)
+        for c in log_changes
+        if c.new in tips and tips[c.new].type == "commit"
+    }
+    brought = [oid for oids in new_commits.values() for oid in oids[:MAX_NEW_LOG_COMMITS]]
+    infos = {**tips, **bare.object_info(git_dir, brought)}
+    small = [i.oid for i in infos.values() if i.size <= MAX_OBJECT_BYTES]
+    raw = read_objects(git_dir, small, keep_repo_env=True)
+    return check_logs(changes, new_commits, infos, raw, pusher, _ancestor(git_dir))
+
+
+def _branch_checks(
+    git_dir: Path,
+    changes: Sequence[RefChange],
+    policies: Mapping[str, gitdata.TeamPolicy],
+    pusher: Pusher,
+    live: Sequence[Claim],
+    now: float,
+    out: Verdicts,
+) -> None:
+    """Per pushed branch: the claimed paths, the guards and roles (policyrules.py) of the
+    commits no branch on the server has yet, read once; and the deploy rule."""
+    team = policies["HEAD"].config
+    home = gitdata.default_branch(git_dir).removeprefix(BRANCHES)
+    base_tips = _BaseTips(git_dir, changes)
+    for ch in changes:
+        if ch.deletes:
+            continue
+        asked = [policies["HEAD"]] if ch.creates else [policies[ch.old], policies["HEAD"]]
+        configs = list({p.key: p.config for p in asked}.values())
+        verdicts = check_deploy(ch.ref, ch.new, configs, home, base_tips.get, base_tips.behind)
+        if live or any(asks_commits(c) for c in configs):
             commits = bare.new_commits(git_dir, ch.new)
-            refusals += check_claimed_paths(ch.ref, commits, live, pusher, now, team.agent_emails)
-    return refusals
+            if live:
+                out.refusals.extend(
+                    check_claimed_paths(ch.ref, commits, live, pusher, now, team.agent_emails)
+                )
+            fix_base = f"{REMOTE}/{home}" if ch.creates else ch.old[:12]
+            verdicts += check_commit_policy(ch.ref, commits, configs, pusher, fix_base)
+        for v in verdicts:
+            (out.refusals if v.mode == "enforce" else out.warnings).append(v.refusal)
+
+
+class _BaseTips:
+    """The base branches' tips as they will be after this push, looked up once each, and
+    how far a pushed commit is behind one (counted once per pair)."""
+
+    def __init__(self, git_dir: Path, changes: Sequence[RefChange]) -> None:
+        self.git_dir = git_dir
+        self.pushed = {c.ref: c.new for c in changes}
+        self.tips: dict[str, str | None] = {}
+        self.counts: dict[tuple[str, str], int] = {}
+
+    def get(self, branch: str) -> str | None:
+        ref = BRANCHES + branch
+        if ref not in self.tips:
+            if ref in self.pushed:
+                tip = None if is_zero(self.pushed[ref]) else self.pushed[ref]
+            elif any(ord(ch) <= 32 for ch in ref):  # no branch has such a name
+                tip = None
+            else:
+                info = bare.object_info(self.git_dir, [ref]).get(ref)
+                tip = info.oid if info is not None and info.type == "commit" else None
+            self.tips[ref] = tip
+        return self.tips[ref]
+
+    def behind(self, tip: str, new: str) -> int:
+        if (tip, new) not in self.counts:
+            self.counts[(tip, new)] = bare.count_missing(self.git_dir, tip, new)
+        return self.counts[(tip, new)]
 
 
 def _protection_kept(
-    git_dir: Path, changes: Sequence[RefChange], patterns: Sequence[str], pusher: Pusher
+    git_dir: Path,
+    changes: Sequence[RefChange],
+    patterns: Sequence[str],
+    pusher: Pusher,
+    policies: Mapping[str, gitdata.TeamPolicy],
 ) -> list[Refusal]:
     """Refusals for pushes to the default or a protected branch whose gitcoord.toml drops a
-    pattern the server records (policy.check_protection_kept)."""
+    pattern the server records (policy.check_protection_kept). The old side is the policy
+    read for the branch's tip; the new side is read only when the file changed."""
     home = gitdata.default_branch(git_dir)
     refusals: list[Refusal] = []
     for ch in changes:
-        if ch.deletes or not (ch.ref == home or protected(ch.ref, patterns)):
+        if ch.deletes or ch.creates or not (ch.ref == home or protected(ch.ref, patterns)):
             continue
-        before, after = (f"{rev}:gitcoord.toml" for rev in (ch.old, ch.new))
-        infos = bare.object_info(git_dir, [before, after] if not ch.creates else [after])
-        old_info, new_info = infos.get(before), infos.get(after)
-        if ch.creates or old_info == new_info:
+        after = f"{ch.new}:gitcoord.toml"
+        new_info = bare.object_info(git_dir, [after]).get(after)
+        old = policies[ch.old]
+        if (new_info.oid if new_info is not None else "") == old.key:
             continue
-        old_list = gitdata.team_config(git_dir, ch.old, old_info).sync_protected
         new_list = gitdata.team_config(git_dir, ch.new, new_info).sync_protected
         refusals += check_protection_kept(
-            ch.ref, old_list, new_list, pusher.settings.protected, str(git_dir)
+            ch.ref, old.config.sync_protected, new_list, pusher.settings.protected, str(git_dir)
         )
     return refusals
 
@@ -153,7 +228,9 @@ def record_breaks(git_dir: Path, state_dir: Path, changes: Sequence[RefChange]) 
             fh.write("".join(lines))
 
 
-def emit(refusals: Sequence[Refusal]) -> None:
+def emit(refusals: Sequence[Refusal], warnings: Sequence[Refusal] = ()) -> None:
+    for w in warnings:
+        print(w.render(warning=True), file=sys.stderr)
     for r in refusals:
         print(r.render(), file=sys.stderr)
     sys.stderr.flush()

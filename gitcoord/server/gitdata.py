@@ -7,7 +7,9 @@ this module judges what they return: the claims at refs, gitcoord.toml on a bran
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterable
 from pathlib import Path
+from typing import NamedTuple
 
 from gitcoord.core.claim import MAX_OBJECT_BYTES, Claim, InvalidClaim, parse_claim_commit
 from gitcoord.core.config import Config, parse_config
@@ -58,6 +60,37 @@ def team_config(git_dir: Path, rev: str = "HEAD", info: ObjectInfo | None = None
     if info is None or info.type != "blob" or info.size > MAX_OBJECT_BYTES:
         return Config()
     blob = read_objects(git_dir, [info.oid], keep_repo_env=True).get(info.oid, b"")
+    return _parse_team_config(blob, rev)
+
+
+class TeamPolicy(NamedTuple):
+    """gitcoord.toml at one rev: `key` tells two revs with the same file apart from two
+    with different ones (the blob's OID; "" for the defaults)."""
+
+    key: str
+    config: Config
+
+
+def team_configs(git_dir: Path, revs: Iterable[str]) -> dict[str, TeamPolicy]:
+    """gitcoord.toml at each rev, in two git processes whatever their number; each distinct
+    file is parsed once (a bad one warns once and counts as the defaults)."""
+    names = {rev: f"{rev}:gitcoord.toml" for rev in dict.fromkeys(revs)}
+    infos = object_info(git_dir, names.values())
+    small = {
+        i.oid: rev
+        for rev, name in names.items()
+        if (i := infos.get(name)) is not None and i.type == "blob" and i.size <= MAX_OBJECT_BYTES
+    }
+    blobs = read_objects(git_dir, list(small), keep_repo_env=True) if small else {}
+    parsed = {oid: _parse_team_config(blobs.get(oid, b""), rev) for oid, rev in small.items()}
+    out = {}
+    for rev, name in names.items():
+        oid = infos[name].oid if name in infos else ""
+        out[rev] = TeamPolicy(oid, parsed[oid]) if oid in parsed else TeamPolicy("", Config())
+    return out
+
+
+def _parse_team_config(blob: bytes, rev: str) -> Config:
     text = blob.decode("utf-8", "replace")
     where = "default branch" if rev == "HEAD" else rev[:12]
     try:

@@ -94,8 +94,8 @@ def _run(argv: Sequence[str], git_dir: Path) -> int:
     break_stale_locks(git_dir, git_dir / STATE_DIR, changes, lambda: _stale_lock_after(git_dir))
     from gitcoord.server import checks
 
-    refusals = checks.pre_receive(git_dir, changes)
-    checks.emit(refusals)
+    refusals, warnings = checks.pre_receive(git_dir, changes)
+    checks.emit(refusals, warnings)
     return 1 if refusals else 0
 
 

@@ -105,8 +105,10 @@ def install(
     user_map: Sequence[str] | None = None,
     protect: Sequence[str] = (),
     unprotect: Sequence[str] = (),
+    protect_only: Sequence[str] | None = None,
     python: str | None = None,
 ) -> Outcome:
+    _check_patterns(protect, unprotect, protect_only)
     git_dir, hooks_dir = bare_repository(path)
     foreign = [h for h in HOOKS if (hooks_dir / h).exists() and not _ours(hooks_dir / h)]
     if foreign:
@@ -127,9 +129,31 @@ def install(
     for key, values in (("gitcoord.admin", admins), ("gitcoord.usermap", user_map)):
         if values is not None:
             _set_all(git_dir, key, values)
-    _record_protection(git_dir, protect, unprotect)
+    if protect_only is not None:
+        _set_all(git_dir, "gitcoord.protected", list(dict.fromkeys(protect_only)))
+    else:
+        _record_protection(git_dir, protect, unprotect)
     outcome.settings = _describe_settings(git_dir)
     return outcome
+
+
+def _check_patterns(
+    protect: Sequence[str], unprotect: Sequence[str], protect_only: Sequence[str] | None
+) -> None:
+    """--protect-only replaces the list, so it cannot be combined with the flags that edit
+    it; a pattern is a branch name glob (no space: a branch name has none)."""
+    if protect_only is not None and (protect or unprotect):
+        raise UsageError(
+            "--protect-only replaces the protected list; it cannot be combined with "
+            "--protect or --unprotect",
+            fix="name every pattern the list should hold with --protect-only (repeat it)",
+        )
+    for pattern in (*protect, *(protect_only or ())):
+        if not pattern.strip() or any(ord(c) <= 32 for c in pattern):
+            raise UsageError(
+                f"{pattern!r} is not a branch pattern",
+                fix="name a branch or a glob such as 'release/*', without spaces",
+            )
 
 
 def _record_protection(git_dir: Path, protect: Sequence[str], unprotect: Sequence[str]) -> None:

@@ -24,8 +24,9 @@ class Refusal(NamedTuple):
     message: str
     fix: str
 
-    def render(self) -> str:
-        return f"gitcoord: refused {self.ref}: {self.message}\n  fix: {self.fix}"
+    def render(self, warning: bool = False) -> str:
+        head = "warning (allowed: the check is in warn mode) for" if warning else "refused"
+        return f"gitcoord: {head} {self.ref}: {self.message}\n  fix: {self.fix}"
 
 
 class Pusher(NamedTuple):
