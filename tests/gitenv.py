@@ -103,6 +103,15 @@ class Agent:
         self.git("add", "--", rel)
         self.git("commit", "-q", "--no-verify", "-m", message or f"edit {rel}")
 
+    def set_policy(self, text: str | None) -> None:
+        """Commit gitcoord.toml (None: remove it): the checks read the committed policy,
+        HEAD's here, since the test remotes' main has none."""
+        if text is None:
+            self.git("rm", "-q", "--", "gitcoord.toml")
+            self.git("commit", "-q", "--no-verify", "-m", "drop the policy")
+        else:
+            self.commit_file("gitcoord.toml", text, "policy")
+
 
 def make_bare(path: Path, env: dict[str, str]) -> Path:
     subprocess.run(["git", "init", "-q", "--bare", str(path)], env=env, check=True)

@@ -48,15 +48,15 @@ class Report:
 def _worker(clone: str, env: dict[str, str], conn: Connection, barrier: object) -> None:
     os.environ.clear()
     os.environ.update(env)
-    from gitcoord.core.config import load_config
     from gitcoord.core.modes import Mode
     from gitcoord.core.paths import ClaimPath
     from gitcoord.git.repo import Repo
     from gitcoord.protocol.coordinator import Coordinator, Request
     from gitcoord.store.claimstore import ClaimStore
+    from gitcoord.store.policy_source import load_policy
 
     repo = Repo.discover(clone)
-    config = load_config(repo.toplevel)
+    config = load_policy(repo.toplevel).config
     me = repo.identity()
     progress: list[str] = []
     coord = Coordinator(

@@ -499,7 +499,7 @@ def test_init_ci_writes_templates_idempotently(team: Team) -> None:
     bob = team.join("bob")
     first = bob.gitcoord("init", "--ci", "github")
     assert first.rc == 0, first.err
-    assert first.out.splitlines()[-1] == ".github/workflows/gitcoord.yml: written"
+    assert first.out.splitlines()[-2] == ".github/workflows/gitcoord.yml: written"
     template = (Path(__file__).parent.parent / "templates" / "ci" / "github.yml").read_text()
     target = bob.path / ".github" / "workflows" / "gitcoord.yml"
     shipped = target.read_text()  # the template, its install line filled in (test_setup.py)
@@ -522,7 +522,7 @@ def test_init_ci_writes_templates_idempotently(team: Team) -> None:
 
     gitlab = bob.gitcoord("init", "--ci", "gitlab")
     assert gitlab.rc == 0
-    assert gitlab.out.splitlines()[-1] == (
+    assert gitlab.out.splitlines()[-2] == (
         ".gitlab-ci.gitcoord.yml: written; include it from .gitlab-ci.yml:  "
         "include: [{local: .gitlab-ci.gitcoord.yml}]"
     )

@@ -57,7 +57,7 @@ def wrapped(tmp_path: Path) -> Iterator[Callable[[Agent], GitWrap]]:
 
 def _skew(skew: str, *agents: Agent) -> float:
     for agent in agents:
-        (agent.path / "gitcoord.toml").write_text(f'[claims]\nclock_skew = "{skew}"\n')
+        agent.set_policy(f'[claims]\nclock_skew = "{skew}"\n')
     return float(skew.rstrip("s"))
 
 

@@ -219,12 +219,21 @@ def test_offline_fail_closed_and_fail_open(tmp_path: Path, env: dict[str, str]) 
     assert "gitcoord: pre-commit: cannot check claims: cannot reach remote 'origin'" in closed.err
     assert 'offline set [claims] offline = "fail-open"' in closed.err
 
+    # The policy in force is origin/main's: committing fail-open here changes nothing ...
     write(
         bob, "gitcoord.toml", BASE_CONFIG.replace("[claims]\n", '[claims]\noffline = "fail-open"\n')
     )
     bob.git("add", "gitcoord.toml")
-    assert run_as_human(bob, "gitcoord", "approve").rc == 0
-    opened = bob.run("git", "commit", "-q", "-m", "edit")
+    assert run_as_human(bob, "gitcoord", "approve").rc == 3  # recorded, not published: offline
+    still_closed = bob.run("git", "commit", "-q", "-m", "fail-open")
+    assert still_closed.rc == 1 and "cannot check claims" in still_closed.err
+    # ... until it has landed on main.
+    shutil.move(served / "gone.git", served / "team.git")
+    landed = bob.run("git", "commit", "-q", "-m", "fail-open")
+    assert landed.rc == 0, landed.err
+    assert bob.run("git", "push", "-q", "origin", "main").rc == 0
+    shutil.move(served / "team.git", served / "gone.git")
+    opened = commit(bob, "edit", ("docs/guide.md", "offline, again\n"))
     assert opened.rc == 0, opened.err
     assert "cannot reach origin; offline = fail-open" in opened.err
 
@@ -306,6 +315,19 @@ def test_init_is_idempotent_and_writes_a_valid_config(alice: Agent) -> None:
         "hook commit-msg: unchanged",
     ]
     assert (alice.path / "gitcoord.toml").read_text() == config
+    assert first.out.splitlines()[-1].startswith(
+        "next: git add gitcoord.toml RULES.md && gitcoord approve (a human) && git commit"
+    )
+    # The rules in force are the committed ones: none yet.
+    uncommitted = alice.gitcoord("rules")
+    assert uncommitted.rc == 2
+    assert "there is no rules file RULES.md at any commit (the one in the working tree is " in (
+        uncommitted.err
+    )
+    alice.git("add", "gitcoord.toml", "RULES.md")
+    assert run_as_human(alice, "gitcoord", "approve").rc == 0
+    adopted = alice.run("git", "commit", "-q", "-m", "Adopt gitcoord")
+    assert adopted.rc == 0, adopted.err
     status = alice.gitcoord("rules")
     assert status.rc == 0 and "NOT acknowledged (run: gitcoord rules --ack)" in status.out
 

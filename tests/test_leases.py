@@ -15,7 +15,7 @@ def _sleep_until(at: float) -> None:
 
 
 def _skew(agent: Agent, skew: str) -> None:
-    (agent.path / "gitcoord.toml").write_text(f'[claims]\nclock_skew = "{skew}"\n')
+    agent.set_policy(f'[claims]\nclock_skew = "{skew}"\n')
 
 
 def test_expiry_waits_for_skew_then_takeover_and_lost_claim_errors(
@@ -112,10 +112,10 @@ def test_wait_gives_up_at_its_deadline(alice: Agent, bob: Agent) -> None:
 
 def test_break_is_recorded_and_can_be_forbidden(alice: Agent, bob: Agent) -> None:
     assert alice.claim("src/api.py").rc == 0
-    (bob.path / "gitcoord.toml").write_text("[claims]\nallow_break = false\n")
+    bob.set_policy("[claims]\nallow_break = false\n")
     forbidden = bob.claim("--break", "src/api.py", "-r", "stuck")
     assert forbidden.rc == 1 and "allow_break = false" in forbidden.err
-    (bob.path / "gitcoord.toml").unlink()
+    bob.set_policy(None)
     broke = bob.claim("--break", "src/api.py", "-r", "alice's session crashed")
     assert broke.rc == 0 and "broke alice's write claim on src/api.py" in broke.out
     assert bob.claim("--json").json()["claims"] == []

@@ -12,7 +12,7 @@ from tests.gitenv import Agent
 
 def _no_skew(*agents: Agent) -> None:
     for agent in agents:
-        (agent.path / "gitcoord.toml").write_text('[claims]\nclock_skew = "0s"\n')
+        agent.set_policy('[claims]\nclock_skew = "0s"\n')
 
 
 @pytest.mark.transports("file")

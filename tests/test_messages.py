@@ -94,7 +94,7 @@ def test_my_other_session_is_named_with_where_and_how_to_release_it(
 def test_my_other_session_without_a_published_location(
     alice: Agent, remote_url: str, remote_server: BaseServer, tmp_path: Path
 ) -> None:
-    (alice.path / "gitcoord.toml").write_text("[claims]\npublish_location = false\n")
+    alice.set_policy("[claims]\npublish_location = false\n")
     assert alice.claim("src/api.py").rc == 0
     session = _only_claim(alice)["session"]
     again = _second_clone(remote_url, remote_server, tmp_path)

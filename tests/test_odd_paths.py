@@ -46,11 +46,12 @@ def test_outside_and_inside_git_dir_are_usage_errors(alice: Agent) -> None:
 
 
 def test_bad_config_names_key_and_line(alice: Agent) -> None:
-    (alice.path / "gitcoord.toml").write_text('[claims]\nttl = "1h"\nttll = "2h"\n')
+    alice.set_policy('[claims]\nttl = "1h"\nttll = "2h"\n')
     res = alice.claim("src/api.py")
     assert res.rc == 2
     assert "gitcoord.toml:3: claims.ttll: unknown key" in res.err
-    (alice.path / "gitcoord.toml").write_text("[claims\n")
+    assert "(as committed at HEAD, the policy in force)" in res.err
+    alice.set_policy("[claims\n")
     res = alice.claim()
     assert res.rc == 2 and "not valid TOML" in res.err
 

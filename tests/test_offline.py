@@ -23,7 +23,7 @@ def _rows(listing: str) -> list[str]:
 
 
 def _fail_open(agent: Agent) -> None:
-    (agent.path / "gitcoord.toml").write_text('[claims]\noffline = "fail-open"\n')
+    agent.set_policy('[claims]\noffline = "fail-open"\n')
 
 
 @pytest.mark.transports("git", "ssh", "http")

@@ -211,7 +211,7 @@ def test_init_ci_installs_the_commit_it_was_installed_from(
     job, out, err = init_job(alice, python)
     line = f'      GITCOORD_INSTALL: "gitcoord @ git+{remote_url}@{commit}"\n'
     assert job == template().replace(PLACEHOLDER, line)
-    assert out.splitlines()[-1] == f"{GITHUB_JOB}: written"
+    assert out.splitlines()[-2] == f"{GITHUB_JOB}: written"
     assert err == ""
 
 
@@ -233,7 +233,7 @@ def test_init_ci_from_a_repository_on_this_disk_marks_the_url_to_edit(
         f"where the gitcoord that ran `gitcoord init --ci` came from. EDIT the next line: {why}. "
         f'GITCOORD_INSTALL: "gitcoord @ git+file://{repo}@{commit}"'.split()
     )
-    assert out.splitlines()[-1] == f"{GITHUB_JOB}: written"
+    assert out.splitlines()[-2] == f"{GITHUB_JOB}: written"
 
 
 @pytest.mark.transports("file")
@@ -285,7 +285,12 @@ def test_init_ci_from_an_editable_install_writes_a_line_pip_refuses(alice: Agent
             {"hook": "commit-msg", "action": "installed"},
         ],
         "ci_install": None,
-        "next_steps": [f"include it from .gitlab-ci.yml:  include: [{{local: {rel}}}]"],
+        "next_steps": [
+            f"include it from .gitlab-ci.yml:  include: [{{local: {rel}}}]",
+            f"git add gitcoord.toml RULES.md {rel} && gitcoord approve (a human) && git commit "
+            "-m 'Adopt gitcoord' && git push: the checks read gitcoord.toml and the rules as "
+            "committed",
+        ],
         "warnings": [f"{rel}: {why}"],
     }
     assert (
@@ -328,7 +333,10 @@ def test_init_json_without_ci(alice: Agent) -> None:
             {"hook": "commit-msg", "action": "installed"},
         ],
         "ci_install": None,
-        "next_steps": [],
+        "next_steps": [
+            "git add gitcoord.toml && gitcoord approve (a human) && git commit -m 'Adopt "
+            "gitcoord' && git push: the checks read gitcoord.toml and the rules as committed"
+        ],
         "warnings": [],
     }
 

@@ -125,7 +125,7 @@ def test_a_push_cut_off_by_the_timeout_leaves_nothing_half_made(
     """The remote answers fetches but every claim push stalls past the limit (a wrapper
     `git` that waits before pushing): the claim exits 3, nothing of it is on the remote, and
     the next claims (alice's own, then bob's) see a consistent state."""
-    (alice.path / "gitcoord.toml").write_text(f'[remote]\ntimeout = "{LIMIT}s"\n')
+    alice.set_policy(f'[remote]\ntimeout = "{LIMIT}s"\n')
     wrap = GitWrap(alice, tmp_path / "wrap")
     try:
         wrap.arm(gate="1 2 3 4 5 6")  # every claim push waits for a go that never comes

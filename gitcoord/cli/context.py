@@ -9,7 +9,7 @@ from functools import cached_property
 from typing import Any
 
 from gitcoord.core.claim import Holder
-from gitcoord.core.config import Config, load_config
+from gitcoord.core.config import Config
 from gitcoord.core.errors import CannotVerify, UsageError
 from gitcoord.core.identity import Identity, published
 from gitcoord.core.paths import ClaimPath, PathCache, normalize_user_path
@@ -18,6 +18,7 @@ from gitcoord.git.repo import Repo
 from gitcoord.protocol.coordinator import Coordinator
 from gitcoord.store.claimstore import ClaimStore
 from gitcoord.store.listing import Listing
+from gitcoord.store.policy_source import Policy, load_policy
 
 NOBODY = Identity(agent="", host="", worktree="", session="")  # a viewer without identity
 
@@ -31,8 +32,14 @@ class Context:
         return cls(Repo.discover())
 
     @cached_property
+    def policy(self) -> Policy:
+        """The committed policy in force (store/policy_source.py): no uncommitted edit of
+        gitcoord.toml grants a break, a longer lease or a wider clock skew."""
+        return load_policy(self.repo.toplevel)
+
+    @property
     def config(self) -> Config:
-        return load_config(self.repo.toplevel)
+        return self.policy.config
 
     @cached_property
     def me(self) -> Identity:

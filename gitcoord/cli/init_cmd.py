@@ -106,11 +106,14 @@ def init_command(
     .gitlab-ci.gitcoord.yml), installing gitcoord from where this one was installed.
 
     Existing files are kept, so running it twice changes nothing. Commit the files
-    afterwards; they are approve-tier, so a human runs `gitcoord approve` first.
+    afterwards and push them: every check reads the policy as committed (the base branch's
+    once it has one), never the working tree. They are approve-tier, so a human stages
+    them and runs `gitcoord approve` first.
 
     \b
     Examples:
-      gitcoord init && gitcoord approve && git commit -m "Adopt gitcoord"
+      gitcoord init && git add gitcoord.toml RULES.md
+      gitcoord approve && git commit -m "Adopt gitcoord" && git push
       gitcoord init --ci github --json
     """
     repo = Context.here().repo
@@ -125,18 +128,15 @@ def init_command(
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(job.text, encoding="utf-8")
         files.append(job.file)
-    warnings = []
-    if job is not None and job.warning:
-        warnings.append(f"{job.file.path}: {job.warning}")
-        print(f"gitcoord: warning: {warnings[0]}", file=sys.stderr)
-        print(f"  fix: edit the line marked EDIT in {job.file.path}", file=sys.stderr)
+    next_steps = _next_steps(job, files)
+    warnings = _warn_about(job)
     if as_json:
         emit_json(
             {
                 "files": [{"path": f.path, "action": f.action} for f in files],
                 "hooks": [{"hook": a.hook, "action": a.what} for a in hooks],
                 "ci_install": job.install if job else None,
-                "next_steps": [job.next_step] if job and job.next_step else [],
+                "next_steps": next_steps,
                 "warnings": warnings,
             }
         )
@@ -148,3 +148,30 @@ def init_command(
     if job is not None:
         step = f"; {job.next_step}" if job.next_step else ""
         print(job.file.line() + step)
+    if adopting(files):
+        print(f"next: {next_steps[-1]}")
+
+
+def _warn_about(job: CiJob | None) -> list[str]:
+    if job is None or not job.warning:
+        return []
+    print(f"gitcoord: warning: {job.file.path}: {job.warning}", file=sys.stderr)
+    print(f"  fix: edit the line marked EDIT in {job.file.path}", file=sys.stderr)
+    return [f"{job.file.path}: {job.warning}"]
+
+
+def adopting(files: list[FileAction]) -> list[str]:
+    """The files init wrote, which count only once committed."""
+    return [f.path for f in files if f.action in ("written", "overwritten")]
+
+
+def _next_steps(job: CiJob | None, files: list[FileAction]) -> list[str]:
+    steps = [job.next_step] if job and job.next_step else []
+    written = adopting(files)
+    if written:  # the policy in force is read from commits: nothing counts until it lands
+        steps.append(
+            f"git add {' '.join(written)} && gitcoord approve (a human) && git commit -m "
+            "'Adopt gitcoord' && git push: the checks read gitcoord.toml and the rules as "
+            "committed"
+        )
+    return steps

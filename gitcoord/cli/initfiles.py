@@ -47,7 +47,7 @@ _SECTIONS: list[tuple[str, str, dict[str, Any]]] = [
     (
         "rules",
         "The team's rules; each agent acknowledges them: gitcoord rules --ack\n"
-        "exempt: commit authors (name or e-mail, e.g. dependabot[bot]) CI does not ask for trailers.",
+        "exempt: commit authors (name or e-mail, e.g. dependabot[bot]) CI asks no trailers of.",
         {"file": "RULES.md", "exempt": []},
     ),
     (

@@ -20,6 +20,9 @@ def rules_command(
 ) -> None:
     """Show the team's rules file with its content hash and whether I acknowledged it.
 
+    The rules are the committed ones in force: the base branch's as last fetched when it
+    has a gitcoord.toml, else HEAD's; an uncommitted edit is not what is acknowledged.
+
     Commits are refused (check `rules`) until the committing agent has acknowledged the
     current hash; every commit then carries the trailers Gitcoord-Agent and Gitcoord-Rules.
 
@@ -30,9 +33,16 @@ def rules_command(
     """
     ctx = Context.here()
     name = ctx.config.rules_file
-    content, digest = localstate.read_rules(ctx.repo.toplevel, name)
+    # The rules in force are the committed ones (the policy's commit), as every check reads.
+    content, digest = ctx.policy.rules, ctx.policy.rules_hash
     if content is None or digest is None:
-        raise UsageError(f"there is no rules file {name}", fix="gitcoord init")
+        on_disk = (ctx.repo.toplevel / name).is_file()
+        where = ctx.policy.source or "any commit"
+        raise UsageError(
+            f"there is no rules file {name} at {where}"
+            + (" (the one in the working tree is not committed there yet)" if on_disk else ""),
+            fix=f"git add {name} && git commit, and push it" if on_disk else "gitcoord init",
+        )
     agent = ctx.me.agent
     if ack:
         localstate.record_ack(ctx.repo.state_dir, agent, name, digest)

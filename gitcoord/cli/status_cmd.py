@@ -3,17 +3,20 @@ expire soon, as aligned tables (the listing's rows: cli/claim_listing.py)."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from gitcoord.cli.claim_listing import row, table, when
 from gitcoord.cli.context import Context, emit_json
 from gitcoord.core import timeutil
+from gitcoord.core.claim import Claim
+from gitcoord.core.config import CONFIG_FILE
 from gitcoord.core.durations import format_duration
 from gitcoord.core.identity import release_from_here
 from gitcoord.core.textsafe import printable
 from gitcoord.core.wording import is_mine, is_other_session
+from gitcoord.store.listing import Listing
 
 SOON_SECONDS = 600  # "expiring soon": within ten minutes, or within a tenth of the lease
 
@@ -32,28 +35,17 @@ def status_command(
     ctx.warn_invalid(listing)
     at = timeutil.now()
     skew = ctx.config.claims.clock_skew
-    viewer, me = ctx.viewer, ctx.viewer_holder
+    me = ctx.viewer_holder
     mine = sorted((c for c in listing.claims if is_mine(c, me)), key=lambda c: c.path)
     others = sorted((c for c in listing.live(at, skew) if c not in mine), key=lambda c: c.path)
     sessions = [c for c in others if is_other_session(c, me)]
     soon = [c for c in mine if c.lease_end - at < max(SOON_SECONDS, c.ttl / 10)]
     if as_json:
-        emit_json(
-            {
-                "agent": viewer.agent if viewer else None,
-                "host": viewer.host if viewer else None,
-                "session": viewer.session if viewer else None,
-                "remote": ctx.store.remote,
-                "mine": [c.public_json() for c in mine],
-                "others": [c.public_json() for c in others],  # my other sessions' too
-                "mine_other_sessions": [c.public_json() for c in sessions],
-                "expiring_soon": [c.public_json() for c in soon],
-                "invalid": [i._asdict() for i in listing.invalid],
-            }
-        )
+        emit_json(_json(ctx, mine, others, sessions, soon, listing))
         return
     who = f"agent {printable(me.agent)} (session {me.session})" if me else "no agent identity"
-    lines = [f"{who} on {printable(ctx.store.remote)}", "", f"my claims ({len(mine)}):"]
+    lines = [f"{who} on {printable(ctx.store.remote)}", f"policy: {_policy_line(ctx)}"]
+    lines += ["", f"my claims ({len(mine)}):"]
     # The rows are escaped (remote data); a reason is cut to one line.
     lines += table([row(c, me, when(listing, c, me, at, skew)) for c in mine], "  ")
     lines += ["", f"others' live claims ({len(others)}):"]
@@ -69,3 +61,36 @@ def status_command(
         width = min(max(len(p) for p, _ in shown), 60)
         lines += [f"  {p:<{width}}  expires in {left}" for p, left in shown]
     print("\n".join(lines))
+
+
+def _policy_line(ctx: Context) -> str:
+    line = printable(ctx.policy.describe())
+    if ctx.policy.differs_from(ctx.repo.toplevel):
+        line += f"; the working tree's {CONFIG_FILE} differs and counts only once it lands"
+    return line
+
+
+def _json(
+    ctx: Context,
+    mine: list[Claim],
+    others: list[Claim],
+    sessions: list[Claim],
+    soon: list[Claim],
+    listing: Listing,
+) -> dict[str, Any]:
+    viewer = ctx.viewer
+    return {
+        "agent": viewer.agent if viewer else None,
+        "host": viewer.host if viewer else None,
+        "session": viewer.session if viewer else None,
+        "remote": ctx.store.remote,
+        "mine": [c.public_json() for c in mine],
+        "others": [c.public_json() for c in others],  # my other sessions' too
+        "mine_other_sessions": [c.public_json() for c in sessions],
+        "expiring_soon": [c.public_json() for c in soon],
+        "invalid": [i._asdict() for i in listing.invalid],
+        "policy": {
+            "source": ctx.policy.source or None,
+            "worktree_differs": ctx.policy.differs_from(ctx.repo.toplevel),
+        },
+    }

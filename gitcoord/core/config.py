@@ -28,6 +28,9 @@ OFFLINE_POLICIES = ("fail-closed", "fail-open")
 # No lease may pass this, whatever max_ttl says: beyond it the expiry is no longer a date a
 # claim can carry (year 10000), and a claim nobody renews for a year is no lease at all.
 LONGEST_LEASE = 366 * 86400
+# gitcoord.toml and the rules file are read from commits (some fetched from others): a
+# larger one is refused unread.
+MAX_POLICY_BYTES = 1 << 20
 
 
 class RemoteConfig(NamedTuple):

@@ -67,3 +67,30 @@ def add_trailers(cwd: str, message_file: str, trailers: Sequence[str]) -> None:
         cwd=cwd,
         keep_repo_env=True,
     )
+
+
+def files_at(cwd: str, names: Sequence[str], max_bytes: int) -> dict[str, bytes | None]:
+    """The contents of each `REV:PATH` name that exists, in two `git cat-file` processes:
+    sizes first, so a huge blob in fetched history is never read (None: not a blob of at
+    most `max_bytes`)."""
+    wanted = [n for n in dict.fromkeys(names) if "\n" not in n]  # one name per input line
+    if not wanted:
+        return {}
+    listed = run_git(
+        ["cat-file", "--batch-check"], cwd=cwd, input="".join(n + "\n" for n in wanted).encode()
+    ).out.splitlines()
+    found: dict[str, bytes | None] = {}
+    small: dict[str, list[str]] = {}  # blob OID -> the names that resolve to it
+    for name, line in zip(wanted, listed, strict=False):
+        parts = line.split(" ")  # "<oid> <type> <size>", or "<name> missing"
+        if len(parts) != 3 or not parts[2].isdigit():
+            continue
+        found[name] = None
+        if parts[1] == "blob" and int(parts[2]) <= max_bytes:
+            small.setdefault(parts[0], []).append(name)
+    if small:
+        from gitcoord.git.objects import read_objects  # deferred: most callers read no blob
+
+        blobs = read_objects(cwd, small)
+        found.update({n: blobs[oid] for oid, ns in small.items() if oid in blobs for n in ns})
+    return found

@@ -15,8 +15,8 @@ from gitcoord.core import timeutil
 from gitcoord.core.approvals import Approval
 from gitcoord.core.change import Change
 from gitcoord.core.claim import Claim
-from gitcoord.core.config import Config, coordination_remote, load_config
-from gitcoord.core.errors import CannotVerify, ExitCode, UsageError
+from gitcoord.core.config import CONFIG_FILE, Config, coordination_remote
+from gitcoord.core.errors import CannotVerify, ConfigError, ExitCode, UsageError
 from gitcoord.core.oids import is_zero
 from gitcoord.core.overlap import covering_keys
 from gitcoord.git.changes import (
@@ -30,6 +30,7 @@ from gitcoord.git.repo import Repo
 from gitcoord.hooks.install import tracked_hooks_dir
 from gitcoord.policy import decisions as policy
 from gitcoord.store import localstate
+from gitcoord.store.policy_source import load_policy
 from gitcoord.store.snapshot import read_snapshot, snapshot_file
 
 
@@ -44,7 +45,9 @@ class HookRun:
         self.hook = hook
         self.repo = Repo.discover()
         self.cwd = str(self.repo.toplevel)
-        self.config: Config = load_config(self.repo.toplevel)
+        # The committed policy, never the working tree's (store/policy_source.py).
+        self.policy = load_policy(self.repo.toplevel)
+        self.config: Config = self.policy.config
         self.me = self.repo.identity()
         self.agent = self.me.agent
         self.role = policy.resolve_role(self.config, self.agent, os.environ.get("GITCOORD_ROLE"))
@@ -85,7 +88,7 @@ class HookRun:
             return snap.claims if snap else []
 
     def rules(self) -> policy.RulesState:
-        content, digest = localstate.read_rules(self.repo.toplevel, self.config.rules_file)
+        content, digest = self.policy.rules, self.policy.rules_hash
         self.citations = localstate.citations(self.config.rules_file, content)
         acked = localstate.acked_hash(self.repo.state_dir, self.agent) if digest else None
         return policy.RulesState(self.config.rules_file, digest, acked)
@@ -134,6 +137,7 @@ def pre_commit() -> int:
     changes = staged_changes(run.cwd)
     if not changes:
         return 0
+    _refuse_broken_config(run.cwd, changes)
     rules = run.rules()
     extra = run.extra_guarded()
     patch_id = None
@@ -147,6 +151,23 @@ def pre_commit() -> int:
         "commit", changes, rules, extra, approve_patch_id=patch_id, approvals=approvals
     )
     return run.finish(findings)
+
+
+def _refuse_broken_config(cwd: str, changes: Sequence[Change]) -> None:
+    """A staged gitcoord.toml must parse: once it lands, every layer reads it, and a broken
+    one would stop everyone (exit 2, naming the key and line)."""
+    if not any(c.path == CONFIG_FILE and c.status != "D" for c in changes):
+        return
+    from gitcoord.core.config import MAX_POLICY_BYTES, parse_config
+    from gitcoord.git.history import files_at
+
+    text = files_at(cwd, [":" + CONFIG_FILE], MAX_POLICY_BYTES).get(":" + CONFIG_FILE)
+    if text is None:
+        raise ConfigError(f"the staged {CONFIG_FILE} is larger than {MAX_POLICY_BYTES} bytes")
+    try:
+        parse_config(text.decode("utf-8", "replace"))
+    except ConfigError as exc:
+        raise ConfigError(f"{exc.message} (as staged)", fix=f"edit {CONFIG_FILE}") from None
 
 
 def _framework_push(timeout: float) -> tuple[str, list[PushedRef]]:

@@ -9,11 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from gitcoord.core.config import load_config
 from gitcoord.core.errors import UsageError
 from gitcoord.git.history import add_trailers
 from gitcoord.git.repo import Repo
-from gitcoord.store import localstate
+from gitcoord.store.policy_source import load_policy
 
 
 def commit_msg(args: Sequence[str]) -> int:
@@ -22,10 +21,9 @@ def commit_msg(args: Sequence[str]) -> int:
     if not args:
         raise UsageError("commit-msg: expected the message file argument (git passes it)")
     repo = Repo.discover()
-    config = load_config(repo.toplevel)
     me = repo.identity()
     trailers = [f"Gitcoord-Agent: {me.agent}", f"Gitcoord-Session: {me.session}"]
-    _, digest = localstate.read_rules(repo.toplevel, config.rules_file)
+    digest = load_policy(repo.toplevel).rules_hash  # the rules in force, as committed
     if digest:
         trailers.append(f"Gitcoord-Rules: {digest}")
     add_trailers(str(repo.toplevel), args[0], trailers)

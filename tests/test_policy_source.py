@@ -1,0 +1,124 @@
+"""The policy in force is committed history, never the working tree (store/policy_source.py).
+
+An agent that switches a check off in gitcoord.toml, staged or not, committed locally or
+not, changes no decision: the hooks and every command read the base tip's policy as last
+fetched, and a change to it is approve-tier and counts once it has landed.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.hookenv import BASE_CONFIG, RULES, Team, commit, make_team, run_as_human, write
+
+GUARDED = (
+    BASE_CONFIG
+    + """allow_break = false
+
+[[guard]]
+paths = ["secrets/**"]
+tier = "block"
+why = "credentials never pass through agents"
+"""
+)
+RELAXED = GUARDED.replace("[claims]\n", '[checks]\nguards = "off"\n\n[claims]\n').replace(
+    "allow_break = false", "allow_break = true"
+)
+
+
+@pytest.fixture
+def team(tmp_path: Path, env: dict[str, str]) -> Team:
+    return make_team(tmp_path, env, GUARDED)
+
+
+def _blocked(err: str) -> bool:
+    return "gitcoord: refused by guards: secrets/key.pem is blocked (guard 'secrets/**')" in err
+
+
+def test_switching_guards_off_in_the_same_commit_is_refused(team: Team) -> None:
+    """The walk-around of issue 13: the policy edit staged with the guarded file."""
+    bob = team.join("bob")
+    res = commit(bob, "sneak", ("gitcoord.toml", RELAXED), ("secrets/key.pem", "KEY\n"))
+    assert res.rc == 1, res.err
+    assert _blocked(res.err)
+    assert "why: credentials never pass through agents" in res.err
+    assert "gitcoord.toml needs a human's approval (guard '/gitcoord.toml')" in res.err
+
+
+def test_an_uncommitted_policy_edit_changes_no_decision(team: Team) -> None:
+    bob = team.join("bob")
+    write(bob, "gitcoord.toml", RELAXED)  # edited, not staged
+    res = commit(bob, "key", ("secrets/key.pem", "KEY\n"))
+    assert res.rc == 1 and _blocked(res.err), res.err
+    bob.git("add", "gitcoord.toml")  # staged too: still the committed policy decides
+    res = bob.run("git", "commit", "-q", "-m", "key")
+    assert res.rc == 1 and _blocked(res.err), res.err
+
+
+def test_a_policy_committed_past_the_hooks_counts_only_once_it_lands(team: Team) -> None:
+    """Committed with --no-verify, HEAD switches guards off; the base tip's policy wins
+    until the change is on the base branch."""
+    bob = team.join("bob")
+    bob.commit_file("gitcoord.toml", RELAXED, "relax the guards")
+    res = commit(bob, "key", ("secrets/key.pem", "KEY\n"))
+    assert res.rc == 1 and _blocked(res.err), res.err
+    status = bob.gitcoord("status", "--json").json()
+    assert status["policy"] == {"source": "origin/HEAD", "worktree_differs": True}
+    # Landed (here: pushed past the hooks by a human), it is the policy for what follows.
+    assert bob.run("git", "push", "-q", "--no-verify", "origin", "HEAD:main").rc == 0
+    bob.git("fetch", "-q", "origin")
+    res = bob.run("git", "commit", "-q", "-m", "key")
+    assert res.rc == 0, res.err
+
+
+def test_client_settings_come_from_the_committed_policy(team: Team) -> None:
+    """allow_break = false on main: an uncommitted `allow_break = true` grants no break."""
+    alice, bob = team.join("alice"), team.join("bob")
+    assert alice.claim("src/api.py").rc == 0
+    write(bob, "gitcoord.toml", RELAXED)
+    res = bob.claim("--break", "src/api.py", "-r", "stuck")
+    assert res.rc == 1 and "allow_break = false" in res.err, res.err
+    assert alice.claim("--json").json()["claims"][0]["agent"] == "alice"
+
+
+def test_an_approved_policy_change_takes_effect_after_it_lands(team: Team) -> None:
+    """A human approves a relaxation; the commit carrying it is judged by the policy
+    before it, so the guarded file cannot ride along."""
+    bob = team.join("bob")
+    write(bob, "gitcoord.toml", RELAXED)
+    bob.git("add", "gitcoord.toml")
+    assert run_as_human(bob, "gitcoord", "approve").rc == 0
+    write(bob, "secrets/key.pem", "KEY\n")
+    bob.git("add", "secrets/key.pem")
+    carrying = bob.run("git", "commit", "-q", "-m", "relax")
+    assert carrying.rc == 1 and _blocked(carrying.err), carrying.err
+    bob.git("rm", "-q", "--cached", "secrets/key.pem")
+    assert bob.run("git", "commit", "-q", "-m", "relax").rc == 0
+    assert bob.run("git", "push", "-q", "origin", "HEAD:main").rc == 0
+    bob.git("add", "secrets/key.pem")
+    after = bob.run("git", "commit", "-q", "-m", "key")
+    assert after.rc == 0, after.err
+
+
+def test_a_staged_config_that_does_not_parse_is_refused(team: Team) -> None:
+    bob = team.join("bob")
+    typo = GUARDED.replace("allow_break", "allow_brake")
+    res = commit(bob, "typo", ("gitcoord.toml", typo))
+    assert res.rc == 1, res.err  # git commit's own code when its hook fails (the hook: 2)
+    assert "gitcoord.toml:3: claims.allow_brake: unknown key" in res.err
+    assert "(as staged)" in res.err and "Traceback" not in res.err
+
+
+def test_the_rules_in_force_are_the_committed_ones(team: Team) -> None:
+    """An uncommitted edit of RULES.md is neither what is acknowledged nor what the
+    commit-msg hook's trailer names."""
+    bob = team.join("bob")
+    write(bob, "RULES.md", RULES + "3. A rule only I have.\n")
+    shown = bob.gitcoord("rules", "--json").json()
+    assert shown["acknowledged"] is True  # acknowledged at the committed hash
+    res = commit(bob, "docs", ("docs/guide.md", "more\n"))
+    assert res.rc == 0, res.err
+    message = bob.git("log", "-1", "--format=%B")
+    assert f"Gitcoord-Rules: {shown['hash']}" in message
