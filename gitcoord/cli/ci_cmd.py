@@ -13,16 +13,17 @@ from gitcoord.ci.report import Report, plain_lines
 from gitcoord.ci.target import ci_target
 from gitcoord.cli.context import emit_json
 from gitcoord.core import timeutil
-from gitcoord.core.config import CONFIG_FILE, Config, load_config, parse_config
+from gitcoord.core.config import Config
 from gitcoord.core.errors import UsageError
 from gitcoord.core.identity import Identity
 from gitcoord.git.branches import current_branch
-from gitcoord.git.history import blob_at, count_commits, is_shallow, merge_base, resolve_commit
+from gitcoord.git.history import count_commits, is_shallow, merge_base, resolve_commit
 from gitcoord.git.repo import Repo
 from gitcoord.policy.decisions import PushCheck, deploy_pattern
 from gitcoord.store import localstate
 from gitcoord.store.approvals import fetch_approvals
 from gitcoord.store.claimstore import ClaimStore
+from gitcoord.store.policy_source import Policy, policy_at
 from gitcoord.store.sync import base_branch, fetch_branch
 
 
@@ -34,18 +35,6 @@ def _commit(cwd: str, rev: str) -> str:
             fix="git fetch (CI: check out with full history, fetch-depth: 0)",
         )
     return oid
-
-
-def _policy_at(cwd: str, tip: str, work: Config) -> tuple[Config, bytes | None]:
-    """The config and rules file on the base tip; the working tree's config when the base
-    has none yet (the branch that adopts gitcoord)."""
-    text = blob_at(cwd, tip, CONFIG_FILE)
-    config = (
-        parse_config(text.decode("utf-8", "replace"), f"{CONFIG_FILE} on the base")
-        if text
-        else work
-    )
-    return config, blob_at(cwd, tip, config.rules_file)
 
 
 def _strip_base(base: str, remote: str) -> str:
@@ -169,12 +158,15 @@ def _deploy_check(
 def _fetch_base(repo: Repo, base: str | None) -> tuple[Config, bytes | None, str, str]:
     """The policy in force (the base tip's), the base branch's name and its fetched tip."""
     cwd = str(repo.toplevel)
-    work = load_config(repo.toplevel)
+    head = policy_at(cwd, "HEAD")  # committed, as every layer reads it: where the base is
+    work = head.config if head else Config()
     remote = work.remote.name
     base_name = _strip_base(base, remote) if base else base_branch(cwd, work)
     tip = fetch_branch(cwd, remote, base_name, work.remote.timeout)
-    # The policy in force is the base's: a branch cannot switch its own checks off.
-    config, rules_text = _policy_at(cwd, tip, work)
+    # The policy in force is the base's: a branch cannot switch its own checks off. HEAD's
+    # only while the base has none (the branch that adopts gitcoord).
+    in_force = policy_at(cwd, tip) or head or Policy(Config(), None, "")
+    config, rules_text = in_force.config, in_force.rules
     if config.remote.name != remote:
         tip = fetch_branch(cwd, config.remote.name, base_name, config.remote.timeout)
     return config, rules_text, base_name, tip
