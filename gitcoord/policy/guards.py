@@ -25,6 +25,17 @@ SELF_PATHS = (
     "/.pre-commit-hooks.yaml",
     "/.github/workflows/gitcoord.yml",  # the CI jobs `gitcoord init --ci` writes
     "/.gitlab-ci.gitcoord.yml",
+    # `gitcoord hooks install --harness`: the agent harnesses' hook configs (an agent that
+    # could edit them could switch its own edit-time guard off) and what teaches the protocol
+    "/.claude/settings.json",
+    "/.gemini/settings.json",
+    "/.cursor/hooks.json",
+    "/.codex/hooks.json",
+    "/.github/hooks/gitcoord.json",
+    "/.windsurf/hooks.json",
+    "/AGENTS.md",
+    "/CLAUDE.md",
+    "/.claude/skills/gitcoord/",
 )
 
 TIER_RANK = {"warn": 0, "approve": 1, "block": 2}
