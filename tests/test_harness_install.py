@@ -36,13 +36,13 @@ EXPECTED = {
         ("SessionStart", None),
     ],
     "cursor": [
-        ("preToolUse", "Write|Delete"),
+        ("preToolUse", "Write|Edit|StrReplace|MultiEdit|EditNotebook|Delete"),
         ("beforeReadFile", None),
         ("beforeShellExecution", None),
         ("sessionStart", None),
     ],
     "codex": [("PreToolUse", "apply_patch"), ("PreToolUse", "Bash"), ("SessionStart", None)],
-    "copilot": [("preToolUse", None)],
+    "copilot": [("preToolUse", None), ("sessionStart", None)],
     "windsurf": [("pre_write_code", None), ("pre_read_code", None), ("pre_run_command", None)],
 }
 SKILL = ".claude/skills/gitcoord/SKILL.md"

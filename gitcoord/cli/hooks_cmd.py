@@ -12,7 +12,7 @@ import typer
 from gitcoord.cli.context import Context, emit_json
 from gitcoord.cli.helpformat import PlainCommand, PlainGroup
 from gitcoord.guard import install as harness_install
-from gitcoord.guard.install_specs import HARNESSES
+from gitcoord.guard.harnesses import HARNESSES
 from gitcoord.hooks.install import Action, hooks_dir, install, uninstall
 
 hooks_app = typer.Typer(

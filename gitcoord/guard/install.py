@@ -15,8 +15,9 @@ from pathlib import Path
 from gitcoord.core.atomicfile import write_atomic
 from gitcoord.core.errors import UsageError
 from gitcoord.guard import install_agents, install_claude, install_json
+from gitcoord.guard.harnesses import HARNESSES
 from gitcoord.guard.install_record import FILE, Record
-from gitcoord.guard.install_specs import ALL, CLAUDE, CONFIGS, HARNESSES, Change, HarnessConfig
+from gitcoord.guard.install_specs import ALL, CLAUDE, CONFIGS, Change, HarnessConfig
 
 Planned = list[tuple[str | None, Change]]  # (the harness, or None for the shared AGENTS.md)
 

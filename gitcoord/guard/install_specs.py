@@ -9,16 +9,15 @@ The shapes, from each harness's documentation (checked 2026):
   `hooks.EVENT = [{"matcher": M, "hooks": [{"type": "command", "command": C}]}]`.
 - Gemini CLI, https://geminicli.com/docs/hooks/reference : `.gemini/settings.json`, the same
   grouping; a hook also has a `name`; matchers are regular expressions over tool names.
-- Cursor, https://cursor.com/docs/agent/hooks : `.cursor/hooks.json`,
+- Cursor, https://cursor.com/docs/hooks : `.cursor/hooks.json`,
   `{"version": 1, "hooks": {EVENT: [{"command": C, "matcher": M}]}}`; `preToolUse`
-  matches tool types (Shell, Read, Write, Delete, Grep, Task, MCP).
+  matches tool names (Write, Delete, Shell, Read, ...: guard/harnesses/cursor.py).
 - Codex CLI, https://developers.openai.com/codex/hooks : `.codex/hooks.json`, Claude Code's
   grouping; `apply_patch` is the file-edit tool (Edit and Write are its aliases). Codex runs
   a project's hooks once the project is trusted and the hooks reviewed (`/hooks`).
 - GitHub Copilot (cloud agent and CLI),
-  https://docs.github.com/en/copilot/reference/copilot-cli-reference/cli-hooks-reference :
-  `.github/hooks/*.json`, `{"version": 1, "hooks": {"preToolUse": [{"type": "command",
-  "bash": C}]}}`.
+  https://docs.github.com/en/copilot/reference/hooks-reference : `.github/hooks/*.json`,
+  `{"version": 1, "hooks": {EVENT: [{"type": "command", "bash": C}]}}`; no matchers.
 - Windsurf (Cascade), https://docs.windsurf.com/windsurf/cascade/hooks :
   `.windsurf/hooks.json`, `{"hooks": {EVENT: [{"command": C, "show_output": true}]}}`.
 """
@@ -27,15 +26,9 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
-CLAUDE, GEMINI, CURSOR, CODEX, COPILOT, WINDSURF = (
-    "claude",
-    "gemini",
-    "cursor",
-    "codex",
-    "copilot",
-    "windsurf",
-)
-HARNESSES = (CLAUDE, GEMINI, CURSOR, CODEX, COPILOT, WINDSURF)
+from gitcoord.guard.harnesses import HARNESSES
+
+CLAUDE, GEMINI, CURSOR, CODEX, COPILOT, WINDSURF = HARNESSES
 ALL = "all"
 
 
@@ -100,7 +93,8 @@ CONFIGS = {
         False,
         "command",
         (
-            ("preToolUse", "Write|Delete"),
+            # Cursor's file-writing tools, as guard/harnesses/cursor.py reads them
+            ("preToolUse", "Write|Edit|StrReplace|MultiEdit|EditNotebook|Delete"),
             ("beforeReadFile", None),
             ("beforeShellExecution", None),
             ("sessionStart", None),
@@ -122,7 +116,7 @@ CONFIGS = {
         ".github/hooks/gitcoord.json",
         False,
         "bash",
-        (("preToolUse", None),),
+        (("preToolUse", None), ("sessionStart", None)),
         {"version": 1},
         {"type": "command", "bash": ""},
     ),
