@@ -21,7 +21,7 @@ def test_an_edit_is_seen_by_the_next_load(tmp_path: Path) -> None:
     first = load_config(tmp_path)
     assert first.claims.max_age == 3600
     assert first.checks["guards"] == "warn"
-    assert first.path == tmp_path / CONFIG_FILE
+    assert first.source == CONFIG_FILE
     (tmp_path / CONFIG_FILE).write_text(TEXT.replace('"1h"', '"2h"'))
     assert load_config(tmp_path).claims.max_age == 7200
 

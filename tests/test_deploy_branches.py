@@ -14,7 +14,7 @@ from tests.gitenv import Agent
 from tests.hookenv import BASE_CONFIG, Team, commit, make_team
 
 DEPLOY = BASE_CONFIG + '[sync]\ndeploy = ["production", "release/*"]\n'
-FIX = "fix: git merge origin/main   (or: git pull --rebase origin main), then push again"
+FIX = "fix: git merge origin/main, then push again"
 LENIENT = DEPLOY + "max_behind = 5\n"  # only the deploy rule asks for the base tip
 NO_CI = {"GITHUB_ACTIONS": "", "GITLAB_CI": ""}  # whatever the machine running the tests says
 

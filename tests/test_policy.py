@@ -160,8 +160,11 @@ def test_require_needs_my_live_write_claim() -> None:
     assert len(evaluate(inp(change, cfg, claims=expired))) == 1
 
 
+IN_FORCE = Config(source="gitcoord.toml")  # a committed policy: self-protection applies
+
+
 def test_guard_tiers_and_self_protection() -> None:
-    cfg = Config()._replace(
+    cfg = IN_FORCE._replace(
         guards=(
             Guard(("secrets/**",), "block", "credentials never pass through agents"),
             Guard(("deploy/",), "approve", "production"),
@@ -190,17 +193,21 @@ def test_guard_tiers_and_self_protection() -> None:
     relaxed = cfg._replace(guards=(Guard(("gitcoord.toml",), "warn", "trusted"),))
     hit = guard_for("gitcoord.toml", relaxed)
     assert hit is not None and hit[0].tier == "warn"
+    # No policy in force (adopting gitcoord): there is none to protect.
+    assert guard_for("gitcoord.toml", Config()) is None
 
 
 def test_approval_binds_to_the_patch_id_and_not_to_myself() -> None:
     change = [Change("M", "gitcoord.toml")]
     approvals = [Approval("p1", "human@example.com", ("gitcoord.toml",), NOW)]
-    ok = inp(change, approve_patch_id="p1", approvals=approvals)
+    ok = inp(change, IN_FORCE, approve_patch_id="p1", approvals=approvals)
     assert evaluate(ok) == []
     changed = evaluate(ok._replace(approve_patch_id="p2"))
     assert "the staged change differs from the approved one" in changed[0].message
     own = [Approval("p1", "bob", ("gitcoord.toml",), NOW)]
-    assert "no approval recorded" in evaluate(ok._replace(approvals=own))[0].message
+    mine = evaluate(ok._replace(approvals=own))[0]
+    assert "an approval by the committer itself does not count" in mine.message
+    assert evaluate(ok._replace(approvals=[]))[0].message.endswith("no approval recorded")
     # approvals are a commit-time check; at push only block guards apply
     assert evaluate(ok._replace(stage="push", approvals=[])) == []
 

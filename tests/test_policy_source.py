@@ -122,3 +122,68 @@ def test_the_rules_in_force_are_the_committed_ones(team: Team) -> None:
     assert res.rc == 0, res.err
     message = bob.git("log", "-1", "--format=%B")
     assert f"Gitcoord-Rules: {shown['hash']}" in message
+
+
+def test_a_branch_cannot_name_itself_as_the_base(team: Team) -> None:
+    """Where the base is comes from the base's own policy, never from HEAD's: a branch that
+    sets `[remote] base` to itself (and guards off) is still judged by main's policy, in the
+    hooks and in `gitcoord ci` without --base."""
+    bob = team.join("bob")
+    bob.git("switch", "-q", "-c", "feat")
+    own = RELAXED.replace("[claims]\n", '[remote]\nbase = "feat"\n\n[claims]\n', 1)
+    bob.commit_file("gitcoord.toml", own, "relax")
+    bob.commit_file("secrets/key.pem", "KEY\n")
+    assert bob.run("git", "push", "-q", "--no-verify", "origin", "feat").rc == 0
+    status = bob.gitcoord("status", "--json").json()
+    assert status["policy"]["source"] == "origin/HEAD"
+    write(bob, "secrets/other.pem", "KEY\n")
+    bob.git("add", "secrets/other.pem")
+    res = bob.run("git", "commit", "-q", "-m", "another key")
+    assert res.rc == 1 and "secrets/other.pem is blocked" in res.err, res.err
+    ci = bob.gitcoord("ci", "--json")
+    assert ci.rc == 1, ci.out + ci.err
+    assert ci.json()["base"] == "main"
+    assert any(f["path"] == "secrets/key.pem" for f in ci.json()["findings"])
+
+
+def test_a_clone_of_an_empty_remote_still_reads_the_base(
+    tmp_path: Path, env: dict[str, str]
+) -> None:
+    """Cloned before anything was pushed, a clone has no origin/HEAD; origin/main is the
+    base all the same."""
+    from tests.gitenv import clone, make_bare
+
+    bare = make_bare(tmp_path / "empty.git", env)
+    early = clone(bare.as_uri(), tmp_path / "early", "early", env)
+    founder = clone(bare.as_uri(), tmp_path / "founder", "founder", env)
+    founder.commit_file("gitcoord.toml", GUARDED, "adopt")
+    founder.git("push", "-q", "--no-verify", "origin", "HEAD:main")
+    early.git("pull", "-q", "origin", "main")
+    assert early.run("git", "rev-parse", "-q", "--verify", "refs/remotes/origin/HEAD").rc != 0
+    early.commit_file("gitcoord.toml", RELAXED, "relax")
+    assert early.gitcoord("status", "--json").json()["policy"]["source"] == "origin/main"
+
+
+def test_adopting_needs_no_approval_but_changing_a_policy_in_force_does(
+    tmp_path: Path, env: dict[str, str]
+) -> None:
+    """With no policy in force there is nothing to protect: a human adopts gitcoord alone.
+    Once it is in force, a change needs another human's approval: the committer's own does
+    not count, and the refusal says so."""
+    from tests.gitenv import clone, make_bare
+
+    bare = make_bare(tmp_path / "solo.git", env)
+    solo = clone(bare.as_uri(), tmp_path / "solo", "solo", env)
+    solo.commit_file("README.md", "solo\n")
+    solo.git("push", "-q", "origin", "HEAD:main")
+    assert run_as_human(solo, "gitcoord", "init").rc == 0
+    solo.git("add", "gitcoord.toml", "RULES.md")
+    adopted = run_as_human(solo, "git", "commit", "-q", "-m", "Adopt gitcoord")
+    assert adopted.rc == 0, adopted.err
+    assert run_as_human(solo, "git", "push", "-q", "origin", "HEAD:main").rc == 0
+    write(solo, "gitcoord.toml", GUARDED)
+    solo.git("add", "gitcoord.toml")
+    assert run_as_human(solo, "gitcoord", "approve").rc == 0
+    own = run_as_human(solo, "git", "commit", "-q", "-m", "tune")
+    assert own.rc == 1
+    assert "an approval by the committer itself does not count" in own.err, own.err

@@ -287,9 +287,7 @@ def test_init_ci_from_an_editable_install_writes_a_line_pip_refuses(alice: Agent
         "ci_install": None,
         "next_steps": [
             f"include it from .gitlab-ci.yml:  include: [{{local: {rel}}}]",
-            f"git add gitcoord.toml RULES.md {rel} && gitcoord approve (a human) && git commit "
-            "-m 'Adopt gitcoord' && git push: the checks read gitcoord.toml and the rules as "
-            "committed",
+            f"git add gitcoord.toml RULES.md {rel} && git commit -m 'Adopt gitcoord' && git push",
         ],
         "warnings": [f"{rel}: {why}"],
     }
@@ -333,10 +331,7 @@ def test_init_json_without_ci(alice: Agent) -> None:
             {"hook": "commit-msg", "action": "installed"},
         ],
         "ci_install": None,
-        "next_steps": [
-            "git add gitcoord.toml && gitcoord approve (a human) && git commit -m 'Adopt "
-            "gitcoord' && git push: the checks read gitcoord.toml and the rules as committed"
-        ],
+        "next_steps": ["git add gitcoord.toml && git commit -m 'Adopt gitcoord' && git push"],
         "warnings": [],
     }
 

@@ -13,7 +13,7 @@ from gitcoord.ci.report import Report, plain_lines
 from gitcoord.ci.target import ci_target
 from gitcoord.cli.context import emit_json
 from gitcoord.core import timeutil
-from gitcoord.core.config import Config
+from gitcoord.core.config import Config, RemoteConfig
 from gitcoord.core.errors import UsageError
 from gitcoord.core.identity import Identity
 from gitcoord.git.branches import current_branch
@@ -156,16 +156,29 @@ def _deploy_check(
 
 
 def _fetch_base(repo: Repo, base: str | None) -> tuple[Config, bytes | None, str, str]:
-    """The policy in force (the base tip's), the base branch's name and its fetched tip."""
+    """The policy in force (the base tip's), the base branch's name and its fetched tip.
+
+    Where the base is never comes from the branch under check: `--base`, else the remote's
+    default branch, then the `[remote] base` of the policy found there (a branch that set
+    `base` to itself would otherwise be judged by its own policy)."""
     cwd = str(repo.toplevel)
-    head = policy_at(cwd, "HEAD")  # committed, as every layer reads it: where the base is
-    work = head.config if head else Config()
-    remote = work.remote.name
-    base_name = _strip_base(base, remote) if base else base_branch(cwd, work)
-    tip = fetch_branch(cwd, remote, base_name, work.remote.timeout)
-    # The policy in force is the base's: a branch cannot switch its own checks off. HEAD's
-    # only while the base has none (the branch that adopts gitcoord).
-    in_force = policy_at(cwd, tip) or head or Policy(Config(), None, "")
+    head = policy_at(cwd, "HEAD")
+    remote = head.config.remote.name if head else Config().remote.name
+    timeout = head.config.remote.timeout if head else Config().remote.timeout
+    start = RemoteConfig(name=remote, timeout=timeout)
+    base_name = _strip_base(base, remote) if base else base_branch(cwd, Config(remote=start))
+    tip = fetch_branch(cwd, remote, base_name, timeout)
+    in_force = policy_at(cwd, tip)
+    named = in_force.config.remote.base if in_force else None
+    if in_force is not None and not base and named and named != base_name:
+        base_name = named
+        tip = fetch_branch(cwd, remote, base_name, in_force.config.remote.timeout)
+        in_force = policy_at(cwd, tip) or in_force
+    if in_force is None:
+        # The branch that adopts gitcoord: its own settings, but no policy is in force on
+        # the base yet, so none is protected (its first gitcoord.toml needs no approval).
+        in_force = Policy(head.config._replace(source=None), head.rules, "") if head else None
+    in_force = in_force or Policy(Config(), None, "")
     config, rules_text = in_force.config, in_force.rules
     if config.remote.name != remote:
         tip = fetch_branch(cwd, config.remote.name, base_name, config.remote.timeout)

@@ -17,6 +17,7 @@ from gitcoord.core.config import CONFIG_FILE, load_config
 from gitcoord.core.errors import Refused
 from gitcoord.git.support import require_sha1
 from gitcoord.hooks.install import install
+from gitcoord.store.policy_source import load_policy
 
 
 class CiHost(StrEnum):
@@ -107,13 +108,12 @@ def init_command(
 
     Existing files are kept, so running it twice changes nothing. Commit the files
     afterwards and push them: every check reads the policy as committed (the base branch's
-    once it has one), never the working tree. They are approve-tier, so a human stages
-    them and runs `gitcoord approve` first.
+    once it has one), never the working tree. Adopting needs no approval; once a policy is
+    in force, changing these files needs a human's approval (`gitcoord approve`).
 
     \b
     Examples:
-      gitcoord init && git add gitcoord.toml RULES.md
-      gitcoord approve && git commit -m "Adopt gitcoord" && git push
+      gitcoord init && git add gitcoord.toml RULES.md && git commit -m "Adopt gitcoord"
       gitcoord init --ci github --json
     """
     repo = Context.here().repo
@@ -128,7 +128,7 @@ def init_command(
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(job.text, encoding="utf-8")
         files.append(job.file)
-    next_steps = _next_steps(job, files)
+    next_steps = _next_steps(job, files, toplevel)
     warnings = _warn_about(job)
     if as_json:
         emit_json(
@@ -165,13 +165,18 @@ def adopting(files: list[FileAction]) -> list[str]:
     return [f.path for f in files if f.action in ("written", "overwritten")]
 
 
-def _next_steps(job: CiJob | None, files: list[FileAction]) -> list[str]:
+def _next_steps(job: CiJob | None, files: list[FileAction], toplevel: Path) -> list[str]:
     steps = [job.next_step] if job and job.next_step else []
-    written = adopting(files)
-    if written:  # the policy in force is read from commits: nothing counts until it lands
+    written = " ".join(adopting(files))
+    if not written:
+        return steps
+    # The checks read what is committed: nothing counts until it lands. Adopting (no policy
+    # in force yet) needs no approval; changing a policy in force does.
+    if load_policy(toplevel).source:
         steps.append(
-            f"git add {' '.join(written)} && gitcoord approve (a human) && git commit -m "
-            "'Adopt gitcoord' && git push: the checks read gitcoord.toml and the rules as "
-            "committed"
+            f"git add {written}; then a human other than the committer runs `gitcoord "
+            "approve`; then: git commit -m 'Update gitcoord' && git push"
         )
+    else:
+        steps.append(f"git add {written} && git commit -m 'Adopt gitcoord' && git push")
     return steps

@@ -32,7 +32,8 @@ _SECTIONS: list[tuple[str, str, dict[str, Any]]] = [
         "pre-commit hook uses. require: paths whose changes need a claim of mine, e.g.\n"
         '["migrations/"]. offline: "fail-closed" (exit 3 when the remote is unreachable) or\n'
         '"fail-open". allow_break: whether `git claim --break` may break others\' claims.\n'
-        "publish_location: record host and working-tree path in claims (others read them).",
+        "publish_location: record host and working-tree path in claims (others read them).\n"
+        "auto: an agent's first edit of a free path claims it (the edit-time guard).",
         {
             "ttl": "1h",
             "max_ttl": "3d",
@@ -42,6 +43,7 @@ _SECTIONS: list[tuple[str, str, dict[str, Any]]] = [
             "offline": "fail-closed",
             "allow_break": True,
             "publish_location": True,
+            "auto": False,
         },
     ),
     (
@@ -78,6 +80,7 @@ _TAIL = """
 # paths = ["secrets/**", "*.pem"]
 # tier = "block"
 # why = "credentials never pass through agents"
+# read = "deny"   # allow (default) | ask | deny: an agent's read of these paths
 
 # Roles limit where an agent writes; an agent's role comes from [agents] or GITCOORD_ROLE.
 # [roles.tests]

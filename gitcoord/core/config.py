@@ -24,6 +24,7 @@ CONFIG_FILE = "gitcoord.toml"
 CHECK_MODES = ("off", "monitor", "warn", "enforce")
 CHECK_NAMES = ("claims", "rules", "guards", "roles", "sync")
 GUARD_TIERS = ("block", "approve", "warn")
+READ_RULES = ("allow", "ask", "deny")  # [[guard]] read: what an agent's read of the path gets
 OFFLINE_POLICIES = ("fail-closed", "fail-open")
 # No lease may pass this, whatever max_ttl says: beyond it the expiry is no longer a date a
 # claim can carry (year 10000), and a claim nobody renews for a year is no lease at all.
@@ -47,6 +48,7 @@ class ClaimsConfig(NamedTuple):
     require: tuple[str, ...] = ()
     offline: str = "fail-closed"
     allow_break: bool = True
+    auto: bool = False  # the edit-time guard claims a free path at a session's first write
     max_ttl: int = 3 * 86400  # the longest lease a claim may ask for
     publish_location: bool = True  # record host and working tree in claims (others read them)
 
@@ -55,6 +57,7 @@ class Guard(NamedTuple):
     paths: tuple[str, ...]
     tier: str
     why: str = ""
+    read: str = "allow"  # allow | ask | deny: an agent's read of the path (edit-time guard)
 
 
 # NamedTuples, not dataclasses: importing dataclasses (with inspect) cost the hooks ~14 ms.
@@ -72,7 +75,9 @@ class Config(NamedTuple):
     roles: Mapping[str, tuple[str, ...]] = MappingProxyType({})
     agents: Mapping[str, str] = MappingProxyType({})  # agent -> role
     agent_emails: Mapping[str, str] = MappingProxyType({})  # lower-cased e-mail -> agent
-    path: Path | None = None  # where it was read from; None means all defaults
+    # Where it was read from ("gitcoord.toml", "origin/main"); None: the defaults, no policy
+    # file at all, so there is no policy in force for self-protection to keep (adoption).
+    source: str | None = None
 
 
 def _toml(text: str, source: str) -> dict[str, Any]:
@@ -128,12 +133,13 @@ def parse_config(text: str, source: str = CONFIG_FILE) -> Config:
         roles=roles,
         agents=agents,
         agent_emails=agent_emails,
+        source=source,
     )
 
 
 def _claims(reader: Reader, doc: dict[str, Any]) -> ClaimsConfig:
     known = ("ttl", "max_ttl", "clock_skew", "max_age", "require", "offline", "allow_break")
-    c = reader.table(doc, "claims", (*known, "publish_location"))
+    c = reader.table(doc, "claims", (*known, "publish_location", "auto"))
     max_ttl = reader.get(c, "claims", "max_ttl", 3 * 86400, duration)
     if max_ttl > LONGEST_LEASE:
         raise reader.fail("claims", "max_ttl", "must be at most 366d")
@@ -150,6 +156,7 @@ def _claims(reader: Reader, doc: dict[str, Any]) -> ClaimsConfig:
         require=reader.get(c, "claims", "require", (), strs),
         offline=reader.get(c, "claims", "offline", "fail-closed", one_of(OFFLINE_POLICIES)),
         allow_break=reader.get(c, "claims", "allow_break", True, boolean),
+        auto=reader.get(c, "claims", "auto", False, boolean),
         publish_location=reader.get(c, "claims", "publish_location", True, boolean),
     )
 
@@ -163,8 +170,8 @@ def _guards(reader: Reader, doc: dict[str, Any]) -> tuple[Guard, ...]:
         if not isinstance(g, dict):
             raise reader.fail("guard", None, "must be an array of tables: [[guard]]")
         for key in g:
-            if key not in ("paths", "tier", "why"):
-                raise reader.fail("guard", key, "unknown key (known: paths, tier, why)")
+            if key not in ("paths", "tier", "why", "read"):
+                raise reader.fail("guard", key, "unknown key (known: paths, tier, why, read)")
         if "paths" not in g:
             raise reader.fail("guard", None, "missing key 'paths'")
         guards.append(
@@ -172,6 +179,7 @@ def _guards(reader: Reader, doc: dict[str, Any]) -> tuple[Guard, ...]:
                 paths=reader.get(g, "guard", "paths", (), strs),
                 tier=reader.get(g, "guard", "tier", "block", one_of(GUARD_TIERS)),
                 why=reader.get(g, "guard", "why", "", str),
+                read=reader.get(g, "guard", "read", "allow", one_of(READ_RULES)),
             )
         )
     return tuple(guards)
@@ -236,7 +244,7 @@ def load_config(toplevel: Path) -> Config:
         return Config()
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"cannot read {path}: {exc}") from None
-    return parse_config(text, CONFIG_FILE)._replace(path=path)
+    return parse_config(text, CONFIG_FILE)
 
 
 def coordination_remote(config: Config) -> tuple[str, str]:

@@ -15,13 +15,17 @@ API
   `stage` is "commit" (claims, rules, guards, roles), "push" (claims, block guards, roles;
   rules and approvals are commit-time checks whose trailers CI verifies) or "ci" (one
   commit of a CI range: claims, all guard tiers, roles; `gitcoord ci` checks the rules
-  trailers itself, see ci/commits.py).
+  trailers itself, see ci/commits.py) or "edit" (an agent's tool call before it writes:
+  claims, rules, guards, roles; an approve-tier path needs a human, there being no staged
+  change to approve yet).
 - `evaluate(PolicyInput) -> list[Finding]`: the findings, each with its check, its mode
   (monitor | warn | enforce, from `[checks]`; a check set to `off` is skipped), the path, the
   holder or pattern, the reason and the command that resolves it.
 - `sync_findings(pushes, config)`: pushes to `[sync] protected` branches that would drop
   commits the remote has, and pushes that move a `[sync] deploy` branch to a commit lacking
   the base tip (the caller counts both); `deploy_finding` is the second rule alone (CI).
+- `read_findings(inp, paths)`: an agent's reads of paths whose guard says `read = "deny"`
+  or "ask" (the edit-time guard); `read_rule(path, config)` is that rule for one path.
 - `guard_for(path, config, extra)`: the guard tier that applies to one path;
   `approve_paths(changes, config, extra)`: the paths that need a human's approval.
 - `resolve_role(config, agent, env_role)`: the agent's role; an unknown name is a UsageError.
@@ -48,6 +52,8 @@ from gitcoord.policy.guards import (
     approve_paths,
     guard_findings,
     guard_for,
+    read_findings,
+    read_rule,
     self_guard,
 )
 from gitcoord.policy.roles import resolve_role, role_findings
@@ -77,6 +83,8 @@ __all__ = [
     "evaluate",
     "guard_for",
     "is_protected",
+    "read_findings",
+    "read_rule",
     "resolve_role",
     "self_guard",
     "sync_findings",
@@ -89,7 +97,7 @@ def evaluate(inp: PolicyInput) -> list[Finding]:
     out: list[Finding] = []
     if mode_of(inp.config, "claims") != "off":
         out += claim_findings(inp, paths)
-    if inp.stage == "commit" and mode_of(inp.config, "rules") != "off":
+    if inp.stage in ("commit", "edit") and mode_of(inp.config, "rules") != "off":
         out += rules_findings(inp)
     if mode_of(inp.config, "guards") != "off":
         out += guard_findings(inp, paths)

@@ -33,7 +33,7 @@ class RulesState(NamedTuple):
 
 
 class PolicyInput(NamedTuple):
-    stage: str  # "commit" | "push" | "ci"
+    stage: str  # "commit" | "push" | "ci" | "edit" (an agent's tool call, before it runs)
     changes: Sequence[Change]
     config: Config
     agent: str
@@ -102,9 +102,11 @@ def why(inp: PolicyInput, key: str, override: str = "") -> str:
 
 
 def leave_out(inp: PolicyInput, path: str, lead: str = "") -> str:
-    """The command that leaves `path` out of the change: at commit time it is staged, so
-    unstage it (`lead` words that); at push time and in CI it is committed, so rewrite the
-    commits from `fix_base`."""
+    """The command that leaves `path` out of the change: at edit time, before the tool runs,
+    do not make it; at commit time it is staged, so unstage it (`lead` words that); at push
+    time and in CI it is committed, so rewrite the commits from `fix_base`."""
+    if inp.stage == "edit":  # nothing is changed yet
+        return f"{lead}do not change {path}"
     if inp.stage == "commit":
         return f"{lead}git restore --staged -- {path}"
     return f"drop the change to {path}: git rebase -i {inp.fix_base or '@{upstream}'}"

@@ -47,13 +47,14 @@ def self_guard(config: Config, extra: Sequence[str] = ()) -> Guard:
 
 
 def guard_for(path: str, config: Config, extra: Sequence[str] = ()) -> tuple[Guard, str] | None:
-    """The strictest configured guard matching `path` (and the pattern), else the self-guard."""
+    """The strictest configured guard matching `path` (and the pattern), else the self-guard
+    while a policy is in force (adopting gitcoord, the first gitcoord.toml needs no approval)."""
     best: tuple[Guard, str] | None = None
     for g in config.guards:
         pattern = first_match(g.paths, path)
         if pattern is not None and (best is None or TIER_RANK[g.tier] > TIER_RANK[best[0].tier]):
             best = (g, pattern)
-    if best is not None:
+    if best is not None or config.source is None:  # no policy in force: none to protect
         return best
     own = self_guard(config, extra)
     pattern = first_match(own.paths, path)
@@ -72,8 +73,17 @@ def approve_paths(
 
 
 def _unapproved(inp: PolicyInput, p: str, pattern: str, mode: str, reason: str) -> Finding:
-    stale = any(a.approver != inp.agent for a in inp.approvals if p in a.paths)
-    state = "the staged change differs from the approved one" if stale else "no approval recorded"
+    fix = "gitcoord approve   (run by a human, without GITCOORD_AGENT set)"
+    if inp.stage == "edit":  # an agent's tool call: only a human may let the change happen
+        state = "an agent changes it only with a human's consent"
+        fix = f"ask a human: they make the change, or stage it and run `{fix.split('   ')[0]}`"
+    elif any(a.patch_id == inp.approve_patch_id for a in inp.approvals):  # only my own
+        state = "an approval by the committer itself does not count"
+        fix = "another human runs `gitcoord approve` (without GITCOORD_AGENT set)"
+    elif any(a.approver != inp.agent for a in inp.approvals if p in a.paths):
+        state = "the staged change differs from the approved one"
+    else:
+        state = "no approval recorded"
     return Finding(
         "guards",
         mode,
@@ -81,7 +91,7 @@ def _unapproved(inp: PolicyInput, p: str, pattern: str, mode: str, reason: str) 
         pattern,
         f"{p} needs a human's approval (guard {pattern!r}): {state}",
         reason,
-        "gitcoord approve   (run by a human, without GITCOORD_AGENT set)",
+        fix,
     )
 
 
@@ -111,4 +121,43 @@ def guard_findings(inp: PolicyInput, paths: Sequence[str]) -> list[Finding]:
             message = f"{p} is guarded (guard {pattern!r})"
             fix = "none needed; the change is allowed and recorded"
             out.append(Finding("guards", soft, p, pattern, message, reason, fix))
+    return out
+
+
+READ_RANK = {"allow": 0, "ask": 1, "deny": 2}
+
+
+def read_rule(path: str, config: Config) -> tuple[Guard, str] | None:
+    """The guard whose `read` is strictest for `path` (and its pattern), when one is not
+    "allow": reads are guarded only where a guard says so."""
+    best: tuple[Guard, str] | None = None
+    for g in config.guards:
+        pattern = first_match(g.paths, path)
+        if pattern is not None and READ_RANK[g.read] > READ_RANK[best[0].read if best else "allow"]:
+            best = (g, pattern)
+    return best
+
+
+def read_findings(inp: PolicyInput, paths: Sequence[str]) -> list[Finding]:
+    """An agent reading a path whose guard says `read = "deny"` (or "ask": the edit-time
+    layer asks the user where the harness can)."""
+    mode = mode_of(inp.config, "guards")
+    if mode == "off":
+        return []
+    out = []
+    for p in paths:
+        hit = read_rule(p, inp.config)
+        if hit is not None:
+            guard, pattern = hit
+            out.append(
+                Finding(
+                    "guards",
+                    mode,
+                    p,
+                    pattern,
+                    f"{p} may not be read by an agent (guard {pattern!r}, read = {guard.read!r})",
+                    why(inp, "guards", guard.why),
+                    "leave it unread; a human reads it, or changes the guard's read rule",
+                )
+            )
     return out

@@ -46,10 +46,12 @@ def deploy_pattern(branch: str, config: Config) -> str | None:
 
 
 def sync_fix(remote: str, base: str) -> str:
-    """How a branch takes in the base tip: a remote given as a URL has no tracking ref."""
+    """How a deploy branch takes in the base tip: a merge (a rebase would rewrite the
+    deploy branch's own commits, and the push would no longer fast-forward); a remote
+    given as a URL has no tracking ref."""
     if "/" in remote or ":" in remote:
-        return f"git pull --rebase {remote} {base}, then push again"
-    return f"git merge {remote}/{base}   (or: git pull --rebase {remote} {base}), then push again"
+        return f"git pull --no-rebase {remote} {base}, then push again"
+    return f"git merge {remote}/{base}, then push again"
 
 
 def deploy_finding(

@@ -95,6 +95,7 @@ class _Files:
                 f"{exc.message} (as committed at {source}, the policy in force)",
                 fix=f"fix {CONFIG_FILE} in a commit and land it on {source}",
             ) from None
+        config = config._replace(source=source)
         return Policy(config, self.get(rev, config.rules_file), source, text)
 
 
@@ -113,20 +114,37 @@ def policy_at(cwd: str, rev: str) -> Policy | None:
     return files.policy(rev)
 
 
+# Where the base is is never read from HEAD, the branch under check (`base = "my-branch"`
+# would make it its own policy): the search starts at origin's default branch as last
+# fetched (a clone of an empty remote has no origin/HEAD: then main, master), and follows
+# the `[remote] name` and `base` of the policy found there.
+ORIGIN_BASES = (
+    "refs/remotes/origin/HEAD",
+    "refs/remotes/origin/main",
+    "refs/remotes/origin/master",
+)
+
+
 def load_policy(toplevel: Path) -> Policy:
     """The policy in force for this clone (the module's docstring says which commit's)."""
     files = _Files(str(toplevel))
-    guess = _base_ref(Config())  # the common case, read in the same two processes
-    files.read(*(_name(r, p) for r in ("HEAD", guess) for p in (CONFIG_FILE, DEFAULT_RULES)))
-    broken: ConfigError | None = None
-    try:
-        head = files.policy("HEAD")
-    except ConfigError as exc:  # the base's policy may still stand; else this is the error
-        head, broken = None, exc
-    base = _base_ref(head.config if head else Config())
-    based = files.policy(base)
-    if based is not None:
-        return based
-    if broken is not None:
-        raise broken
-    return head or Policy(Config(), None, "")
+    # One batch for the common cases: HEAD and origin's candidates, with the default rules.
+    files.read(
+        *(_name(r, p) for r in ("HEAD", *ORIGIN_BASES) for p in (CONFIG_FILE, DEFAULT_RULES))
+    )
+    for start in ORIGIN_BASES:
+        based = files.policy(start)
+        if based is not None:
+            return _followed(files, start, based)
+    head = files.policy("HEAD")  # no base has a policy yet: a branch adopting gitcoord
+    if head is None:
+        return Policy(Config(), None, "")
+    return _followed(files, "HEAD", head)
+
+
+def _followed(files: _Files, rev: str, found: Policy) -> Policy:
+    """The policy at the base `found` names (another remote or branch), when that has one."""
+    named = _base_ref(found.config)
+    if named == rev or named in ORIGIN_BASES[:1]:
+        return found
+    return files.policy(named) or found
