@@ -99,6 +99,7 @@ def test_unpushed_commits_refused_until_pushed(team: Team) -> None:
     assert not marker.exists()
     allowed = alice.gitcoord("sync-check", "--allow-unpushed", "--", "touch", str(marker))
     assert allowed.rc == 0, allowed.err
+    assert allowed.out == "in sync with origin/main (allowed: 2 unpushed commit(s))\n"
     assert marker.exists()
 
     # Pushed to another branch of the remote counts as pushed: the remote has the commits.

@@ -74,7 +74,7 @@ def sync_check_command(
         emit_json({**report, "in_sync": False, "error": _as_data(refusal)})
         return int(refusal.exit_code)
     if not as_json:
-        print(f"in sync with {state.remote}/{state.base}", flush=True)
+        print(f"in sync with {state.remote}/{state.base}{_allowed(dirty, unpushed)}", flush=True)
     if not command:
         if as_json:
             emit_json(report)
@@ -101,6 +101,13 @@ def _report(
         "ran": False,
         "exit_code": None,
     }
+
+
+def _allowed(dirty: Dirty, unpushed: int) -> str:
+    """What an --allow-* flag let through: "in sync" is said with it, never instead of it."""
+    parts = [f"{dirty.total} uncommitted change(s)"] if dirty.total else []
+    parts += [f"{unpushed} unpushed commit(s)"] if unpushed else []
+    return f" (allowed: {', '.join(parts)})" if parts else ""
 
 
 def _reasons(state: SyncState, dirty: Dirty | None, unpushed: int) -> list[tuple[str, str]]:
