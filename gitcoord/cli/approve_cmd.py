@@ -24,8 +24,8 @@ import typer
 from gitcoord.cli.context import Context, emit_json
 from gitcoord.core import timeutil
 from gitcoord.core.errors import CannotVerify, Refused
+from gitcoord.core.paths import tracked_hooks_dir
 from gitcoord.git.changes import staged_changes, staged_patch_id, staged_stat
-from gitcoord.hooks.install import tracked_hooks_dir
 from gitcoord.policy.decisions import Approval, approve_paths
 from gitcoord.store import localstate
 from gitcoord.store.approvals import approval_ref, publish

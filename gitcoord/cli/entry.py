@@ -23,6 +23,10 @@ def dispatch(argv: Sequence[str], *, git_claim: bool) -> int:
             from gitcoord.cli.outcome import exit_code
 
             return exit_code(lambda: run_claim(**direct), args)
+    if not git_claim and args[:1] == ["guard"] and not {"-h", "--help"} & set(args):
+        from gitcoord.guard.entry import main as guard_main  # runs on every agent tool call
+
+        return guard_main(args[1:])
     if not git_claim and args == ["--version"]:
         from gitcoord import __version__
 

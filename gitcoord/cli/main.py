@@ -16,6 +16,7 @@ from gitcoord.cli.ci_cmd import ci_command
 from gitcoord.cli.claim_cmd import HELP as CLAIM_HELP
 from gitcoord.cli.claim_cmd import claim_command
 from gitcoord.cli.claim_options import normalise_wait
+from gitcoord.cli.guard_cmd import guard_command
 from gitcoord.cli.helpformat import PlainCommand, PlainGroup, usage_error
 from gitcoord.cli.hooks_cmd import hooks_app
 from gitcoord.cli.init_cmd import init_command
@@ -75,6 +76,7 @@ COMMANDS: tuple[tuple[str, Callable[..., object], str], ...] = (
     ("approve", approve_command, "Approve a staged change to approve-tier paths (humans)."),
     ("sync-check", sync_check_command, "Deploy only a clean, pushed checkout with the base tip."),
     ("ci", ci_command, "Check a branch's commits as the hooks would (for CI)."),
+    ("guard", guard_command, "Answer an agent harness's hook: the edit-time guard."),
 )
 for _name, _function, _summary in COMMANDS:
     app.command(

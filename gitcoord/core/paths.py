@@ -6,6 +6,7 @@ Pure functions only; callers supply the repository root and the current director
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import NamedTuple
 
 from gitcoord.core.errors import UsageError
@@ -214,3 +215,16 @@ def _nfc(text: str) -> str:
     import unicodedata  # deferred: its import costs more than most claims' path handling
 
     return unicodedata.normalize("NFC", text)
+
+
+def tracked_hooks_dir(toplevel: Path, hooks_path: str | None) -> list[str]:
+    """A hooks directory (core.hooksPath) inside the working tree is tracked content: guard
+    it like gitcoord's config. `hooks_path` is relative to the top level, or absolute."""
+    if not hooks_path:
+        return []
+    target = (toplevel / os.path.expanduser(hooks_path)).resolve()
+    try:
+        rel = target.relative_to(toplevel.resolve()).as_posix()
+    except ValueError:
+        return []
+    return [] if rel == "." else ["/" + rel + "/"]

@@ -15,10 +15,10 @@ from gitcoord.core import timeutil
 from gitcoord.core.approvals import Approval
 from gitcoord.core.change import Change
 from gitcoord.core.claim import Claim
-from gitcoord.core.config import CONFIG_FILE, Config, coordination_remote
-from gitcoord.core.errors import CannotVerify, ConfigError, ExitCode, UsageError
+from gitcoord.core.config import CONFIG_FILE, Config
+from gitcoord.core.errors import ConfigError, ExitCode, UsageError
 from gitcoord.core.oids import is_zero
-from gitcoord.core.overlap import covering_keys
+from gitcoord.core.paths import tracked_hooks_dir
 from gitcoord.git.changes import (
     PushedRef,
     commits_changes,
@@ -27,11 +27,10 @@ from gitcoord.git.changes import (
     staged_patch_id,
 )
 from gitcoord.git.repo import Repo
-from gitcoord.hooks.install import tracked_hooks_dir
 from gitcoord.policy import decisions as policy
 from gitcoord.store import localstate
+from gitcoord.store.checked_claims import claims_to_check
 from gitcoord.store.policy_source import load_policy
-from gitcoord.store.snapshot import read_snapshot, snapshot_file
 
 
 def _warn(text: str) -> None:
@@ -61,31 +60,16 @@ class HookRun:
         return tracked_hooks_dir(self.repo.toplevel, where)
 
     def claims(self, fresh_only: bool, changes: Sequence[Change]) -> list[Claim]:
-        if self.config.checks.get("claims") == "off":
-            return []
-        remote, key = coordination_remote(self.config)
-        relevant = covering_keys(policy.touched_paths(changes))
-        snap = read_snapshot(snapshot_file(self.repo.state_dir, key), relevant)
-        if not fresh_only and snap is not None and snap.fresh(self.now, self.config.claims.max_age):
-            return snap.claims
-        from gitcoord.store.claimstore import ClaimStore
-
-        try:
-            store = ClaimStore(self.repo, self.config, self.me)
-            return store.fetch_listing().claims
-        except CannotVerify as exc:
-            if self.config.claims.offline == "fail-closed":
-                retry = exc.fix or "retry when the remote is reachable"
-                raise CannotVerify(
-                    f"{self.hook}: cannot check claims: {exc.message}",
-                    fix=f'{retry}; to proceed offline set [claims] offline = "fail-open"',
-                ) from None
-            age = f"{int(snap.age(self.now))}s old" if snap else "none"
-            _warn(
-                f"gitcoord: warning: {self.hook}: cannot reach {remote}; offline = fail-open, "
-                f"so claims come from the last snapshot ({age})"
-            )
-            return snap.claims if snap else []
+        return claims_to_check(
+            self.repo,
+            self.config,
+            self.me,
+            policy.touched_paths(changes),
+            now=self.now,
+            fresh_only=fresh_only,
+            who=self.hook,
+            warn=_warn,
+        )
 
     def rules(self) -> policy.RulesState:
         content, digest = self.policy.rules, self.policy.rules_hash

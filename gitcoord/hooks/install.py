@@ -45,19 +45,6 @@ def hooks_dir(toplevel: Path) -> Path:
     return git_path(toplevel, "hooks")
 
 
-def tracked_hooks_dir(toplevel: Path, hooks_path: str | None) -> list[str]:
-    """A hooks directory (core.hooksPath) inside the working tree is tracked content: guard
-    it like gitcoord's config. `hooks_path` is relative to the top level, or absolute."""
-    if not hooks_path:
-        return []
-    target = (toplevel / os.path.expanduser(hooks_path)).resolve()
-    try:
-        rel = target.relative_to(toplevel.resolve()).as_posix()
-    except ValueError:
-        return []
-    return [] if rel == "." else ["/" + rel + "/"]
-
-
 def launcher(python: str | None = None) -> str:
     """The command a shim execs (git/hookshims.launcher): this Python, by absolute path
     (so it works outside the venv), with -S."""
