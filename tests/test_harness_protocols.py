@@ -276,7 +276,7 @@ def test_a_refusal_without_a_reason_still_gives_one(name: str) -> None:
 
 def _with(payload: dict[str, Any], *path: str, value: Any) -> dict[str, Any]:
     """A copy of `payload` with the field at `path` set to `value`."""
-    copy = json.loads(json.dumps(payload))
+    copy: dict[str, Any] = json.loads(json.dumps(payload))
     node = copy
     for key in path[:-1]:
         node = node[key]
