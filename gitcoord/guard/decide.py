@@ -104,8 +104,9 @@ def targets(call: ToolCall, repo: Repo) -> Targets:
     return Targets()
 
 
-def decide(call: ToolCall, harness: str, can_ask: bool) -> Verdict:
-    """The verdict on one tool call; SESSION_START and OTHER are not asked here."""
+def decide(call: ToolCall, harness: str) -> Verdict:
+    """The verdict on one tool call; SESSION_START and OTHER are not asked here. ASK where
+    a human may let the call through: a harness that cannot ask refuses it, saying so."""
     try:
         repo = Repo.discover(call.cwd)
     except (UsageError, OSError):  # not in a git working tree: nothing of ours to guard
@@ -120,7 +121,7 @@ def decide(call: ToolCall, harness: str, can_ask: bool) -> Verdict:
     localstate.log_findings(repo.state_dir, f"guard:{harness}", run.me.agent, findings)
     blocking = [f for f in findings if f.blocking]
     if blocking:
-        asking = can_ask and all(run.asks(f, f in reads) for f in blocking)
+        asking = all(run.asks(f, f in reads) for f in blocking)
         return Verdict(ASK if asking else DENY, _render(blocking))
     if touched.writes and run.policy.config.claims.auto:
         refused = run.auto_claim(touched.writes)

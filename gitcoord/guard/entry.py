@@ -49,7 +49,7 @@ def _payload() -> dict[str, Any]:
     return payload
 
 
-def verdict_for(call: ToolCall, harness: str, can_ask: bool) -> Verdict:
+def verdict_for(call: ToolCall, harness: str) -> Verdict:
     if call.action == OTHER:
         return Verdict(ALLOW)
     if call.action == SESSION_START:
@@ -59,7 +59,7 @@ def verdict_for(call: ToolCall, harness: str, can_ask: bool) -> Verdict:
     from gitcoord.guard.decide import decide
 
     try:
-        return decide(call, harness, can_ask)
+        return decide(call, harness)
     except GitcoordError as exc:  # e.g. the remote unreachable under fail-closed
         return Verdict(DENY, exc.render())
 
@@ -75,7 +75,7 @@ def main(argv: Sequence[str]) -> int:
         print(message_for(exc) or log_crash(exc, prefix="gitcoord-guard-crash-"), file=sys.stderr)
         return int(ExitCode.USAGE)  # 2: what every harness here takes as "block this call"
     try:
-        verdict = verdict_for(call, name, module.SUPPORTS_ASK)
+        verdict = verdict_for(call, name)
     except Exception as exc:  # never a traceback to the agent: refuse, say where it is logged
         where = log_crash(exc, prefix="gitcoord-guard-crash-", where=" in gitcoord guard")
         verdict = Verdict(DENY, where)
