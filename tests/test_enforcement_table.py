@@ -7,10 +7,35 @@ import re
 from pathlib import Path
 
 ROOT = Path(__file__).parent.parent
-LAYERS = ("pre-commit", "pre-push", "`gitcoord ci`", "server hooks")
+LAYERS = ("edit-time guard", "pre-commit", "pre-push", "`gitcoord ci`", "server hooks")
+GUARD = "test_guard_decisions.py::"
 
 # (rule, layer) -> the test that shows it, as "file::function".
 EVIDENCE = {
+    ("claims: no change to a path another holder claims", "edit-time guard"): (
+        GUARD + "test_shell_commands_reads_of_directories_and_undetermined_targets"
+    ),
+    ("claims: `[claims] require` paths need a claim of mine", "edit-time guard"): (
+        GUARD + "test_roles_require_and_rules_at_the_tool_call"
+    ),
+    ("rules: acknowledged at the hash in force", "edit-time guard"): (
+        GUARD + "test_roles_require_and_rules_at_the_tool_call"
+    ),
+    ("guards: `block` tier", "edit-time guard"): (
+        GUARD + "test_a_warn_tier_path_is_allowed_with_a_note_and_a_block_tier_path_refused"
+    ),
+    ("guards: `approve` tier (gitcoord's own files by default)", "edit-time guard"): (
+        GUARD + "test_an_approve_tier_path_asks_a_human_where_the_harness_can"
+    ),
+    ('guards: reads of paths with `read = "deny"` or `"ask"`', "edit-time guard"): (
+        GUARD + "test_shell_commands_reads_of_directories_and_undetermined_targets"
+    ),
+    ("roles: write only within the role's patterns", "edit-time guard"): (
+        GUARD + "test_roles_require_and_rules_at_the_tool_call"
+    ),
+    ("policy from committed history, not the working tree", "edit-time guard"): (
+        GUARD + "test_an_uncommitted_policy_edit_changes_no_decision_at_the_tool_call"
+    ),
     ("claims: no change to a path another holder claims", "pre-commit"): (
         "test_hooks_e2e.py::test_claimed_path_delete_and_rename_refused"
     ),

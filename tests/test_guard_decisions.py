@@ -161,8 +161,9 @@ def test_a_refused_auto_claim_refuses_the_write(tmp_path: Path, env: dict[str, s
     assert alice.claim("src/").rc == 0
     refused = edit(bob, "src/new.py")
     assert refused["permissionDecision"] == "deny"
-    assert "src/new.py is inside src/: src/ is claimed by alice" in (
-        refused["permissionDecisionReason"]
+    assert (
+        "src/new.py is inside src/: src/ is claimed by alice"
+        in (refused["permissionDecisionReason"])
     )
     assert [c["agent"] for c in alice.claim("--json").json()["claims"]] == ["alice"]
 
@@ -235,3 +236,12 @@ def test_outside_a_repository_nothing_is_guarded(tmp_path: Path, env: dict[str, 
         timeout=60,
     )
     assert (res.returncode, res.stdout, res.stderr) == (0, "", "")
+
+
+def test_an_uncommitted_policy_edit_changes_no_decision_at_the_tool_call(team: Team) -> None:
+    bob = team.join("bob")
+    relaxed = POLICY.replace("[claims]\n", '[checks]\nguards = "off"\n\n[claims]\n', 1)
+    write(bob, "gitcoord.toml", relaxed)  # as an agent could, with a shell command
+    refused = edit(bob, "secrets/key.pem")
+    assert refused["permissionDecision"] == "deny", refused
+    assert "secrets/key.pem is blocked (guard 'secrets/**')" in refused["permissionDecisionReason"]
