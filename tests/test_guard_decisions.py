@@ -94,6 +94,9 @@ def test_an_approve_tier_path_asks_a_human_where_the_harness_can(team: Team) -> 
         "deploy/app.yml needs a human's approval (guard 'deploy/**')"
         in (asked["permissionDecisionReason"])
     )
+    # A file that could switch the hooks off is gitcoord's own: approve-tier.
+    local = edit(bob, ".claude/settings.local.json")
+    assert local["permissionDecision"] == "ask", local
     # Windsurf cannot ask: refused, saying a human must approve.
     res = guard(
         bob,
@@ -140,7 +143,12 @@ def test_the_first_edit_claims_for_its_session_and_the_second_session_is_refused
 ) -> None:
     """[claims] auto: two agent sessions in one checkout are two holders."""
     bob = team.join("bob")
-    assert edit(bob, "src/db.py", session="s1") == {}  # allowed, and claimed first
+    claimed = edit(bob, "src/db.py", session="s1")  # allowed, and claimed first
+    assert "permissionDecision" not in claimed
+    assert claimed["additionalContext"] == (
+        "gitcoord: claimed src/db.py for this session ([claims] auto); release it when done: "
+        "git claim -d src/db.py"
+    )
     listed = bob.claim("--json").json()["claims"]
     assert [(c["path"], c["session"]) for c in listed] == [("src/db.py", "s1")]
     assert edit(bob, "src/db.py", session="s1") == {}  # mine now: no second claim
@@ -245,3 +253,44 @@ def test_an_uncommitted_policy_edit_changes_no_decision_at_the_tool_call(team: T
     refused = edit(bob, "secrets/key.pem")
     assert refused["permissionDecision"] == "deny", refused
     assert "secrets/key.pem is blocked (guard 'secrets/**')" in refused["permissionDecisionReason"]
+
+
+def test_the_target_decides_the_repository_and_symlinks_lead_to_their_files(
+    team: Team, tmp_path: Path
+) -> None:
+    """An agent whose shell left the project still writes into it; a link is the file it
+    reaches; .git (hooks, gitcoord's state) is no place for an agent's write."""
+    alice, bob = team.join("alice"), team.join("bob")
+    assert alice.claim("src/api.py").rc == 0
+    outside = guard(
+        bob,
+        {
+            "cwd": str(tmp_path),
+            "hook_event_name": "PreToolUse",
+            "tool_name": "Write",
+            "tool_input": {"file_path": str(bob.path / "src/api.py"), "content": "x"},
+        },
+    )
+    assert "src/api.py is claimed by alice" in outside.stdout, outside.stdout + outside.stderr
+    (bob.path / "link.py").symlink_to("src/api.py")
+    write(bob, "secrets/key.pem", "KEY\n")
+    (bob.path / "sk").symlink_to("secrets/key.pem")
+    linked = edit(bob, "link.py")
+    assert "src/api.py is claimed by alice" in linked["permissionDecisionReason"]
+    read = tool(bob, "Read", file_path=str(bob.path / "sk"))
+    assert "secrets/key.pem may not be read by an agent" in read["permissionDecisionReason"]
+    hooks = edit(bob, ".git/hooks/pre-commit")
+    assert hooks["permissionDecision"] == "deny"
+    assert "inside the repository's .git directory" in hooks["permissionDecisionReason"]
+
+
+def test_a_release_is_seen_at_once_by_the_next_check(tmp_path: Path, env: dict[str, str]) -> None:
+    """The snapshot forgets what this clone released: the refusal's fix ("release it,
+    then retry") works at once, not after [claims] max_age."""
+    team = make_team(tmp_path, env, POLICY.replace('max_age = "0s"', 'max_age = "1h"'))
+    bob = team.join("bob")
+    assert edit(bob, "src/db.py", session="s1")["additionalContext"].startswith("gitcoord: claimed")
+    assert edit(bob, "src/db.py", session="s2")["permissionDecision"] == "deny"
+    released = bob.run("sh", "-c", "GITCOORD_SESSION=s1 git claim -d src/db.py")
+    assert released.rc == 0, released.err
+    assert "permissionDecision" not in edit(bob, "src/db.py", session="s2")

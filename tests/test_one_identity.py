@@ -106,7 +106,7 @@ def test_pre_commit_refuses_my_other_sessions_path_and_says_how_to_release_it(
     assert refused.err.endswith(
         "  why: RULES.md:3: Claim before you change: run `git claim PATH` first.\n"
         f"  fix: release it there, or from here: GITCOORD_SESSION={FIRST} git claim -d "
-        "src/api.py\n"
+        "src/api.py; or wait for it: git claim --wait src/api.py\n"
     )
     # The fix works as printed, and then the commit goes through, naming its session.
     fix = second.run("sh", "-c", f"GITCOORD_SESSION={FIRST} git claim -d src/api.py")
@@ -170,7 +170,8 @@ def test_ci_judges_a_commit_by_its_session_and_without_one_by_its_agent(team: Te
         found["message"],
     ), found["message"]
     assert found["fix"] == (
-        f"release it there, or from here: GITCOORD_SESSION={FIRST} git claim -d src/"
+        f"release it there, or from here: GITCOORD_SESSION={FIRST} git claim -d src/; "
+        "or wait for it: git claim --wait src/"
     )
     # Its own session's commit is its own; one without a session trailer is alice's alone.
     second.git("commit", "-q", "--amend", "--no-verify", "-m", "e\n\n" + with_ack("alice", FIRST))

@@ -26,9 +26,9 @@ AUTO_REASON = "claimed at its first edit (gitcoord guard, [claims] auto)"
 
 def claim_first_writes(
     repo: Repo, config: Config, me: Identity, claims: Sequence[Claim], writes: Sequence[str]
-) -> str:
-    """Claim the paths of `writes` that no live write claim of mine covers yet; the refusal
-    ("" when every path is mine now)."""
+) -> tuple[str, list[str]]:
+    """Claim the paths of `writes` that no live write claim of mine covers yet: the refusal
+    ("" when every path is mine now) and the paths claimed."""
     now = timeutil.now()
     holder = Holder(me.agent, me.session)
     mine = PathIndex(
@@ -36,7 +36,7 @@ def claim_first_writes(
     )
     free = [p for p in writes if p != "." and not mine.covering(p)]
     if not free:
-        return ""
+        return "", []
     me = published(me, config.claims.publish_location)
     requests = [
         Request(ClaimPath(p, os.path.isdir(os.path.join(repo.toplevel, p))), Mode.WRITE)
@@ -46,5 +46,5 @@ def claim_first_writes(
     try:
         coordinator.claim(requests, ttl=config.claims.ttl, reason=AUTO_REASON)
     except Refused as exc:
-        return exc.render()
-    return ""
+        return exc.render(), []
+    return "", free

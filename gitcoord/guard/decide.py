@@ -45,76 +45,129 @@ _SAFE_SESSION = re.compile(r"[A-Za-z0-9._:-]{1,100}")
 
 
 class Targets(NamedTuple):
-    """What a tool call touches, as repository keys (paths outside the repository and inside
-    .git are not gitcoord's to guard)."""
+    """What a tool call touches: absolute paths before a repository is known, repository
+    keys after (paths outside the repository are not gitcoord's to guard)."""
 
     writes: tuple[str, ...] = ()
     deletes: tuple[str, ...] = ()
     reads: tuple[str, ...] = ()
+    unparsed: bool = False  # a shell command the parser could not read whole
 
 
-def session_of(call: ToolCall, repo: Repo) -> str:
+def session_of(call: ToolCall, repo: Repo, session_env: bool = True) -> str:
     """The claim session of a harness session: its id as given when it is a short plain
-    word, else a digest of it; without one, the working tree's own session."""
+    word, else a digest of it. The working tree's own session (GITCOORD_SESSION, else this
+    checkout's id) when the payload has none, or when the harness cannot give the agent's
+    shell the id: then the agent's `git claim` and commits could not act as that holder."""
     raw = call.session
-    if not raw:
+    if not raw or not session_env:
         return repo.identity().session
     if _SAFE_SESSION.fullmatch(raw):
         return raw
     return hashlib.sha256(raw.encode("utf-8", "surrogatepass")).hexdigest()[:16]
 
 
-def identity(call: ToolCall, repo: Repo) -> Identity:
+def identity(call: ToolCall, repo: Repo, session_env: bool = True) -> Identity:
     me = repo.identity()
-    return me._replace(session=session_of(call, repo))
+    return me._replace(session=session_of(call, repo, session_env))
 
 
-def targets(call: ToolCall, repo: Repo) -> Targets:
-    top = str(repo.toplevel)
+def absolute_targets(call: ToolCall) -> Targets:
+    """The paths the call names, absolute (resolved against the payload's cwd)."""
     cwd = os.path.realpath(call.cwd)
-    flags = repo.git_config
-    cache = PathCache()
 
-    def keys(paths: Sequence[str]) -> tuple[str, ...]:
-        out: dict[str, None] = {}
-        for raw in paths:
-            try:
-                key, _ = normalize_user_path(
-                    raw,
-                    cwd=cwd,
-                    toplevel=top,
-                    ignorecase=flags.get("core.ignorecase") == "true",
-                    precompose=flags.get("core.precomposeunicode") == "true",
-                    cache=cache,
-                )
-            except UsageError:  # outside the repository, inside .git: not ours to guard
-                continue
-            out.setdefault(key or ".", None)
-        return tuple(out)
+    def absolute(paths: Sequence[str]) -> tuple[str, ...]:
+        return tuple(os.path.normpath(os.path.join(cwd, p)) for p in paths)
 
     if call.action == SHELL:
         from gitcoord.guard.shell import shell_targets  # tree-sitter: only for shell commands
 
         found = shell_targets(call.command, cwd)
-        return Targets(keys(found.writes), keys(found.deletes), keys(found.reads))
+        unparsed = bool(getattr(found, "unparsed", False))
+        return Targets(found.writes, found.deletes, found.reads, unparsed)
     if call.action == WRITE:
-        return Targets(keys(call.paths), keys(call.deletes))
+        return Targets(absolute(call.paths), absolute(call.deletes))
     if call.action == READ:
-        return Targets(reads=keys(call.paths))
+        return Targets(reads=absolute(call.paths))
     return Targets()
 
 
-def decide(call: ToolCall, harness: str) -> Verdict:
+def repository_of(call: ToolCall, paths: Sequence[str]) -> Repo | None:
+    """The repository the call acts in: the cwd's, else that of the first path inside one
+    (an agent whose shell moved out of the project still writes into it)."""
+    for where in (call.cwd, *paths):
+        here = where
+        while here and not os.path.isdir(here):  # a file, or one not made yet: its directory
+            parent = os.path.dirname(here)
+            here = "" if parent == here else parent
+        if not here:
+            continue
+        try:
+            return Repo.discover(here)
+        except (UsageError, OSError):  # not a working tree (or inside .git: not one either)
+            continue
+    return None
+
+
+def _keys(repo: Repo, paths: Sequence[str]) -> tuple[str, ...]:
+    """Repository keys of absolute `paths`, each with the file it reaches through a symlink
+    (a write through `link -> src/app.py` writes src/app.py)."""
+    top = str(repo.toplevel)
+    flags = repo.git_config
+    cache = PathCache()
+    out: dict[str, None] = {}
+    for path in paths:
+        spellings = [path]
+        if os.path.islink(path):
+            spellings.append(os.path.realpath(path))
+        for spelled in spellings:
+            try:
+                key, _ = normalize_user_path(
+                    spelled,
+                    cwd=top,
+                    toplevel=top,
+                    ignorecase=flags.get("core.ignorecase") == "true",
+                    precompose=flags.get("core.precomposeunicode") == "true",
+                    cache=cache,
+                )
+            except UsageError:  # outside the repository, or inside .git (see in_git_dir)
+                continue
+            out.setdefault(key or ".", None)
+    return tuple(out)
+
+
+def in_git_dir(repo: Repo, paths: Sequence[str]) -> list[str]:
+    """Those of `paths` inside the repository's git directory: its hooks, its gitcoord
+    state (acknowledgements, approvals) and config decide what the local checks do."""
+    dirs = {os.path.realpath(d) for d in (repo.git_dir, repo.common_dir)}
+    out = []
+    for path in paths:
+        real = os.path.join(os.path.realpath(os.path.dirname(path)), os.path.basename(path))
+        if any(real == d or real.startswith(d + os.sep) for d in dirs):
+            out.append(path)
+    return out
+
+
+def decide(call: ToolCall, harness: str, session_env: bool = True) -> Verdict:
     """The verdict on one tool call; SESSION_START and OTHER are not asked here. ASK where
-    a human may let the call through: a harness that cannot ask refuses it, saying so."""
-    try:
-        repo = Repo.discover(call.cwd)
-    except (UsageError, OSError):  # not in a git working tree: nothing of ours to guard
+    a human may let the call through: a harness that cannot ask refuses it, saying so.
+    `session_env`: whether the harness gives the agent's own shell the session's id (else
+    the claim session is the working tree's, the one its `git claim` and commits use)."""
+    named = absolute_targets(call)
+    repo = repository_of(call, (*named.writes, *named.reads))
+    if repo is None:  # no git working tree: nothing of ours to guard
         return Verdict(ALLOW)
-    touched = targets(call, repo)
+    if named.unparsed:
+        return Verdict(DENY, UNPARSED)
+    inside_git = in_git_dir(repo, named.writes)
+    if inside_git:
+        return Verdict(DENY, _git_dir_refusal(inside_git[0]))
+    touched = Targets(
+        _keys(repo, named.writes), _keys(repo, named.deletes), _keys(repo, named.reads)
+    )
     if not (touched.writes or touched.reads):
         return Verdict(ALLOW)
-    run = _Run(repo, call, harness)
+    run = _Run(repo, call, harness, session_env)
     reads = run.read_findings(touched.reads)
     writes = run.write_findings(touched) if touched.writes else []
     findings = reads + writes
@@ -123,12 +176,42 @@ def decide(call: ToolCall, harness: str) -> Verdict:
     if blocking:
         asking = all(run.asks(f, f in reads) for f in blocking)
         return Verdict(ASK if asking else DENY, _render(blocking))
+    notes = [_render([f]) for f in findings if f.mode == "warn"]
     if touched.writes and run.policy.config.claims.auto:
-        refused = run.auto_claim(touched.writes)
+        refused, claimed = run.auto_claim(touched.writes)
         if refused:
             return Verdict(DENY, refused)
-    shown = [f for f in findings if f.mode == "warn"]
-    return Verdict(ALLOW, _render(shown) if shown else "")
+        if claimed:
+            paths = ", ".join(claimed)
+            notes.append(
+                f"gitcoord: claimed {paths} for this session ([claims] auto); release it when "
+                f"done: {_release_command(run.me.session, claimed, session_env)}"
+            )
+    return Verdict(ALLOW, "\n".join(notes))
+
+
+UNPARSED = (
+    "gitcoord: refused: this shell command does not parse as a whole (an unterminated quote "
+    "or here-document, or nesting too deep to follow), so what it writes cannot be told, "
+    "yet bash may still run it\n  fix: write the command out plainly and run it again"
+)
+
+
+def _git_dir_refusal(path: str) -> str:
+    return (
+        f"gitcoord: refused: {path} is inside the repository's .git directory, whose hooks "
+        "and gitcoord state decide what the checks do\n  fix: change it with git's own "
+        "commands (git config, gitcoord hooks install); a human edits .git by hand"
+    )
+
+
+def _release_command(session: str, paths: Sequence[str], session_env: bool) -> str:
+    words = " ".join(paths)
+    return (
+        f"GITCOORD_SESSION={session} git claim -d {words}"
+        if not session_env
+        else (f"git claim -d {words}")
+    )
 
 
 def _render(findings: Sequence[policy.Finding]) -> str:
@@ -138,11 +221,11 @@ def _render(findings: Sequence[policy.Finding]) -> str:
 class _Run:
     """The inputs one decision shares, each read at most once."""
 
-    def __init__(self, repo: Repo, call: ToolCall, harness: str) -> None:
+    def __init__(self, repo: Repo, call: ToolCall, harness: str, session_env: bool) -> None:
         self.repo = repo
         self.harness = harness
         self.policy: Policy = load_policy(repo.toplevel)
-        self.me = identity(call, repo)
+        self.me = identity(call, repo, session_env)
         config = self.policy.config
         self.role = policy.resolve_role(config, self.me.agent, os.environ.get("GITCOORD_ROLE"))
         self.now = timeutil.now()
@@ -182,7 +265,7 @@ class _Run:
             touched.writes,
             now=self.now,
             fresh_only=False,
-            who=f"gitcoord guard ({self.harness})",
+            who=f"the {self.harness} hook",
             warn=lambda text: print(text, file=sys.stderr),
         )
         digest = self.policy.rules_hash
@@ -203,9 +286,9 @@ class _Run:
         hit = policy.guard_for(finding.path, self.policy.config, self.extra)
         return hit is not None and hit[0].tier == "approve"
 
-    def auto_claim(self, writes: Sequence[str]) -> str:
-        """Claim the free paths this session writes first ([claims] auto); the refusal, if
-        the claim is refused, else ""."""
+    def auto_claim(self, writes: Sequence[str]) -> tuple[str, list[str]]:
+        """Claim the free paths this session writes first ([claims] auto): the refusal
+        ("" for none) and the paths claimed."""
         from gitcoord.guard.autoclaim import claim_first_writes  # the claim protocol: rare
 
         return claim_first_writes(self.repo, self.policy.config, self.me, self.claims, writes)

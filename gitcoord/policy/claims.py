@@ -24,7 +24,8 @@ def _held(inp: PolicyInput, me: Author, p: str, c: Claim, mode: str) -> Finding:
     what = f"({c.mode.value} claim on {where}, expires in {left})"
     if me.other_session(c):
         holder, key = other_session(c), "session"
-        fix = release_from_here(c.session, where)
+        # The other session may be working: waiting comes first, as in git claim's refusal.
+        fix = f"{release_from_here(c.session, where)}; or wait for it: git claim --wait {where}"
     else:
         holder, key = agent, "claims"
         fix = f"git claim --wait {where}   (or {leave_out(inp, p, 'leave it out: ')})"

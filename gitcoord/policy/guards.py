@@ -36,6 +36,17 @@ SELF_PATHS = (
     "/AGENTS.md",
     "/CLAUDE.md",
     "/.claude/skills/gitcoord/",
+    # ... and the files beside them that switch hooks off or override them (local settings
+    # with disableAllHooks, other hook files, the harnesses' own config and memory files)
+    "/.claude/settings.local.json",
+    "/CLAUDE.local.md",
+    "/GEMINI.md",
+    "/.github/hooks/",
+    "/.github/copilot/",
+    "/.codex/",
+    "/.cursor/",
+    "/.windsurf/",
+    "/.gemini/",
 )
 
 TIER_RANK = {"warn": 0, "approve": 1, "block": 2}

@@ -109,6 +109,18 @@ class ClaimStore:
             write_snapshot(self.snapshot_path, now.snapshot_json(self.remote))
             self._snapshot = now
 
+    def forget_deleted(self, refs: Collection[str]) -> None:
+        """See protocol/storage.py: the snapshot keeps every other claim as listed."""
+        if self._snapshot is None or not refs:
+            return
+        gone = set(refs)
+        listed = self._snapshot
+        now = Listing(
+            [c for c in listed.claims if c.ref not in gone], listed.invalid, listed.fetched_at
+        )
+        write_snapshot(self.snapshot_path, now.snapshot_json(self.remote))
+        self._snapshot = now
+
     def fetch_logs(self) -> None:
         self._fetch(self._refspecs(all_logs=True))
 
