@@ -22,7 +22,7 @@ from tests.gitenv import Agent
 PAYLOADS = Path(__file__).parent / "payloads"
 # What the recorded payloads name: the project, its files, and the shell commands.
 FIXTURE_ROOT = "/home/dev/project"
-FIXTURE_FILES = ("src/app.py", "src/new.py", "src/old.py", ".env")
+FIXTURE_FILES = ("src/app.py", "src/new.py", "src/old.py", ".env", "vendor")  # vendor: a dir
 FIXTURE_COMMANDS = ("echo done > src/app.py", "echo done > app.py", "cat .env")
 
 CONFIGS = {

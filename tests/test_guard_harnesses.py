@@ -40,12 +40,18 @@ IS_CLAIMED = ("src/api.py is claimed by alice", "fix: git claim --wait src/api.p
 NOT_READ = ("secrets/key.pem may not be read by an agent", "why: credentials never pass")
 NOT_ACKED = (f"carol has not acknowledged RULES.md at {RULES_HASH}", "gitcoord rules --ack")
 
+SECRETS_DIR = "secrets"  # a directory holding a read-denied file
+
 # A shell command's {paths} are written relative to the directory it runs in.
 SHELL_WRITE = "echo x > {src/api.py}"
 SHELL_READ = "cat {secrets/key.pem}"
 SHELL_FREE = "cp {src/db.py} {docs/db.md} && grep -c db {src/db.py}"
 # The recorded shell payloads that run in a subdirectory (a cwd or Gemini's dir_path).
-RUN_DIRS = {("gemini", "shell_write"): "src", ("windsurf", "shell_read"): "src"}
+RUN_DIRS = {
+    ("gemini", "shell_write"): "src",
+    ("gemini", "shell_directory"): "src",
+    ("windsurf", "shell_read"): "src",
+}
 
 # (harness, recorded payload, file it is made to name, shell command, refusal or None)
 Case = tuple[str, str, str | None, str | None, tuple[str, ...] | None]
@@ -91,6 +97,13 @@ _case(
     None,
     ("secrets/*.key may not be read by an agent",),
 )
+# A content search (Grep, grep_search, grep) reads the directory it searches.
+SEARCHES = {h: "search" for h in ("claude", "gemini", "cursor", "copilot")}
+_case("search-secret", SEARCHES, SECRETS_DIR, None, NOT_READ)
+_case("search-free", SEARCHES, "src", None, None)
+# Copilot's str_replace_editor reads (view) or writes (every other command).
+_case("editor-write-claimed", {"copilot": "editor_edit"}, CLAIMED, None, IS_CLAIMED)
+_case("editor-read-secret", {"copilot": "editor_view"}, SECRET, None, NOT_READ)
 # Cursor's shell commands come as beforeShellExecution (its Shell tool is not routed).
 SHELLS = {h: "shell_write" for h in EVERY}
 _case("shell-write-claimed", SHELLS, None, SHELL_WRITE, IS_CLAIMED)
@@ -102,6 +115,8 @@ _case(
     NOT_READ,
 )
 _case("shell-free", SHELLS, None, SHELL_FREE, None)
+# Gemini CLI before Nov 2025 named the shell's directory `directory`.
+_case("shell-directory-claimed", {"gemini": "shell_directory"}, None, SHELL_WRITE, IS_CLAIMED)
 
 # The harness's reply to a refusal and to a plain allow: (exit, stdout JSON or None, stderr).
 Reply = tuple[int, Any, str]
@@ -210,6 +225,21 @@ def test_the_installed_hook_answers_in_the_harness_protocol(
     else:
         assert reply == DENIED[harness](text)
         assert all(words in text for words in refusal), text
+
+
+@pytest.mark.parametrize(
+    ("harness", "field"),
+    [("claude", ("tool_input", "path")), ("gemini", ("tool_input", "dir_path"))],
+)
+def test_a_search_naming_no_directory_searches_the_cwd(
+    bob: Agent, harness: str, field: tuple[str, str]
+) -> None:
+    """Run in the top level, it reaches secrets/key.pem."""
+    payload = templated(harness, "search", bob.path)
+    del payload[field[0]][field[1]]
+    reply, text = observed(run_hook(bob, harness, payload))
+    assert reply == DENIED[harness](text)
+    assert all(words in text for words in NOT_READ), text
 
 
 @pytest.mark.parametrize("harness", ("claude", "gemini", "cursor", "codex", "copilot"))

@@ -25,18 +25,18 @@ CONFIGS = {
 EXPECTED = {
     "claude": [
         ("PreToolUse", "Write|Edit|MultiEdit|NotebookEdit"),
-        ("PreToolUse", "Read"),
+        ("PreToolUse", "Read|Grep"),
         ("PreToolUse", "Bash"),
         ("SessionStart", None),
     ],
     "gemini": [
         ("BeforeTool", "write_file|replace"),
-        ("BeforeTool", "read_file|read_many_files"),
+        ("BeforeTool", "read_file|read_many_files|grep_search|search_file_content"),
         ("BeforeTool", "run_shell_command"),
         ("SessionStart", None),
     ],
     "cursor": [
-        ("preToolUse", "Write|Edit|StrReplace|MultiEdit|EditNotebook|Delete"),
+        ("preToolUse", "Write|Edit|StrReplace|MultiEdit|EditNotebook|Delete|Grep"),
         ("beforeReadFile", None),
         ("beforeShellExecution", None),
         ("sessionStart", None),
@@ -217,6 +217,28 @@ def test_reinstall_replaces_stale_entries_and_the_block(agent: Agent) -> None:
     actions(agent, "uninstall", "--harness", "codex")
     assert read_json(agent, CONFIGS["codex"]) == {"hooks": {"PreToolUse": pre[:1]}}
     assert (agent.path / "AGENTS.md").read_text() == "\n# Ours\n"
+
+
+def test_reinstall_widens_the_read_matchers_of_an_earlier_install(agent: Agent) -> None:
+    """An install from before content searches were guarded matched reads alone; installing
+    again puts the search tools in, leaving one entry per matcher."""
+    earlier = {
+        "claude": ("PreToolUse", "Read"),
+        "gemini": ("BeforeTool", "read_file|read_many_files"),
+        "cursor": ("preToolUse", "Write|Edit|StrReplace|MultiEdit|EditNotebook|Delete"),
+    }
+    for harness, (event, matcher) in earlier.items():
+        command = f"gitcoord guard --harness {harness}"
+        hook = {"type": "command", "command": command}
+        entry: dict[str, Any] = {"matcher": matcher, "command": command}
+        if harness != "cursor":
+            entry = {"matcher": matcher, "hooks": [hook]}
+        put(agent, CONFIGS[harness], json.dumps({"hooks": {event: [entry]}}))
+        assert guarded(agent, harness) == [(event, matcher)]
+    done = actions(agent, "install", *(f"--harness={h}" for h in earlier))
+    for harness in earlier:
+        assert done[CONFIGS[harness]] == "updated"
+        assert guarded(agent, harness) == EXPECTED[harness]
 
 
 @pytest.mark.parametrize(

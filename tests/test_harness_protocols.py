@@ -44,7 +44,7 @@ def load(name: str, fixture: str) -> dict[str, Any]:
 
 CLAUDE_S, GEMINI_S, CURSOR_S = "3f2a9c1e-claude", "gem-7b1d", "cur-conv-1"
 CODEX_S, COPILOT_S, WINDSURF_S = "019a-codex", "cop-5e2", "traj-9c4"
-APP, ENV = f"{P}/src/app.py", f"{P}/.env"
+APP, ENV, VENDOR = f"{P}/src/app.py", f"{P}/.env", f"{P}/vendor"
 
 EXPECTED: dict[tuple[str, str], ToolCall] = {
     ("claude", "write"): ToolCall(WRITE, "Write", P, (APP,), session=CLAUDE_S),
@@ -58,6 +58,8 @@ EXPECTED: dict[tuple[str, str], ToolCall] = {
     ),
     ("claude", "shell_read"): ToolCall(SHELL, "Bash", P, command="cat .env", session=CLAUDE_S),
     ("claude", "session_start"): ToolCall(SESSION_START, "SessionStart", P, session=CLAUDE_S),
+    # A content search reads what it searches: a READ of the directory.
+    ("claude", "search"): ToolCall(READ, "Grep", P, (VENDOR,), session=CLAUDE_S),
     # Gemini names paths relative to cwd, and a shell command's dir_path relative to it.
     ("gemini", "write"): ToolCall(WRITE, "write_file", P, ("src/app.py",), session=GEMINI_S),
     ("gemini", "edit"): ToolCall(WRITE, "replace", P, (APP,), session=GEMINI_S),
@@ -72,6 +74,11 @@ EXPECTED: dict[tuple[str, str], ToolCall] = {
         SHELL, "run_shell_command", P, command="cat .env", session=GEMINI_S
     ),
     ("gemini", "session_start"): ToolCall(SESSION_START, "SessionStart", P, session=GEMINI_S),
+    ("gemini", "search"): ToolCall(READ, "grep_search", P, ("vendor",), session=GEMINI_S),
+    # Before Nov 2025 the shell tool's directory was `directory` (absolute).
+    ("gemini", "shell_directory"): ToolCall(
+        SHELL, "run_shell_command", f"{P}/src", command="echo done > app.py", session=GEMINI_S
+    ),
     ("cursor", "write"): ToolCall(WRITE, "Write", P, (APP,), session=CURSOR_S),
     ("cursor", "edit"): ToolCall(WRITE, "StrReplace", P, (APP,), session=CURSOR_S),
     ("cursor", "delete"): ToolCall(
@@ -87,6 +94,7 @@ EXPECTED: dict[tuple[str, str], ToolCall] = {
         SHELL, "Shell", f"{P}/src", command="cat .env", session=CURSOR_S
     ),
     ("cursor", "session_start"): ToolCall(SESSION_START, "sessionStart", P, session=CURSOR_S),
+    ("cursor", "search"): ToolCall(READ, "Grep", P, (VENDOR,), session=CURSOR_S),
     # Codex's apply_patch names its files in the patch body, relative to cwd.
     ("codex", "write"): ToolCall(WRITE, "apply_patch", P, ("src/new.py",), session=CODEX_S),
     ("codex", "edit"): ToolCall(
@@ -118,6 +126,10 @@ EXPECTED: dict[tuple[str, str], ToolCall] = {
     ("copilot", "shell_read"): ToolCall(SHELL, "bash", P, command="cat .env", session=COPILOT_S),
     ("copilot", "session_start"): ToolCall(SESSION_START, "sessionStart", P, session=COPILOT_S),
     ("copilot", "vscode_write"): ToolCall(WRITE, "Write", P, ("src/new.py",), session=COPILOT_S),
+    ("copilot", "search"): ToolCall(READ, "grep", P, ("vendor",), session=COPILOT_S),
+    # str_replace_editor's `command` says whether it reads or writes `path`.
+    ("copilot", "editor_view"): ToolCall(READ, "str_replace_editor", P, (ENV,), session=COPILOT_S),
+    ("copilot", "editor_edit"): ToolCall(WRITE, "str_replace_editor", P, (APP,), session=COPILOT_S),
     # Windsurf sends no cwd with file events: the hook runs in the workspace root.
     ("windsurf", "write"): ToolCall(
         WRITE, "pre_write_code", ELSEWHERE, (f"{P}/src/new.py",), session=WINDSURF_S
@@ -206,7 +218,7 @@ REPLIES: dict[str, dict[str, tuple[int, Any, str]]] = {
         "allow": (0, {"permission": "allow"}, ""),
         "note": (0, {"permission": "allow", "agent_message": NOTE.message}, ""),
         "deny": (0, _cursor("deny", DENY.message), ""),
-        "ask": (0, _cursor("ask", ASK.message), ""),
+        "ask": (0, _cursor("deny", ASKED), ""),  # preToolUse does not enforce "ask"
         "session": (0, {"additional_context": SESSION.context}, ""),
     },
     "copilot": {
@@ -248,22 +260,83 @@ def test_reply_protocol(name: str, kind: str) -> None:
 
 
 def test_support_for_ask_matches_the_replies() -> None:
-    """SUPPORTS_ASK is True exactly where an ask is answered as an ask, not a refusal."""
+    """SUPPORTS_ASK is True exactly where an ask (here of a shell command) is answered as an
+    ask, not a refusal."""
     for name in HARNESSES:
         module = harness(name)
         assert name == module.NAME
-        reply = module.reply(ToolCall(WRITE, "x", P), ASK)
+        reply = module.reply(module.parse(load(name, "shell_write"), ELSEWHERE), ASK)
         assert (HUMAN_MUST_APPROVE not in reply.stdout + reply.stderr) == module.SUPPORTS_ASK
     assert [name for name in HARNESSES if harness(name).SUPPORTS_ASK] == ["claude", "cursor"]
 
 
-def test_cursor_read_file_hook_cannot_ask() -> None:
-    """beforeReadFile answers allow or deny only: an ask there is a refusal."""
+def test_cursor_asks_only_before_a_shell_command() -> None:
+    """beforeReadFile answers allow or deny only, and preToolUse takes an "ask" without
+    enforcing it (cursor.com/docs/hooks): an ask there is a refusal."""
     cursor = harness("cursor")
-    read_file = cursor.parse(load("cursor", "read"), ELSEWHERE)
-    assert observed(cursor.reply(read_file, ASK)) == (0, _cursor("deny", ASKED), "")
-    read_tool = cursor.parse(load("cursor", "read_tool"), ELSEWHERE)
-    assert observed(cursor.reply(read_tool, ASK)) == (0, _cursor("ask", ASK.message), "")
+    for fixture in ("read", "read_tool", "write", "search"):
+        call = cursor.parse(load("cursor", fixture), ELSEWHERE)
+        assert observed(cursor.reply(call, ASK)) == (0, _cursor("deny", ASKED), ""), fixture
+    shell = cursor.parse(load("cursor", "shell_write"), ELSEWHERE)
+    assert observed(cursor.reply(shell, ASK)) == (0, _cursor("ask", ASK.message), "")
+
+
+def test_only_claude_code_gives_the_agents_shell_commands_the_session() -> None:
+    """SESSION_ENV: where the session-start hook can set the agent's later shell
+    environment (Claude Code's CLAUDE_ENV_FILE); elsewhere the agent's own git commands run
+    in the working tree's session."""
+    assert all(isinstance(harness(name).SESSION_ENV, bool) for name in HARNESSES)
+    assert [name for name in HARNESSES if harness(name).SESSION_ENV] == ["claude"]
+
+
+# (harness, fixture, the field naming the searched path): without it, the cwd is searched.
+SEARCHES = [
+    ("claude", "search", ("tool_input", "path")),
+    ("gemini", "search", ("tool_input", "dir_path")),
+    ("cursor", "search", ("tool_input", "path")),
+]
+
+
+@pytest.mark.parametrize(("name", "fixture", "field"), SEARCHES)
+def test_a_search_naming_no_path_reads_the_cwd(
+    name: str, fixture: str, field: tuple[str, ...]
+) -> None:
+    payload = load(name, fixture)
+    del payload[field[0]][field[1]]
+    call = harness(name).parse(payload, ELSEWHERE)
+    assert (call.action, call.paths, call.cwd) == (READ, (P,), P)
+
+
+def test_copilot_searches_and_editor_commands() -> None:
+    copilot = harness("copilot")
+    for tool in ("grep", "rg"):
+        args = {"pattern": "KEY"}
+        call = copilot.parse(_with(load("copilot", "search"), "toolName", value=tool), ELSEWHERE)
+        assert (call.action, call.paths) == (READ, ("vendor",))
+        bare = _with(
+            _with(load("copilot", "search"), "toolName", value=tool), "toolArgs", value=args
+        )
+        assert copilot.parse(bare, ELSEWHERE).paths == (P,)
+    for command in ("create", "insert", "undo_edit", "str_replace"):
+        edit = _with(load("copilot", "editor_edit"), "toolArgs", "command", value=command)
+        assert copilot.parse(edit, ELSEWHERE) == EXPECTED[("copilot", "editor_edit")]
+    # The VS Code form names them with Claude's names: Grep, and Edit for the editor.
+    pascal = {"hook_event_name": "PreToolUse", "session_id": COPILOT_S, "cwd": P}
+    grep = {**pascal, "tool_name": "Grep", "tool_input": {"pattern": "KEY", "path": "vendor"}}
+    assert copilot.parse(grep, ELSEWHERE) == EXPECTED[("copilot", "search")]._replace(tool="Grep")
+    view = {**pascal, "tool_name": "Edit", "tool_input": {"command": "view", "path": ENV}}
+    assert copilot.parse(view, ELSEWHERE) == ToolCall(READ, "Edit", P, (ENV,), session=COPILOT_S)
+
+
+def test_gemini_reads_its_legacy_search_name_and_keys() -> None:
+    gemini = harness("gemini")
+    legacy = _with(load("gemini", "search"), "tool_name", value="search_file_content")
+    legacy = _with(legacy, "tool_input", value={"pattern": "KEY", "path": "vendor"})
+    expected = EXPECTED[("gemini", "search")]._replace(tool="search_file_content")
+    assert gemini.parse(legacy, ELSEWHERE) == expected
+    # dir_path wins over the older `directory` when a payload carries both.
+    both = _with(load("gemini", "shell_directory"), "tool_input", "dir_path", value="docs")
+    assert gemini.parse(both, ELSEWHERE).cwd == f"{P}/docs"
 
 
 @pytest.mark.parametrize("name", ["claude", "codex", "gemini", "cursor", "copilot", "windsurf"])
@@ -300,6 +373,10 @@ HOSTILE = [
     ("gemini", "read_many", ("tool_input", "include"), ["a"] * 1001, "more than 1000 paths"),
     ("gemini", "read_many", ("tool_input", "include"), ["a", 3], "holds a number"),
     ("gemini", "shell_write", ("tool_input", "dir_path"), 5, "dir_path holds a number"),
+    ("gemini", "shell_directory", ("tool_input", "directory"), {}, "directory holds an object"),
+    ("gemini", "search", ("tool_input", "dir_path"), ["a", ""], "dir_path holds an empty path"),
+    ("claude", "search", ("tool_input", "path"), 5, "tool_input.path holds a number"),
+    ("copilot", "editor_view", ("toolArgs", "command"), 3, "toolArgs.command is a number"),
     ("cursor", "read", ("file_path",), None, "has none of file_path"),
     ("cursor", "write", ("workspace_roots",), [None], "workspace_roots holds missing"),
     ("codex", "write", ("tool_input", "command"), "*** Add File: x\n", "no '*** Begin Patch'"),
@@ -353,13 +430,13 @@ def test_a_payload_that_is_not_an_object_is_a_usage_error(name: str, payload: An
         ("claude", {"hook_event_name": "PreToolUse", "tool_name": "Glob", "tool_input": {}}),
         ("claude", {"hook_event_name": "PostToolUse", "session_id": "s"}),
         ("gemini", {"hook_event_name": "BeforeTool", "tool_name": "glob", "tool_input": {}}),
-        ("cursor", {"hook_event_name": "preToolUse", "tool_name": "Grep", "tool_input": {}}),
+        ("cursor", {"hook_event_name": "preToolUse", "tool_name": "Glob", "tool_input": {}}),
         ("cursor", {"hook_event_name": "afterFileEdit", "file_path": "/x"}),
         (
             "codex",
             {"hook_event_name": "PreToolUse", "tool_name": "mcp__fs__write", "tool_input": {}},
         ),
-        ("copilot", {"toolName": "grep", "toolArgs": "{}"}),
+        ("copilot", {"toolName": "glob", "toolArgs": "{}"}),
         ("copilot", {"toolName": "edit", "toolArgs": "{}", "toolResult": {}}),
         ("copilot", {"reason": "complete", "cwd": P}),
         ("windsurf", {"agent_action_name": "post_write_code", "tool_info": {"file_path": "/x"}}),

@@ -11,7 +11,7 @@ The shapes, from each harness's documentation (checked 2026):
   grouping; a hook also has a `name`; matchers are regular expressions over tool names.
 - Cursor, https://cursor.com/docs/hooks : `.cursor/hooks.json`,
   `{"version": 1, "hooks": {EVENT: [{"command": C, "matcher": M}]}}`; `preToolUse`
-  matches tool names (Write, Delete, Shell, Read, ...: guard/harnesses/cursor.py).
+  matches tool names (Write, Delete, Shell, Read, Grep, ...: guard/harnesses/cursor.py).
 - Codex CLI, https://developers.openai.com/codex/hooks : `.codex/hooks.json`, Claude Code's
   grouping; `apply_patch` is the file-edit tool (Edit and Write are its aliases). Codex runs
   a project's hooks once the project is trusted and the hooks reviewed (`/hooks`).
@@ -66,7 +66,7 @@ CONFIGS = {
         "command",
         (
             ("PreToolUse", "Write|Edit|MultiEdit|NotebookEdit"),
-            ("PreToolUse", "Read"),
+            ("PreToolUse", "Read|Grep"),
             ("PreToolUse", "Bash"),
             ("SessionStart", None),
         ),
@@ -80,7 +80,7 @@ CONFIGS = {
         "command",
         (
             ("BeforeTool", "write_file|replace"),
-            ("BeforeTool", "read_file|read_many_files"),
+            ("BeforeTool", "read_file|read_many_files|grep_search|search_file_content"),
             ("BeforeTool", "run_shell_command"),
             ("SessionStart", None),
         ),
@@ -93,8 +93,8 @@ CONFIGS = {
         False,
         "command",
         (
-            # Cursor's file-writing tools, as guard/harnesses/cursor.py reads them
-            ("preToolUse", "Write|Edit|StrReplace|MultiEdit|EditNotebook|Delete"),
+            # Cursor's file-writing tools and Grep, as guard/harnesses/cursor.py reads them
+            ("preToolUse", "Write|Edit|StrReplace|MultiEdit|EditNotebook|Delete|Grep"),
             ("beforeReadFile", None),
             ("beforeShellExecution", None),
             ("sessionStart", None),

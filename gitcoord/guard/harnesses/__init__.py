@@ -20,6 +20,10 @@ class Harness(Protocol):
 
     NAME: str
     SUPPORTS_ASK: bool  # whether the harness honours an "ask" (else ASK is refused)
+    # Whether the session-start hook gives the agent's own later shell commands the session
+    # id (so its `git claim` and `git commit` run in the payload's session); where False they
+    # run in the working tree's own session.
+    SESSION_ENV: bool
 
     def parse(self, payload: dict[str, Any], fallback_cwd: str) -> ToolCall: ...
 

@@ -15,7 +15,7 @@ from typing import Any
 from gitcoord.core.errors import UsageError
 from gitcoord.core.textsafe import printable
 from gitcoord.guard.harnesses import apply_patch
-from gitcoord.guard.toolcall import OTHER, SESSION_START, SHELL, WRITE, ToolCall
+from gitcoord.guard.toolcall import OTHER, READ, SESSION_START, SHELL, WRITE, ToolCall
 
 MAX_PATH = 4096  # characters of one path (Linux PATH_MAX)
 MAX_PATHS = 1000  # paths one tool call names
@@ -25,7 +25,11 @@ MAX_NAME = 256  # characters of an event name, tool name or session id
 
 # A tool table maps the harness's tool name to (action, the tool_input keys naming its
 # path(s) or command, first present wins). DELETE is a WRITE whose paths the tool deletes.
+# SEARCH is a READ of the file or directory a content search (grep) looks through: the
+# payload's cwd when it names none (the decision core takes a directory read as reaching the
+# read-guarded files under it).
 DELETE = "delete"
+SEARCH = "search"
 ToolTable = Mapping[str, tuple[str, tuple[str, ...]]]
 
 
@@ -151,6 +155,10 @@ def tool_call(args: Fields, tool: str, table: ToolTable, cwd: str, session: str)
     if entry is None:
         return ToolCall(OTHER, tool, cwd, session=session)
     action, keys = entry
+    if action == SEARCH:
+        searched = next((k for k in keys if args.has(k)), None)
+        where = args.paths(searched) if searched else (cwd,)
+        return ToolCall(READ, tool, cwd, paths=where, session=session)
     key = args.first(keys)
     if action == SHELL:
         return ToolCall(SHELL, tool, cwd, command=args.text(key), session=session)

@@ -13,6 +13,12 @@ non-empty `permissionDecisionReason` blocks; an allowed call's note is `addition
 (Codex rejects `permissionDecision: "allow"` without `updatedInput`, so none is sent);
 SessionStart's context is `additionalContext`. Codex rejects "ask" as unsupported (and
 fails open), so SUPPORTS_ASK is False and ASK is refused, saying a human must approve.
+
+SESSION_ENV is False: the documented hooks cannot set the environment of the agent's later
+shell commands, so their `git claim` and `git commit` run in the working tree's own session,
+not the payload's `session_id`. (Newer builds hand SessionStart hooks a `CODEX_ENV_FILE`,
+also as `CLAUDE_ENV_FILE`, applied to later tool environments: codex-rs/hooks
+session_start_env_file.rs; older ones do not, so it is not counted on.)
 """
 
 from __future__ import annotations
@@ -32,6 +38,7 @@ from gitcoord.guard.toolcall import SESSION_START, SHELL, Reply, ToolCall, Verdi
 
 NAME = "codex"
 SUPPORTS_ASK = False
+SESSION_ENV = False
 PATCH_TOOL = "apply_patch"
 
 TOOLS: ToolTable = {"Bash": (SHELL, ("command",))}

@@ -9,15 +9,23 @@ is `{sessionId, timestamp, cwd, toolName, toolArgs}`, sessionStart `{sessionId, 
 cwd, source, initialPrompt}` (older versions send no `sessionId`). `toolArgs` is a JSON
 string in the older documentation and an object in the newer, and apply_patch's is the raw
 patch text (a freeform tool; `{"input": ...}` in the function-call form). Tools: bash and
-powershell `command`; create and edit `path`; view `path`; apply_patch a patch body. The
-VS Code compatible form (PascalCase events: `hook_event_name`, `session_id`, `tool_name`
-with Claude's names Bash/Read/Write/Edit, `tool_input`) is read too.
+powershell `command`; create and edit `path`; view `path`; str_replace_editor `command`
+(view reads `path`; create, str_replace, insert and undo_edit write it); grep and rg `path`
+(the file or directory searched, a READ of it; absent: the cwd); apply_patch a patch body;
+glob matches only names and stays unguarded. The VS Code compatible form (PascalCase
+events: `hook_event_name`, `session_id`, `tool_name` with Claude's names Bash, Read, Write,
+Edit (edit, str_replace_editor and apply_patch) and Grep (grep, rg), `tool_input`) is read
+too.
 
 Reply: `{"permissionDecision": "deny", "permissionDecisionReason": ...}` on stdout, exit 0.
 The current CLI honours "ask" (the cloud agent treats it as deny), but the earlier
 documentation says only "deny" is processed, so an older CLI would run an "ask"ed tool:
 SUPPORTS_ASK is False. preToolUse has no field for a note on an allowed call: none is sent.
 sessionStart's context is `{"additionalContext": ...}` (older versions ignore it).
+
+SESSION_ENV is False: a Copilot hook cannot set the environment of the agent's later shell
+commands (a hook entry's `env` is the hook's own), so their `git claim` and `git commit` run
+in the working tree's own session, not the payload's `sessionId`.
 """
 
 from __future__ import annotations
@@ -26,7 +34,9 @@ from typing import Any
 
 from gitcoord.core.textsafe import loads_bounded
 from gitcoord.guard.harnesses._payload import (
+    MAX_NAME,
     MAX_PATCH,
+    SEARCH,
     Fields,
     ToolTable,
     patch_call,
@@ -48,10 +58,13 @@ from gitcoord.guard.toolcall import (
 
 NAME = "copilot"
 SUPPORTS_ASK = False
+SESSION_ENV = False
 MAX_DEPTH = 16  # nesting of a JSON-string toolArgs
 PATCH_TOOL = "apply_patch"
 PATCH_KEYS = ("input", "patch")
 _PATH = ("path", "file_path")
+EDITOR_TOOL = "str_replace_editor"  # `command` says what it does to `path`
+VIEW = "view"
 
 TOOLS: ToolTable = {
     "bash": (SHELL, ("command",)),
@@ -59,10 +72,14 @@ TOOLS: ToolTable = {
     "create": (WRITE, _PATH),
     "edit": (WRITE, _PATH),
     "view": (READ, _PATH),
+    EDITOR_TOOL: (WRITE, _PATH),  # its view command reads: see parse
+    "grep": (SEARCH, _PATH),
+    "rg": (SEARCH, _PATH),
     "Bash": (SHELL, ("command",)),
     "Write": (WRITE, _PATH),
     "Edit": (WRITE, _PATH),
     "Read": (READ, _PATH),
+    "Grep": (SEARCH, _PATH),
 }
 
 
@@ -88,6 +105,8 @@ def parse(payload: dict[str, Any], fallback_cwd: str) -> ToolCall:
     # The PascalCase form calls apply_patch "Edit": an Edit without a path is a patch.
     if tool == PATCH_TOOL or (tool == "Edit" and not any(args.has(key) for key in _PATH)):
         return patch_call(args, args.first(PATCH_KEYS), tool, cwd, session)
+    if tool in (EDITOR_TOOL, "Edit") and args.text("command", limit=MAX_NAME) == VIEW:
+        return tool_call(args, tool, {tool: (READ, _PATH)}, cwd, session)
     return tool_call(args, tool, TOOLS, cwd, session)
 
 

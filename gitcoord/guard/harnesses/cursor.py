@@ -4,23 +4,38 @@ Doc: https://cursor.com/docs/hooks (earlier https://cursor.com/docs/agent/hooks)
 
 Input (stdin): the common `conversation_id` (stable across the conversation: the session),
 `hook_event_name` and `workspace_roots`; preToolUse adds `tool_name`, `tool_input`
-(`file_path` for the file tools, `command` for Shell) and `cwd`; beforeReadFile
-`file_path` (absolute); beforeShellExecution `command` and `cwd`. Without a `cwd` the first
-workspace root is the directory.
+(`file_path` for the file tools, `command` for Shell, `path` for Grep: the file or directory
+searched, a READ of it, the cwd when absent) and `cwd`; beforeReadFile `file_path`
+(absolute); beforeShellExecution `command` and `cwd`. Without a `cwd` the first workspace
+root is the directory. The doc names the preToolUse tools (Shell, Read, Write, Grep, Delete,
+Task, MCP:...) but not Grep's input keys: `path` is the ripgrep-style key Cursor's agent
+uses.
 
 Reply: JSON on stdout, exit 0. preToolUse and beforeShellExecution take
-`{"permission": "allow" | "deny" | "ask", "user_message", "agent_message"}`; beforeReadFile
-takes allow or deny only, so an ASK there is refused. Every call gets a permission (an
-allowed one `{"permission": "allow"}`, with a note as `agent_message`): Cursor treats an
-empty answer as no valid response, and beforeReadFile fails closed. sessionStart takes
-`{"additional_context": ...}`.
+`{"permission", "user_message", "agent_message"}`. beforeShellExecution honours "ask";
+preToolUse accepts it but, as its doc says, does not enforce it, and beforeReadFile takes
+allow or deny only: an ASK there is refused, saying a human must approve. Every call gets a
+permission (an allowed one `{"permission": "allow"}`, with a note as `agent_message`):
+Cursor treats an empty answer as no valid response, and beforeReadFile fails closed.
+sessionStart takes `{"additional_context": ...}`.
+
+SESSION_ENV is False: sessionStart's `env` output reaches only later hook executions, not
+the agent's shell commands, so their `git claim` and `git commit` run in the working tree's
+own session, not the payload's `conversation_id`.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from gitcoord.guard.harnesses._payload import DELETE, Fields, ToolTable, not_a_tool, tool_call
+from gitcoord.guard.harnesses._payload import (
+    DELETE,
+    SEARCH,
+    Fields,
+    ToolTable,
+    not_a_tool,
+    tool_call,
+)
 from gitcoord.guard.harnesses._reply import json_out, reason, session_context
 from gitcoord.guard.toolcall import (
     ALLOW,
@@ -36,9 +51,10 @@ from gitcoord.guard.toolcall import (
 )
 
 NAME = "cursor"
-SUPPORTS_ASK = True
-READ_EVENT = "beforeReadFile"  # the tool of its ToolCall: it cannot answer "ask"
-SHELL_EVENT = "beforeShellExecution"
+SUPPORTS_ASK = True  # on beforeShellExecution only
+SESSION_ENV = False
+READ_EVENT = "beforeReadFile"
+SHELL_EVENT = "beforeShellExecution"  # the tool of its ToolCall: the one that can ask
 
 _FILE = ("file_path", "path", "target_file")
 TOOLS: ToolTable = {
@@ -49,6 +65,7 @@ TOOLS: ToolTable = {
     "EditNotebook": (WRITE, _FILE),
     "Delete": (DELETE, _FILE),
     "Read": (READ, _FILE),
+    "Grep": (SEARCH, ("path",)),
     "Shell": (SHELL, ("command",)),
     READ_EVENT: (READ, ("file_path",)),
     SHELL_EVENT: (SHELL, ("command",)),
@@ -74,7 +91,7 @@ def reply(call: ToolCall, verdict: Verdict) -> Reply:
     if verdict.decision == ALLOW:
         note = {"agent_message": verdict.message} if verdict.message else {}
         return json_out({"permission": ALLOW, **note})
-    can_ask = SUPPORTS_ASK and call.tool != READ_EVENT
+    can_ask = SUPPORTS_ASK and call.tool == SHELL_EVENT
     decision = ASK if verdict.decision == ASK and can_ask else DENY
     message = reason(verdict, can_ask=can_ask)
     return json_out({"permission": decision, "user_message": message, "agent_message": message})

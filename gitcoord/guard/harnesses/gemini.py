@@ -1,18 +1,27 @@
 """Gemini CLI: `BeforeTool` and `SessionStart` hooks.
 
 Doc: https://geminicli.com/docs/hooks/reference (source: google-gemini/gemini-cli
-docs/hooks/reference.md); tool parameters from packages/core/src/tools/definitions.
+docs/hooks/reference.md); tool parameters from packages/core/src/tools/definitions
+(base-declarations.ts) and docs/reference/tools.md ("Tool argument keys").
 
 Input (stdin): `session_id`, `cwd`, `hook_event_name`, and for BeforeTool `tool_name` and
 `tool_input`: write_file and replace `file_path`, read_file `file_path`, read_many_files
-`include` (a list of paths or globs), run_shell_command `command` and optional `dir_path`
-(the directory it runs in, relative to `cwd`). Paths may be relative to `cwd`.
+`include` (a list of paths or globs), grep_search (legacy alias search_file_content)
+`dir_path` (earlier `path`; absent: the cwd), run_shell_command `command` and optional
+`dir_path` (the directory it runs in, relative to `cwd`; `directory` before Gemini CLI
+renamed its parameters in Nov 2025). Paths may be relative to `cwd`. A grep_search reads the
+contents of the directory it searches, so it is a READ of it; glob and list_directory match
+only names and stay unguarded.
 
 Reply: `{"decision": "deny", "reason": ...}` on stdout, exit 0 (the reason goes to the agent
 as the tool's error). BeforeTool has no field that reaches the agent on an allowed call, so a
 note goes to the user as `systemMessage`. SessionStart's context is
 `hookSpecificOutput.additionalContext`. The documented decisions are allow and deny: an
 "ask" is newer than the doc and an older CLI would run the tool, so SUPPORTS_ASK is False.
+
+SESSION_ENV is False: a Gemini CLI hook has no way to set the environment of the agent's
+later shell commands, so their `git claim` and `git commit` run in the working tree's own
+session, not the payload's `session_id`.
 """
 
 from __future__ import annotations
@@ -20,7 +29,14 @@ from __future__ import annotations
 from typing import Any
 
 from gitcoord.guard.harnesses import _hookspecific
-from gitcoord.guard.harnesses._payload import Fields, ToolTable, envelope, not_a_tool, tool_call
+from gitcoord.guard.harnesses._payload import (
+    SEARCH,
+    Fields,
+    ToolTable,
+    envelope,
+    not_a_tool,
+    tool_call,
+)
 from gitcoord.guard.harnesses._reply import json_out, reason
 from gitcoord.guard.toolcall import (
     ALLOW,
@@ -35,6 +51,7 @@ from gitcoord.guard.toolcall import (
 
 NAME = "gemini"
 SUPPORTS_ASK = False
+SESSION_ENV = False
 SHELL_TOOL = "run_shell_command"
 
 TOOLS: ToolTable = {
@@ -42,6 +59,8 @@ TOOLS: ToolTable = {
     "replace": (WRITE, ("file_path",)),
     "read_file": (READ, ("file_path", "absolute_path")),
     "read_many_files": (READ, ("include", "paths")),
+    "grep_search": (SEARCH, ("dir_path", "path")),
+    "search_file_content": (SEARCH, ("dir_path", "path")),
     SHELL_TOOL: (SHELL, ("command",)),
 }
 
@@ -54,7 +73,7 @@ def parse(payload: dict[str, Any], fallback_cwd: str) -> ToolCall:
     tool = p.name("tool_name", required=True)
     args = p.sub("tool_input")
     if tool == SHELL_TOOL:
-        cwd = args.cwd("dir_path", cwd)
+        cwd = args.cwd("dir_path" if args.has("dir_path") else "directory", cwd)
     return tool_call(args, tool, TOOLS, cwd, session)
 
 

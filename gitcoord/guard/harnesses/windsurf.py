@@ -12,6 +12,9 @@ Reply: exit 2 with the reason on stderr blocks a pre-hook, and Cascade shows the
 stderr; exit 0 lets it run. Nothing else is read from a pre-hook: there is no "ask"
 (SUPPORTS_ASK is False) and no channel for a note on an allowed call. Cascade documents no
 session-start event, so parse never returns SESSION_START (reply answers one with exit 0).
+
+SESSION_ENV is False: without a session start no hook can set the environment of the agent's
+later commands, so their `git claim` and `git commit` run in the working tree's own session.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ from gitcoord.guard.toolcall import (
 
 NAME = "windsurf"
 SUPPORTS_ASK = False
+SESSION_ENV = False
 
 TOOLS: ToolTable = {
     "pre_write_code": (WRITE, ("file_path",)),
