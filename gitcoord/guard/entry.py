@@ -49,17 +49,17 @@ def _payload() -> dict[str, Any]:
     return payload
 
 
-def verdict_for(call: ToolCall, harness: str) -> Verdict:
+def verdict_for(call: ToolCall, harness: str, session_env: bool) -> Verdict:
     if call.action == OTHER:
         return Verdict(ALLOW)
     if call.action == SESSION_START:
         from gitcoord.guard.session_start import session_start
 
-        return session_start(call)
+        return session_start(call, session_env)
     from gitcoord.guard.decide import decide
 
     try:
-        return decide(call, harness)
+        return decide(call, harness, session_env)
     except GitcoordError as exc:  # e.g. the remote unreachable under fail-closed
         return Verdict(DENY, exc.render())
 
@@ -75,7 +75,7 @@ def main(argv: Sequence[str]) -> int:
         print(message_for(exc) or log_crash(exc, prefix="gitcoord-guard-crash-"), file=sys.stderr)
         return int(ExitCode.USAGE)  # 2: what every harness here takes as "block this call"
     try:
-        verdict = verdict_for(call, name)
+        verdict = verdict_for(call, name, module.SESSION_ENV)
     except Exception as exc:  # never a traceback to the agent: refuse, say where it is logged
         where = log_crash(exc, prefix="gitcoord-guard-crash-", where=" in gitcoord guard")
         verdict = Verdict(DENY, where)

@@ -35,23 +35,25 @@ PROTOCOL = (
 )
 
 
-def session_start(call: ToolCall) -> Verdict:
+def session_start(call: ToolCall, session_env: bool) -> Verdict:
+    """`session_env`: the harness gives the agent's shell this session's id (guard/decide.py
+    session_of), through the environment file it names."""
     try:
         repo = Repo.discover(call.cwd)
     except (UsageError, OSError):
         return Verdict(ALLOW)
     try:
-        return Verdict(ALLOW, context=_context(call, repo))
+        return Verdict(ALLOW, context=_context(call, repo, session_env))
     except GitcoordError as exc:  # what is known is still worth saying
         return Verdict(ALLOW, context=f"gitcoord could not describe this session: {exc.message}")
 
 
-def _context(call: ToolCall, repo: Repo) -> str:
-    me = identity(call, repo)
+def _context(call: ToolCall, repo: Repo, session_env: bool) -> str:
+    me = identity(call, repo, session_env)
     in_force = load_policy(repo.toplevel)
     config = in_force.config
     role = policy.resolve_role(config, me.agent, os.environ.get("GITCOORD_ROLE"))
-    exported = _export_identity(me.agent, me.session)
+    exported = _export_identity(me.agent, me.session) if session_env else ""
     lines = [
         f"gitcoord: you are agent {printable(me.agent)}, session {me.session}"
         + (f" ({exported})" if exported else "")

@@ -93,7 +93,6 @@ class Coordinator(Session):
         done = leased_update(self, plan, kept_rejecting)
         released = done.outcome.targets
         self.store.forget_held([c.ref for c in released])
-        self.store.forget_deleted([c.ref for c in released])
         report_lost(self, done.outcome.lost, done.listing, len(released), "released")
         return released
 
@@ -121,9 +120,7 @@ class Coordinator(Session):
         def give_up(_result: object) -> CannotVerify:
             return CannotVerify("the remote kept changing while breaking", fix="retry the command")
 
-        broken = leased_update(self, plan, give_up).outcome
-        self.store.forget_deleted([c.ref for c in broken.broken])
-        return broken
+        return leased_update(self, plan, give_up).outcome
 
     def _nothing_to_break(self, path: ClaimPath, listing: Listing, reason: str) -> Refused:
         """No other holder claims `path` itself: name a claim covering it (a directory

@@ -43,11 +43,6 @@ class ClaimStorage(Protocol):
 
     def forget_held(self, refs: Collection[str]) -> None: ...
 
-    def forget_deleted(self, refs: Collection[str]) -> None:
-        """Claims this process deleted on the remote (released, broken): out of the hooks'
-        snapshot, so a retried commit or edit does not meet them until max_age passes."""
-        ...
-
     def fetch_logs(self) -> None:
         """Fetch every agent's audit chain into the mirror (store/audit.py reads it)."""
         ...

@@ -101,25 +101,16 @@ class ClaimStore:
             message = self._messages.get(c.oid) or c.message()
             cached[c.oid] = parsecache.parsed(parse_claim_message(message, ref=c.ref, oid=c.oid))
         parsecache.save(self.parse_cache_path, cached)
+        pushed = {c.ref: c for c in claims}
+        self._resnapshot(lambda listed: [*(pushed.pop(c.ref, c) for c in listed), *pushed.values()])
+
+    def _resnapshot(self, change: Callable[[list[Claim]], list[Claim]]) -> None:
+        """Rewrite the hooks' snapshot (when this process made one) with `change`d claims."""
         if self._snapshot is not None:
             listed = self._snapshot
-            pushed = {c.ref: c for c in claims}
-            kept = [pushed.pop(c.ref, c) for c in listed.claims]
-            now = Listing([*kept, *pushed.values()], listed.invalid, listed.fetched_at)
+            now = Listing(change(listed.claims), listed.invalid, listed.fetched_at)
             write_snapshot(self.snapshot_path, now.snapshot_json(self.remote))
             self._snapshot = now
-
-    def forget_deleted(self, refs: Collection[str]) -> None:
-        """See protocol/storage.py: the snapshot keeps every other claim as listed."""
-        if self._snapshot is None or not refs:
-            return
-        gone = set(refs)
-        listed = self._snapshot
-        now = Listing(
-            [c for c in listed.claims if c.ref not in gone], listed.invalid, listed.fetched_at
-        )
-        write_snapshot(self.snapshot_path, now.snapshot_json(self.remote))
-        self._snapshot = now
 
     def fetch_logs(self) -> None:
         self._fetch(self._refspecs(all_logs=True))
@@ -295,10 +286,12 @@ class ClaimStore:
     def _forget_deleted(self, updates: Sequence[RefUpdate]) -> None:
         """Drop claim refs my landed push deleted from the local mirror, so a claim I released
         is not mistaken later for one of mine that someone took (protocol: lost claims are
-        never silent). One `update-ref --stdin` transaction; best effort: the mirror is a
-        cache that every fetch rewrites."""
-        gone = [refnames.to_mirror(u.ref, self.remote_key) for u in updates if u.new is None]
-        delete_refs(self.cwd, gone)
+        never silent); one `update-ref --stdin` transaction, best effort: the mirror is a
+        cache that every fetch rewrites. And from the hooks' snapshot, so a commit or edit
+        retried after a release does not meet the released claim until max_age passes."""
+        deleted = {u.ref for u in updates if u.new is None}
+        delete_refs(self.cwd, [refnames.to_mirror(ref, self.remote_key) for ref in deleted])
+        self._resnapshot(lambda listed: [c for c in listed if c.ref not in deleted])
 
     # -- the snapshot cache read by hooks --------------------------------------------------
 
