@@ -294,3 +294,28 @@ def test_a_release_is_seen_at_once_by_the_next_check(tmp_path: Path, env: dict[s
     released = bob.run("sh", "-c", "GITCOORD_SESSION=s1 git claim -d src/db.py")
     assert released.rc == 0, released.err
     assert "permissionDecision" not in edit(bob, "src/db.py", session="s2")
+
+
+def test_an_auto_claim_under_a_harness_without_session_env_is_the_agents_own(
+    team: Team,
+) -> None:
+    """Windsurf cannot give the agent's shell its trajectory id: the claim is made in the
+    working tree's session, so the agent's own commit of the file goes through."""
+    from tests.hookenv import commit
+
+    bob = team.join("bob")
+    res = guard(
+        bob,
+        {
+            "agent_action_name": "pre_write_code",
+            "trajectory_id": "traj-1",
+            "execution_id": "e1",
+            "tool_info": {"file_path": str(bob.path / "src/db.py"), "edits": []},
+        },
+        harness="windsurf",
+    )
+    assert (res.returncode, res.stderr) == (0, ""), res.stderr
+    own = bob.gitcoord("status", "--json").json()["session"]
+    assert [c["session"] for c in bob.claim("--json").json()["claims"]] == [own]
+    done = commit(bob, "db", ("src/db.py", "bob's db\n"))
+    assert done.rc == 0, done.err
