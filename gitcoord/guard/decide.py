@@ -92,7 +92,9 @@ def decide(call: ToolCall, harness: str, session_env: bool = True) -> Verdict:
     blocking = [f for f in findings if f.blocking]
     if blocking:
         asking = all(run.asks(f, f in reads) for f in blocking)
-        return Verdict(ASK if asking else DENY, _render(blocking))
+        if asking:  # a human decides: not (yet) a refusal
+            return Verdict(ASK, "\n".join(_ask(f) for f in blocking))
+        return Verdict(DENY, _render(blocking))
     notes = [_render([f]) for f in findings if f.mode == "warn"]
     if touched.writes and run.policy.config.claims.auto:
         refused, claimed = run.auto_claim(touched.writes)
@@ -133,6 +135,10 @@ def _release_command(session: str, paths: Sequence[str], session_env: bool) -> s
 
 def _render(findings: Sequence[policy.Finding]) -> str:
     return "\n".join(f.render() for f in findings)
+
+
+def _ask(f: policy.Finding) -> str:
+    return f"gitcoord: a human must approve ({f.check}): {f.message}\n  why: {f.reason}"
 
 
 class _Run:
