@@ -1,13 +1,15 @@
 """The files shell commands write, delete and read (gitcoord/guard/shell.py), by example.
 
-Each case runs in a fresh working directory holding a.py, b.py, notes.txt, d/x and an empty
-sub/; its expected paths are relative to that directory ("~/..." to the home given). The
-undetermined descriptions are exact: they are what an agent is told.
+Each case runs in a fresh working directory holding a.py, b.py, notes.txt, d/x, an empty sub/
+and .git/ (the top of a working tree); its expected paths are relative to that directory
+("~/..." to the home given). The undetermined descriptions are exact: they are what an agent is
+told. A command not known here reads each file its arguments name on disk.
 """
 
 from __future__ import annotations
 
 import os
+import shlex
 from pathlib import Path
 from typing import NamedTuple
 
@@ -24,8 +26,11 @@ class Case(NamedTuple):
     deletes: tuple[str, ...] = ()
     reads: tuple[str, ...] = ()
     undetermined: tuple[str, ...] = ()
+    unparsed: bool = False
 
 
+PY3 = ("a.py", "b.py", "notes.txt")
+PATCH = "*** Begin Patch\n*** Update File: a.py\n@@\n-x\n+y\n*** End Patch"
 CASES = [
     # redirections
     Case("echo hi > out", writes=("out",)),
@@ -112,7 +117,47 @@ CASES = [
     Case("git -c core.pager=cat rm a.py", writes=("a.py",), deletes=("a.py",)),
     Case("git stash", undetermined=("git stash: changes files it does not name",)),
     Case("git reset --hard HEAD", undetermined=("git reset: changes files it does not name",)),
-    Case("git stash list && git status && git diff && git show HEAD:a.py", ()),
+    Case("git stash list && git status && git diff && git log --oneline", ()),
+    # git: what it shows
+    Case("git show :a.py; git show HEAD:./b.py", reads=("a.py", "b.py")),
+    Case("cd sub && git show HEAD:a.py main:./x", reads=("a.py", "sub/x")),  # from the top
+    Case("git show :/fix; git show HEAD:", ()),  # a commit by message; a tree's listing
+    Case("git cat-file -p HEAD~1:d/x", reads=("d/x",)),
+    Case(
+        "git diff HEAD -- notes.txt; git log -p a.py; git blame b.py",
+        reads=("notes.txt", "a.py", "b.py"),
+    ),
+    Case("git archive -o out.zip HEAD d", writes=("out.zip",), reads=("d",)),
+    Case("git grep -n KEY -- d a.py", reads=("d", "a.py")),
+    Case("git grep KEY HEAD a.py", reads=("a.py",)),  # HEAD: a revision
+    Case("git grep -e KEY; git grep -f pats.txt", reads=(".", "pats.txt")),
+    Case("git -C sub grep KEY", reads=("sub",)),
+    # codex apply_patch
+    Case(
+        "apply_patch <<'EOF'\n*** Begin Patch\n*** Add File: new.py\n+z\n*** Delete File: b.py\n"
+        "*** Update File: notes.txt\n*** Move to: d/notes.txt\n*** End Patch\nEOF",
+        writes=("new.py", "notes.txt", "b.py", "d/notes.txt"),
+        deletes=("b.py", "notes.txt"),
+    ),
+    Case(f"cd sub && apply_patch '{PATCH}'", writes=("sub/a.py",)),
+    Case(f"bash -lc \"apply_patch <<'EOF'\n{PATCH}\nEOF\n\"", writes=("a.py",)),  # Codex's
+    Case(f"apply_patch \"$(cat <<'EOF'\n{PATCH}\nEOF\n)\"", writes=("a.py",)),
+    Case(f"applypatch <<< '{PATCH}'", writes=("a.py",)),
+    Case(
+        "apply_patch <<EOF\n*** Begin Patch\n*** Add File: $X\n*** Update File: a.py\n"
+        "*** Delete File: \\$b\n*** End Patch\nEOF",
+        writes=("a.py",),
+        undetermined=("write $X", "write \\$b", "delete \\$b"),  # read as written
+    ),
+    Case(
+        "apply_patch < p.diff",
+        reads=("p.diff",),
+        undetermined=("apply_patch: the patch on its standard input",),
+    ),
+    Case(
+        "apply_patch 'no patch'",
+        undetermined=("apply_patch 'no patch': the patch has no '*** Begin Patch' line",),
+    ),
     # reads
     Case("cat a.py b.py", reads=("a.py", "b.py")),
     Case("less +G notes.txt", reads=("notes.txt",)),
@@ -135,6 +180,52 @@ CASES = [
     Case("jq -r '.name' package.json", reads=("package.json",)),
     Case("jq --arg k v -f q.jq data.json", reads=("q.jq", "data.json")),
     Case("cat .env | grep KEY", reads=(".env",)),
+    Case("nl -ba a.py; cut -d: -f1 notes.txt; rev b.py", reads=("a.py", "notes.txt", "b.py")),
+    Case("paste -d, a.py b.py | fold -w 80; tac -s x notes.txt", reads=PY3),
+    # compressors, archives, openssl
+    Case(
+        "gzip -c a.py > a.gz; zcat b.gz; bzip2 -dc notes.txt; xz -c d/x",
+        writes=("a.gz",),
+        reads=("a.py", "b.gz", "notes.txt", "d/x"),
+    ),
+    Case("gzip a.py", writes=("a.py.gz", "a.py"), deletes=("a.py",), reads=("a.py",)),
+    Case("gunzip -k d/x.gz; bzip2 -t b.py", writes=("d/x",), reads=("d/x.gz", "b.py")),
+    Case(
+        "openssl enc -d -aes256 -in notes.txt -out plain.txt -pass file:a.py",
+        writes=("plain.txt",),
+        reads=("notes.txt", "a.py"),
+    ),
+    Case("openssl base64 -in a.py; openssl dgst -sha256 b.py", reads=("a.py", "b.py")),
+    Case("tar czf out.tgz a.py d", writes=("out.tgz",), reads=("a.py", "d")),
+    Case("tar -c -f - -C d x | cat", reads=("d/x",)),
+    Case(
+        "tar --create --file=o.tar --directory=sub . -C .. notes.txt",
+        writes=("o.tar",),
+        reads=("sub", "notes.txt"),
+    ),
+    Case("tar xzf in.tgz", reads=("in.tgz",), undetermined=("tar x: the files in the archive",)),
+    Case("tar -xf in.tar -C sub; tar xf in.tar a.py", writes=("sub", "a.py"), reads=("in.tar",)),
+    Case("tar tf in.tar; tar -xOf in.tar a.py", reads=("in.tar",)),
+    Case("zip -r out d a.py", writes=("out.zip",), reads=("d", "a.py")),
+    Case("zip -qr out.zip . -x '*.git*' b.py", writes=("out.zip",), reads=(".",)),
+    Case("zip -m o.zip a.py", writes=("o.zip", "a.py"), deletes=("a.py",), reads=("a.py",)),
+    Case("unzip -o in.zip -d sub; unzip -l in.zip", writes=("sub",), reads=("in.zip",)),
+    Case("unzip in.zip", reads=("in.zip",), undetermined=("unzip: the files in the archive",)),
+    # scripts, editors, and programs not known here
+    Case("bash a.py x notes.txt", reads=("a.py", "notes.txt")),
+    Case("sh -c 'cat \"$1\"' _ notes.txt", reads=("notes.txt",), undetermined=('read "$1"',)),
+    Case("bash <<'EOF'\nrm a.py\nEOF", writes=("a.py",), deletes=("a.py",)),
+    Case("echo 'rm a.py' | bash -s x", undetermined=("sh: the code on its standard input",)),
+    Case("python a.py; node b.py --env-file=notes.txt", reads=PY3),
+    Case("python -c 'import sys' notes.txt; ./a.py d/x", reads=("notes.txt", "a.py", "d/x")),
+    Case("foo key=notes.txt --in=a.py -o out", reads=("notes.txt", "a.py")),
+    Case("make -C sub test", reads=("sub",)),
+    Case("vim a.py; nano +10 b.py", writes=("a.py", "b.py"), reads=("a.py", "b.py")),
+    Case("view notes.txt; vim -R a.py", reads=("notes.txt", "a.py")),
+    Case("emacs -l init.el notes.txt", writes=("notes.txt",), reads=("init.el", "notes.txt")),
+    Case("ed -p '*' a.py", writes=("a.py",), reads=("a.py",)),
+    Case("code -g a.py:12:3 .", writes=("a.py",), reads=("a.py", ".")),
+    Case("ls -la d; echo a.py; stat notes.txt; mkdir -p d; test -f a.py", ()),
     # lists, pipes, subshells, cd
     Case("cd sub && touch x", writes=("sub/x",)),
     Case("cd sub; rm ../a.py", writes=("a.py",), deletes=("a.py",)),
@@ -172,10 +263,11 @@ CASES = [
     Case("echo a.py | xargs -0 cat", undetermined=("read (xargs input)",)),
     Case("find . -name '*.pyc' -delete", undetermined=("find -delete: the files it finds",)),
     Case("find . -type f -exec rm {} \\;", undetermined=("delete {}",)),
-    Case("$EDITOR a.py", undetermined=("command $EDITOR",)),
+    Case("$EDITOR a.py", reads=("a.py",), undetermined=("command $EDITOR",)),
     # unquoting
     Case("touch \"a b\" 'c d' e\\ f", writes=("a b", "c d", "e f")),
     Case("touch \"x\"'y'z", writes=("xyz",)),
+    Case('touch "a\n b"; bash -c "true\nrm b.py"', writes=("a\n b", "b.py"), deletes=("b.py",)),
     Case("touch $'tab\\tname'", writes=("tab\tname",)),
     Case("touch ~root/x", undetermined=("write ~root/x",)),
     Case("touch a\\*", writes=("a*",)),
@@ -189,7 +281,9 @@ CASES = [
     Case("[[ a > b ]]", ()),
     Case("echo $((1 > 2))", ()),
     Case("git commit -m 'x > y'", ()),
-    Case("[ a \\> b ]", undetermined=("could not parse: [ a \\> b ]",)),  # tree-sitter-bash
+    Case(  # tree-sitter-bash cannot parse it: refused
+        "[ a \\> b ]", undetermined=("could not parse: [ a \\> b ]",), unparsed=True
+    ),
     Case('python -c \'open("x", "w")\'', ()),  # programs are not looked into
     Case(
         "awk '{print > \"x\"}' notes.txt",
@@ -202,12 +296,30 @@ CASES = [
         undetermined=('awk output: \'{ if ($1 > 2) printf "%s", $1 | "sort" }\'',),
     ),
     # malformed
-    Case('echo "unterminated', undetermined=('could not parse: "unterminated',)),
+    Case('echo "unterminated', undetermined=('could not parse: "unterminated',), unparsed=True),
     Case(
         'rm a.py; echo "oops',
         writes=("a.py",),
         deletes=("a.py",),
         undetermined=('could not parse: "oops',),
+        unparsed=True,
+    ),
+    Case(  # bash writes a.py all the same
+        "cat <<EOF > a.py\nmalicious",
+        undetermined=("could not parse: <<EOF > a.py malicious",),
+        unparsed=True,
+    ),
+    Case(
+        "(echo x > a.py",
+        writes=("a.py",),
+        undetermined=("could not parse: (echo x > a.py",),
+        unparsed=True,
+    ),
+    Case(
+        "bash -c 'echo \"x' > out",
+        writes=("out",),
+        undetermined=('could not parse: "x',),
+        unparsed=True,
     ),
 ]
 
@@ -217,6 +329,7 @@ def workdir(tmp_path: Path) -> Path:
     work = tmp_path / "w"
     (work / "d").mkdir(parents=True)
     (work / "sub").mkdir()
+    (work / ".git").mkdir()
     for name in ("a.py", "b.py", "notes.txt", "d/x"):
         (work / name).write_text("x\n")
     return work
@@ -237,6 +350,7 @@ def test_targets(case: Case, workdir: Path) -> None:
         tuple(_absolute(p, workdir, home) for p in case.deletes),
         tuple(_absolute(p, workdir, home) for p in case.reads),
         case.undetermined,
+        case.unparsed,
     )
     assert found == expected
 
@@ -250,9 +364,21 @@ def test_a_glob_in_an_undetermined_directory_is_undetermined(workdir: Path) -> N
     assert found == ShellTargets((), (), (), ("delete *.py",))
 
 
-def test_nesting_too_deep_to_follow_is_reported(workdir: Path) -> None:
-    found = shell_targets("(" * 3000 + "rm a.py" + ")" * 3000, str(workdir), "/h")
-    assert found.undetermined == ("the command is nested too deeply to follow",)
+@pytest.mark.parametrize("depth", [500, 3000])
+def test_nesting_too_deep_to_follow_is_unparsed(workdir: Path, depth: int) -> None:
+    found = shell_targets("( " * depth + "echo x > a.py" + " )" * depth, str(workdir), "/h")
+    assert found == ShellTargets(
+        (), (), (), ("the command is nested too deeply to follow",), unparsed=True
+    )
+
+
+def test_shell_code_nested_too_deeply_is_unparsed(workdir: Path) -> None:
+    command = "rm a.py"
+    for _ in range(10):
+        command = f"bash -c {shlex.quote(command)}"
+    found = shell_targets(command, str(workdir), "/h")
+    assert found.unparsed and found.undetermined[0].startswith("nested shell code: ")
+    assert found.writes == ()
 
 
 # Pieces of shell syntax, so that generated text reaches more of the grammar than random text.

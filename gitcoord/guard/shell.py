@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from gitcoord.guard.shell_args import Arg, short
 from gitcoord.guard.shell_run import Call, Found, run_command
-from gitcoord.guard.shell_words import evaluate, expand, node_text
+from gitcoord.guard.shell_words import evaluate, expand, node_text, standard_input
 
 if TYPE_CHECKING:
     from tree_sitter import Node, Parser
@@ -50,6 +50,9 @@ class ShellTargets(NamedTuple):
     deletes: tuple[str, ...]  # those of `writes` it deletes (rm, git rm, mv's sources, ...)
     reads: tuple[str, ...]  # absolute paths it reads (a directory: the files under it)
     undetermined: tuple[str, ...]  # short descriptions of targets that could not be determined
+    # A syntax error anywhere (bash may still run the command, and all of it cannot be followed
+    # here: `cat <<EOF > f` with no EOF writes f), or nesting too deep to follow.
+    unparsed: bool = False
 
 
 def shell_targets(command: str, cwd: str, home: str | None = None) -> ShellTargets:
@@ -62,8 +65,13 @@ def shell_targets(command: str, cwd: str, home: str | None = None) -> ShellTarge
         _Walker(found, home, 0).script(command, os.path.normpath(cwd))
     except RecursionError:
         found.note("the command is nested too deeply to follow")
+        found.unparsed = True
     return ShellTargets(
-        *(tuple(d) for d in (found.writes, found.deletes, found.reads, found.notes))
+        tuple(found.writes),
+        tuple(found.deletes),
+        tuple(found.reads),
+        tuple(found.notes),
+        found.unparsed,
     )
 
 
@@ -83,9 +91,11 @@ class _Walker:
         """Walk `text` as bash code run in `cwd`; the working directory it leaves."""
         if self.depth > MAX_DEPTH:
             self.found.note(f"nested shell code: {short(text)}")
+            self.found.unparsed = True
             return cwd
         root = _parser().parse(text.encode("utf-8", "surrogatepass")).root_node
-        if root.has_error:
+        if root.has_error:  # an ERROR or MISSING node
+            self.found.unparsed = True
             self.found.note(f"could not parse: {short(_first_error(root) or text)}")
         return self.sequence(root.children, cwd)
 
@@ -217,12 +227,10 @@ class _Walker:
         if name is None:
             return cwd
         called = evaluate(name.named_children[0] if name.named_children else name, self.home)
-        if called.text is None:
-            self.found.note(f"command {short(node_text(name))}")
-            return cwd
         words.sort(key=lambda word: word.start_byte)
         argv = [arg for word in words for arg in expand(word, self.home, cwd)]
-        return run_command(self, Arg(called.text, node_text(name)), argv, cwd)
+        stdin = standard_input(redirects, self.home)
+        return run_command(self, Arg(called.text, node_text(name)), argv, cwd, stdin)
 
     def redirects(self, redirects: tuple[Node, ...], cwd: str | None) -> None:
         call = Call(self, cwd)

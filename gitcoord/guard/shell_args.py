@@ -30,16 +30,29 @@ def inside(directory: Arg, name: Arg) -> Arg:
     return Arg(os.path.join(directory.text, os.path.basename(name.text.rstrip("/"))), source)
 
 
+def joined(directory: Arg, path: Arg) -> Arg:
+    """`path` relative to `directory` (`git -C a -C b`, `tar -C DIR FILE`); absolute: itself."""
+    if directory.text is None or path.text is None:
+        return unknown(path.source)
+    return Arg(os.path.join(directory.text, path.text), path.source)
+
+
 class Sink(Protocol):
     """Where a handler reports the targets of one command, run in one working directory."""
 
     def write(self, arg: Arg) -> None: ...
     def delete(self, arg: Arg) -> None: ...  # also a write
     def read(self, arg: Arg) -> None: ...
+
+    # A here-document or here-string given to the command (None: its input comes from
+    # elsewhere: a pipe, a file, the terminal).
+    stdin: Arg | None
+
     def note(self, what: str) -> None: ...  # something undetermined, said in a few words
     def is_dir(self, arg: Arg) -> bool: ...  # an existing directory
     def exists(self, arg: Arg) -> bool: ...
     def home(self) -> Arg: ...
+    def top(self) -> Arg: ...  # the git working tree holding the working directory (or it)
     def chdir(self, arg: Arg) -> None: ...  # cd: the rest of the list runs there
     def run(self, argv: list[Arg], cwd: Arg | None = None) -> None: ...  # a wrapped command
     # Shell code given as a string (bash -c, eval); same_shell: a cd in it moves this shell.
@@ -80,11 +93,19 @@ def parse(
         elif text == "--":
             out.operands.extend(args[i:])
             break
-        elif text.startswith("--"):
-            i = _long(text[2:], args, i, names, out)
         else:
-            i = _cluster(text[1:], args, i, valued, out)
+            i = option(text, args, i, valued, names, out)
     return out
+
+
+def option(
+    text: str, args: list[Arg], i: int, valued: str, names: dict[str, str], out: Options
+) -> int:
+    """Record option word `text` (`-abc`, `--name[=value]`), whose value may be `args[i]`, in
+    `out`; the index of the word after it."""
+    if text.startswith("--"):
+        return _long(text[2:], args, i, names, out)
+    return _cluster(text[1:], args, i, valued, out)
 
 
 def _long(text: str, args: list[Arg], i: int, names: dict[str, str], out: Options) -> int:
@@ -111,6 +132,18 @@ def _cluster(text: str, args: list[Arg], i: int, valued: str, out: Options) -> i
             return i + 1
         out.flags.add(letter)
     return i
+
+
+def read_existing(args: list[Arg], sink: Sink) -> None:
+    """What a program not looked into reads, at the least: each argument naming a file or
+    directory on disk, and each `KEY=VALUE` word's value naming one (`dd if=F`, `--env=F`)."""
+    for arg in args:
+        if arg.text is None:
+            continue
+        _, eq, value = arg.text.partition("=")
+        for candidate in (arg, Arg(value, value)) if eq else (arg,):
+            if sink.exists(candidate):
+                sink.read(candidate)
 
 
 def short(text: str, limit: int = 60) -> str:

@@ -1,5 +1,7 @@
 """What each known command writes, deletes and reads: the file utilities here, the readers,
-git and the wrappers in their own modules, all in `COMMANDS` (command name -> handler).
+archivers, other programs, git and the wrappers in their own modules, all in `COMMANDS`
+(command name -> handler). A command not in it reads the files its arguments name
+(shell_run.py).
 
 mkdir, rmdir, chmod and chown change no file's content: they are not writes here.
 """
@@ -8,8 +10,10 @@ from __future__ import annotations
 
 import os
 
+from gitcoord.guard.shell_archives import ARCHIVES
 from gitcoord.guard.shell_args import Arg, Handler, Options, Sink, inside, parse, unknown
 from gitcoord.guard.shell_git import GIT
+from gitcoord.guard.shell_programs import PROGRAMS
 from gitcoord.guard.shell_readers import READERS
 from gitcoord.guard.shell_wrappers import WRAPPERS
 
@@ -224,6 +228,8 @@ COMMANDS: dict[str, Handler] = {
     "gsed": _sed,
     "perl": _perl,
     **READERS,
+    **ARCHIVES,
+    **PROGRAMS,
     **GIT,
     **WRAPPERS,
 }

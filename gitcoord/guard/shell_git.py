@@ -1,11 +1,21 @@
 """What a git command writes in the working tree: checkout/restore PATHS, rm, mv; the commands that
-change files they do not name (a branch switch, merge, reset --hard, ...) are undetermined."""
+change files they do not name (a branch switch, merge, reset --hard, ...) are undetermined. What
+it shows: `git grep`'s paths, and the files named to show, diff, log, blame, ... including the
+committed versions (`git show HEAD:PATH`), which hold the same secret."""
 
 from __future__ import annotations
 
-import os
-
-from gitcoord.guard.shell_args import Arg, Handler, Options, Sink, inside, parse, short, unknown
+from gitcoord.guard.shell_args import (
+    Arg,
+    Handler,
+    Options,
+    Sink,
+    inside,
+    joined,
+    parse,
+    short,
+)
+from gitcoord.guard.shell_readers import GREP_NAMES
 
 # git's own options before the subcommand that take a value (-C is handled: it moves the cwd).
 GLOBAL_VALUED = frozenset({"-c", "--git-dir", "--work-tree", "--namespace", "--config-env"})
@@ -14,6 +24,9 @@ REWRITERS = frozenset(
     {"merge", "pull", "rebase", "cherry-pick", "revert", "am", "apply", "stash", "clean"}
 )
 HARMLESS = frozenset({"list", "show", "-n", "--dry-run", "--check", "--stat"})
+GIT_GREP_NAMES = {**GREP_NAMES, "max-depth=": "max-depth", "threads=": "threads"}
+# Subcommands that print the contents of the files (or the revisions of files) they name.
+SHOWERS = ("show", "cat-file", "diff", "difftool", "log", "whatchanged", "blame", "annotate")
 CHECKOUT_NAMES = {"conflict=": "conflict", "orphan=": "orphan", "pathspec-from-file=": "from"}
 
 
@@ -24,7 +37,7 @@ def _git(args: list[Arg], sink: Sink) -> None:
         text = args[i].text
         if text == "-C" and i + 1 < len(args):
             following = args[i + 1]
-            directory = following if directory is None else _joined(directory, following)
+            directory = following if directory is None else joined(directory, following)
         i += 2 if text == "-C" or text in GLOBAL_VALUED else 1
     if i >= len(args):
         return
@@ -36,13 +49,6 @@ def _git(args: list[Arg], sink: Sink) -> None:
     handler = SUBCOMMANDS.get(args[i].text or "")
     if handler is not None:
         handler(args[i + 1 :], sink)
-
-
-def _joined(directory: Arg, path: Arg) -> Arg:
-    """`git -C a -C b`: b relative to a."""
-    if directory.text is None or path.text is None:
-        return unknown(path.source)
-    return Arg(os.path.join(directory.text, path.text), path.source)
 
 
 def _checkout(args: list[Arg], sink: Sink) -> None:
@@ -112,6 +118,52 @@ def _rewriter(name: str) -> Handler:
     return handler
 
 
+def _grep(args: list[Arg], sink: Sink) -> None:
+    """git grep [REVS] PATTERN [REVS] [--] [PATHS]: with no path, the working directory."""
+    dashes = next((at for at, arg in enumerate(args) if arg.text == "--"), len(args))
+    opts = parse(args[:dashes], "efABCm", GIT_GREP_NAMES)
+    for pattern_file in opts.values.get("f", []):
+        sink.read(pattern_file)
+    words = opts.operands if opts.values.keys() & {"e", "f"} else opts.operands[1:]
+    paths = args[dashes + 1 :]
+    before = [word for word in words if _revision_path(word, sink) or sink.exists(word)]
+    for path in before + paths or [Arg(".", ".")]:
+        sink.read(_revision_path(path, sink) or path)
+
+
+def _shows(args: list[Arg], sink: Sink) -> None:
+    """Each argument naming a file on disk, each REV:PATH and every path after `--` is shown
+    (git archive: packed); `-o FILE`/`--output=FILE` is written."""
+    dashes = next((at for at, arg in enumerate(args) if arg.text == "--"), len(args))
+    for at, arg in enumerate(args):
+        text = arg.text or ""
+        if text in ("-o", "--output") and at + 1 < len(args):
+            sink.write(args[at + 1])
+        elif text.startswith("--output="):
+            sink.write(Arg(text[9:], arg.source))
+        elif at > dashes or _revision_path(arg, sink) or sink.exists(arg):
+            sink.read(_revision_path(arg, sink) or arg)
+
+
+def _revision_path(arg: Arg, sink: Sink) -> Arg | None:
+    """The file a `REV:PATH` or `:PATH` (`:0:PATH`) word names: PATH from the top of the
+    working tree, or from the working directory when it starts with ./ or ../; None for any
+    other word (and for `:/TEXT`, a commit found by its message)."""
+    text = arg.text or ""
+    if text.startswith("-"):
+        return None
+    revision, colon, path = text.partition(":")
+    if not revision and len(path) > 1 and path[0] in "0123" and path[1] == ":":
+        path = path[2:]
+    elif not revision and path.startswith(("/", "!")):
+        return None
+    if not colon or not path:
+        return None
+    if path in (".", "..") or path.startswith(("./", "../")):
+        return Arg(path, arg.source)
+    return joined(sink.top(), Arg(path, arg.source))
+
+
 def _from_file(opts: Options, sink: Sink, name: str) -> bool:
     if "from" in opts.values:
         sink.note(f"git {name} --pathspec-from-file: paths listed in a file")
@@ -126,6 +178,9 @@ SUBCOMMANDS: dict[str, Handler] = {
     "mv": _mv,
     "switch": _switch,
     "reset": _reset,
+    "grep": _grep,
+    "archive": _shows,
+    **dict.fromkeys(SHOWERS, _shows),
     **{name: _rewriter(name) for name in REWRITERS},
 }
 GIT: dict[str, Handler] = {"git": _git}

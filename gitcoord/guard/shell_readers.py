@@ -66,6 +66,21 @@ SORT_NAMES = {
     "temporary-directory=": "T",
     "buffer-size=": "S",
 }
+NL_NAMES = {
+    f"{name}=": letter
+    for name, letter in {
+        "body-numbering": "b",
+        "section-delimiter": "d",
+        "footer-numbering": "f",
+        "header-numbering": "h",
+        "line-increment": "i",
+        "join-blank-lines": "l",
+        "number-format": "n",
+        "number-separator": "s",
+        "starting-line-number": "v",
+        "number-width": "w",
+    }.items()
+}
 AWK_STATEMENT_ENDS = str.maketrans({";": "\n", "{": "\n", "}": "\n"})
 XXD_VALUED = frozenset({"c", "cols", "g", "groupsize", "l", "len", "o", "s", "seek", "n", "name"})
 JQ_VALUED = {"--indent": 1, "-L": 1, "--arg": 2, "--argjson": 2, "--slurpfile": 2, "--rawfile": 2}
@@ -198,7 +213,12 @@ def _jq(args: list[Arg], sink: Sink) -> None:
 SUMS = ("md5sum", "sha1sum", "sha224sum", "sha256sum", "sha384sum", "sha512sum", "b2sum")
 READERS: dict[str, Handler] = {
     "cat": _reader(),
-    "tac": _reader(),
+    "tac": _reader("s", {"separator=": "s"}),
+    "nl": _reader("bdfhilnsvw", NL_NAMES),
+    "cut": _reader("bcdf", {"bytes=": "b", "characters=": "c", "delimiter=": "d", "fields=": "f"}),
+    "rev": _reader(),
+    "paste": _reader("d", {"delimiters=": "d"}),
+    "fold": _reader("w", {"width=": "w"}),
     "less": _pager("bhjkoOpPtTxyz"),
     "more": _pager("n"),
     "head": _reader("nc", {"lines=": "n", "bytes=": "c"}),

@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 from typing import Protocol
 
-from gitcoord.guard.shell_args import Arg, short
+from gitcoord.guard.shell_args import Arg, read_existing, short
 from gitcoord.guard.shell_commands import COMMANDS
 
 
@@ -18,6 +18,7 @@ class Found:
         self.deletes: dict[str, None] = {}
         self.reads: dict[str, None] = {}
         self.notes: dict[str, None] = {}
+        self.unparsed = False  # a syntax error, or nesting too deep to follow
 
     def note(self, what: str) -> None:
         self.notes[what] = None
@@ -33,9 +34,11 @@ class Walk(Protocol):
     def nested(self, text: str, cwd: str | None) -> str | None: ...
 
 
-def run_command(walk: Walk, name: Arg, argv: list[Arg], cwd: str | None) -> str | None:
+def run_command(
+    walk: Walk, name: Arg, argv: list[Arg], cwd: str | None, stdin: Arg | None = None
+) -> str | None:
     """Report what `name argv...` writes and reads; the working directory it leaves (cd)."""
-    call = Call(walk, cwd)
+    call = Call(walk, cwd, stdin)
     call.run([name, *argv])
     return call.cwd
 
@@ -43,8 +46,8 @@ def run_command(walk: Walk, name: Arg, argv: list[Arg], cwd: str | None) -> str 
 class Call:
     """The `Sink` (shell_args.py) of one command run in `cwd` (None: not known)."""
 
-    def __init__(self, walk: Walk, cwd: str | None) -> None:
-        self.walk, self.cwd = walk, cwd
+    def __init__(self, walk: Walk, cwd: str | None, stdin: Arg | None = None) -> None:
+        self.walk, self.cwd, self.stdin = walk, cwd, stdin
 
     def write(self, arg: Arg) -> None:
         path = self._target(arg, "write")
@@ -78,22 +81,29 @@ class Call:
     def home(self) -> Arg:
         return Arg(self.walk.home, "~")
 
+    def top(self) -> Arg:
+        directory = self.cwd
+        while directory is not None and not os.path.lexists(os.path.join(directory, ".git")):
+            parent = os.path.dirname(directory)
+            directory = None if parent == directory else parent
+        top = directory or self.cwd
+        return Arg(top, "(the top of the working tree)")
+
     def chdir(self, arg: Arg) -> None:
         self.cwd = self._path(arg)
 
     def run(self, argv: list[Arg], cwd: Arg | None = None) -> None:
         if not argv:
             return
-        if argv[0].text is None:
-            self.note(f"command {short(argv[0].source)}")
-            return
-        handler = COMMANDS.get(os.path.basename(argv[0].text))
-        if handler is None:
-            return  # a command not known to write or read files
-        if cwd is None:
-            handler(argv[1:], self)
-        else:
-            handler(argv[1:], Call(self.walk, self._path(cwd)))
+        call = self if cwd is None else Call(self.walk, self._path(cwd), self.stdin)
+        name = argv[0].text
+        if name is None:
+            call.note(f"command {short(argv[0].source)}")
+        handler = COMMANDS.get(os.path.basename(name or ""))
+        if handler is not None:
+            handler(argv[1:], call)
+        else:  # a program not known here: it reads its files at the least (a script, too)
+            read_existing(argv if "/" in (name or "") else argv[1:], call)
 
     def script(self, arg: Arg, what: str, same_shell: bool = False) -> None:
         if arg.text is None:

@@ -77,7 +77,7 @@ def _collect(node: Node, out: Chunks) -> bool:
             return False
         out.append((decoded, True))
     elif kind == "string":
-        return all(_string_part(child, out) for child in node.children)
+        return _string(node, out)
     elif kind == "concatenation":
         return all(_collect(child, out) for child in node.children)
     elif kind == "process_substitution":
@@ -87,21 +87,40 @@ def _collect(node: Node, out: Chunks) -> bool:
     return True
 
 
+def _string(node: Node, out: Chunks) -> bool:
+    """A "..." word. The grammar leaves the newlines between its lines out of every child:
+    they are taken from the text between the children."""
+    raw, end = node.text or b"", node.start_byte
+    for child in node.children:
+        gap = raw[end - node.start_byte : child.start_byte - node.start_byte]
+        if gap:
+            out.append((gap.decode("utf-8", "replace"), True))
+        if not _string_part(child, out):
+            return False
+        end = child.end_byte
+    return True
+
+
 def _string_part(node: Node, out: Chunks) -> bool:
     if not node.is_named:
         return True  # the quotes
     if node.type != "string_content":
         return False
-    raw, text, i = node_text(node), [], 0
-    while i < len(raw):  # inside "...", a backslash quotes only $ ` " \ and newline
-        if raw[i] == "\\" and i + 1 < len(raw) and raw[i + 1] in '$`"\\\n':
+    out.append((_backslashed(node_text(node), '$`"\\\n'), True))  # inside "..."
+    return True
+
+
+def _backslashed(raw: str, quotable: str) -> str:
+    """`raw` with each backslash before one of `quotable` removed (before a newline: both)."""
+    text, i = [], 0
+    while i < len(raw):
+        if raw[i] == "\\" and i + 1 < len(raw) and raw[i + 1] in quotable:
             text.append("" if raw[i + 1] == "\n" else raw[i + 1])
             i += 2
         else:
             text.append(raw[i])
             i += 1
-    out.append(("".join(text), True))
-    return True
+    return "".join(text)
 
 
 def _unquoted(raw: str, out: Chunks) -> None:
@@ -179,6 +198,35 @@ def _has_braces(chunks: Chunks) -> bool:
             return True
         start = masked.find("{", start + 1)
     return False
+
+
+def standard_input(redirects: tuple[Node, ...], home: str | None) -> Arg | None:
+    """The text of the here-document or here-string a command reads, if its last input
+    redirection is one (`apply_patch <<'EOF'`, `bash <<< CODE`)."""
+    given: Arg | None = None
+    for redirect in sorted(redirects, key=lambda node: node.start_byte):
+        if redirect.type == "heredoc_redirect":
+            given = heredoc(redirect)
+        elif redirect.type == "herestring_redirect" and redirect.named_children:
+            word = redirect.named_children[-1]  # no glob or word splitting here
+            text = evaluate(word, home).text
+            given = Arg(None if text is None else text + "\n", node_text(word))
+        elif redirect.type == "file_redirect" and any(c.type == "<" for c in redirect.children):
+            given = None
+    return given
+
+
+def heredoc(redirect: Node) -> Arg:
+    """A here-document's text as the command reads it; unknown (its source kept) when an
+    unquoted one expands something."""
+    start = next((c for c in redirect.children if c.type == "heredoc_start"), None)
+    body = next((c for c in redirect.children if c.type == "heredoc_body"), None)
+    raw = "" if body is None else node_text(body)
+    if start is None or any(c in node_text(start) for c in "'\"\\"):
+        return Arg(raw, raw)  # a quoted delimiter: the body as written
+    if body is not None and any(c.type != "heredoc_content" for c in body.named_children):
+        return unknown(raw)
+    return Arg(_backslashed(raw, "$`\\\n"), raw)  # a backslash quotes only these
 
 
 def node_text(node: Node) -> str:

@@ -3,7 +3,7 @@ string (bash -c, eval): what that command or code writes and reads counts."""
 
 from __future__ import annotations
 
-from gitcoord.guard.shell_args import Arg, Handler, Sink, parse, short, unknown
+from gitcoord.guard.shell_args import Arg, Handler, Sink, parse, read_existing, short, unknown
 
 SUDO_NAMES = {
     "user=": "u",
@@ -110,8 +110,9 @@ def _xargs(args: list[Arg], sink: Sink) -> None:
 
 
 def _shell(args: list[Arg], sink: Sink) -> None:
-    """bash [options] -c STRING: STRING is walked as shell code; bash FILE is not looked into."""
-    at, command = 0, False
+    """bash [options] -c STRING: STRING is walked as shell code; bash FILE is read, not looked
+    into; with neither, the code on its input is walked when it is a here-document."""
+    at, command, from_input = 0, False, False
     while at < len(args):
         text = args[at].text
         if text is None or text[:1] not in "-+" or text in ("-", "--"):
@@ -121,11 +122,21 @@ def _shell(args: list[Arg], sink: Sink) -> None:
             at += 1
         elif not text.startswith("--"):
             command = command or "c" in text[1:]
+            from_input = from_input or "s" in text[1:]  # -s: operands are $1, $2, ...
             at += text[1:].count("o") + text[1:].count("O")  # -o OPTION, -O SHOPT
     if at < len(args) and args[at].text in ("-", "--"):
         at += 1
     if command and at < len(args):
         sink.script(args[at], "sh -c")
+        read_existing(args[:at] + args[at + 1 :], sink)  # $0, $1, ... for the code
+        return
+    if at < len(args) and not from_input:
+        sink.read(args[at])  # the script: not looked into
+    elif sink.stdin is not None:
+        sink.script(sink.stdin, "sh")  # bash <<'EOF' ... EOF: the code is the here-document
+    else:
+        sink.note("sh: the code on its standard input")  # `... | bash`, `bash < FILE`
+    read_existing(args, sink)
 
 
 def _eval(args: list[Arg], sink: Sink) -> None:
