@@ -79,11 +79,13 @@ def split(
     runs: int = 5,
     prepare: Callable[[int], Sequence[str]] | None = None,
     baseline: float = 0.0,
+    stdin: bytes | None = None,
 ) -> str:
     """One line for the report: `label`'s wall time and its parts.
 
     `prepare(n)` may return a fresh argv for run n (new paths to claim); `baseline` is time
-    in the traced command that is not gitcoord's (git commit's own work, for a hook)."""
+    in the traced command that is not gitcoord's (git commit's own work, for a hook); `stdin`
+    is fed to each traced run (a hook payload)."""
     python = [sys.executable, *python_flags]
     interpreter = _median_seconds(lambda: check([*python, "-c", "pass"], cwd, env), runs)
     code = "import " + ", ".join(imports)
@@ -103,6 +105,7 @@ def split(
             run_argv,
             cwd=cwd,
             env={**env, "GIT_TRACE_PERFORMANCE": str(trace)},
+            input=stdin,
             capture_output=True,
         )
         totals.append(time.perf_counter() - start)

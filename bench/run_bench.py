@@ -29,6 +29,7 @@ from bench.cases import (  # noqa: E402
     claim_latency,
     commit_hook,
     concurrency,
+    guard,
     listing,
     many_paths,
     startup,
@@ -38,7 +39,8 @@ from bench.sshd import SshUnavailable, loopback_sshd  # noqa: E402
 from bench.timing import Plan  # noqa: E402
 from bench.world import FILE, Transport, World  # noqa: E402
 
-CASES = [claim_latency, claim_forms, many_paths, listing, concurrency, commit_hook]  # per transport
+# per transport
+CASES = [claim_latency, claim_forms, many_paths, listing, concurrency, commit_hook, guard]
 NOTES = ROOT / "bench" / "notes.md"
 
 

@@ -64,11 +64,15 @@ def check(
 
 
 def timed(
-    argv: Sequence[str], cwd: Path, env: Mapping[str, str], ok: tuple[int, ...] = (0,)
+    argv: Sequence[str],
+    cwd: Path,
+    env: Mapping[str, str],
+    ok: tuple[int, ...] = (0,),
+    stdin: bytes | None = None,
 ) -> float:
     """Seconds for one whole process, start to exit."""
     start = time.perf_counter()
-    check(argv, cwd, env, ok=ok)
+    check(argv, cwd, env, stdin=stdin, ok=ok)
     return time.perf_counter() - start
 
 

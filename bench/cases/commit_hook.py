@@ -26,8 +26,7 @@ TARGET = Target("≤ +60 ms median (added)", most_added=0.060)
 def run(world: World, transport: Transport, plan: Plan, results: Results) -> None:
     if transport is not FILE:
         return  # the hook reads the local snapshot: the transport does not enter
-    me, other = world.remote(transport, 2)  # the first clone has main checked out
-    _hold_claims(other, me)
+    me, _ = with_held_claims(world)
     env = me.environ()
     hooks = _hook_dirs(world, me)
 
@@ -83,6 +82,14 @@ def run(world: World, transport: Transport, plan: Plan, results: Results) -> Non
             baseline=none.median,
         )
     )
+
+
+def with_held_claims(world: World) -> tuple[Agent, Agent]:
+    """A new remote and two clones of it over file://: `me` (main checked out) with a fresh
+    snapshot of the CLAIMS claims `other` holds."""
+    me, other = world.remote(FILE, 2)
+    _hold_claims(other, me)
+    return me, other
 
 
 def _hold_claims(other: Agent, me: Agent) -> None:
