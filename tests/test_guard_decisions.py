@@ -319,3 +319,10 @@ def test_an_auto_claim_under_a_harness_without_session_env_is_the_agents_own(
     assert [c["session"] for c in bob.claim("--json").json()["claims"]] == [own]
     done = commit(bob, "db", ("src/db.py", "bob's db\n"))
     assert done.rc == 0, done.err
+
+
+def test_a_command_that_does_not_parse_whole_is_refused(team: Team) -> None:
+    bob = team.join("bob")
+    refused = tool(bob, "Bash", command="cat <<EOF > src/api.py\nmalicious")
+    assert refused["permissionDecision"] == "deny"
+    assert "does not parse as a whole" in refused["permissionDecisionReason"]

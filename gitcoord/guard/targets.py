@@ -37,8 +37,7 @@ def absolute_targets(call: ToolCall) -> Targets:
         from gitcoord.guard.shell import shell_targets  # tree-sitter: only for shell commands
 
         found = shell_targets(call.command, cwd)
-        unparsed = bool(getattr(found, "unparsed", False))
-        return Targets(found.writes, found.deletes, found.reads, unparsed)
+        return Targets(found.writes, found.deletes, found.reads, found.unparsed)
     if call.action == WRITE:
         return Targets(absolute(call.paths), absolute(call.deletes))
     if call.action == READ:
