@@ -8,6 +8,7 @@ or SIGTERM; `--keep` leaves it for a look around.
 
 from __future__ import annotations
 
+import json
 import os
 import shlex
 import shutil
@@ -53,6 +54,12 @@ class Agent:
         if show and proc.returncode:
             print(f"    {DIM}(exit {proc.returncode}){RESET}", flush=True)
         return proc.returncode
+
+    def output(self, *args: str) -> str:
+        """Run quietly and return what it printed (for output the demo explains itself)."""
+        print(f"{DIM}{self.name}${RESET} {shlex.join(args)}", flush=True)
+        proc = subprocess.run(args, cwd=self.path, env=self.env, capture_output=True, text=True)
+        return proc.stdout
 
     def spawn(self, *args: str) -> subprocess.Popen[str]:
         proc = subprocess.Popen(
@@ -114,6 +121,9 @@ def scenario(root: Path) -> int:
     for rel in ("src/api.py", "src/db.py", "docs/guide.md"):
         (alice.path / rel).parent.mkdir(parents=True, exist_ok=True)
         (alice.path / rel).write_text(f"# {rel}\n")
+    # The team's policy, committed: every check reads it from history, never from a
+    # working tree. A short clock skew lets the lease scene below take seconds.
+    (alice.path / "gitcoord.toml").write_text('[claims]\nclock_skew = "1s"\n')
     alice.run("git", "add", "-A", show=False)
     alice.run("git", "commit", "-q", "-m", "seed", show=False)
     alice.run("git", "push", "-q", "origin", "HEAD:main", show=False)
@@ -126,6 +136,30 @@ def scenario(root: Path) -> int:
 
     say("bob wants the same file: the push is refused, and the refusal names the holder")
     bob.run("git", "claim", "src/api.py")
+
+    say(
+        "bob's agent harness asks before it edits: gitcoord guard answers Claude Code's "
+        "PreToolUse hook with a denial, before a byte is written"
+    )
+    payload = {
+        "session_id": "bob-session-1",
+        "cwd": str(bob.path),
+        "hook_event_name": "PreToolUse",
+        "tool_name": "Edit",
+        "tool_input": {
+            "file_path": str(bob.path / "src/api.py"),
+            "old_string": "#",
+            "new_string": "##",
+        },
+    }
+    (root / "edit.json").write_text(json.dumps(payload))
+    print(f"    (the payload: an Edit of {payload['tool_input']['file_path']})")
+    denied = bob.output("sh", "-c", f"gitcoord guard --harness claude < {root / 'edit.json'}")
+    decision = json.loads(denied or "{}").get("hookSpecificOutput", {})
+    guarded = decision.get("permissionDecision") == "deny"
+    print(f"    permissionDecision: {decision.get('permissionDecision')}")
+    for line in str(decision.get("permissionDecisionReason", "")).splitlines():
+        print(f"    {line}")
 
     say("carol claims the whole docs/ directory; a claim on a file inside it is refused")
     carol.run("git", "claim", "docs/", "-r", "restructure docs")
@@ -162,20 +196,18 @@ def scenario(root: Path) -> int:
         "leases expire: carol's 2-second claim on src/cache.py lapses (plus clock skew, "
         "counted from when bob first saw it: his clock need not agree with hers)"
     )
-    for agent in (carol, bob):
-        (agent.path / "gitcoord.toml").write_text('[claims]\nclock_skew = "1s"\n')
     carol.run("git", "claim", "src/cache.py", "--ttl", "2s")
     bob.run("git", "claim")
     time.sleep(3.5)
-    bob.run("git", "claim", "src/cache.py", "-r", "carol went quiet")
+    took_over = bob.run("git", "claim", "src/cache.py", "-r", "carol went quiet") == 0
     say("carol's next renewal tells her the claim was lost, and to whom")
-    carol.run("git", "claim", "--renew", "src/cache.py")
+    told = carol.run("git", "claim", "--renew", "src/cache.py") != 0
 
     say("the audit trail on the remote records every claim, release, retraction and takeover")
     bob.run("gitcoord", "log", "-n", "14")
 
     print(f"\n{BOLD}Done.{RESET}")
-    return 0 if len(winners) == 1 else 1
+    return 0 if len(winners) == 1 and took_over and told and guarded else 1
 
 
 if __name__ == "__main__":
