@@ -141,19 +141,20 @@ def scenario(root: Path) -> int:
         "bob's agent harness asks before it edits: gitcoord guard answers Claude Code's "
         "PreToolUse hook with a denial, before a byte is written"
     )
+    edited = str(bob.path / "src/api.py")
     payload = {
         "session_id": "bob-session-1",
         "cwd": str(bob.path),
         "hook_event_name": "PreToolUse",
         "tool_name": "Edit",
         "tool_input": {
-            "file_path": str(bob.path / "src/api.py"),
+            "file_path": edited,
             "old_string": "#",
             "new_string": "##",
         },
     }
     (root / "edit.json").write_text(json.dumps(payload))
-    print(f"    (the payload: an Edit of {payload['tool_input']['file_path']})")
+    print(f"    (the payload: an Edit of {edited})")
     denied = bob.output("sh", "-c", f"gitcoord guard --harness claude < {root / 'edit.json'}")
     decision = json.loads(denied or "{}").get("hookSpecificOutput", {})
     guarded = decision.get("permissionDecision") == "deny"
