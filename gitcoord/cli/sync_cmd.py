@@ -4,12 +4,12 @@ checkout what the remote has (the base tip, its commits pushed, a clean tree)? T
 from __future__ import annotations
 
 import signal
-import subprocess
 import sys
 from typing import IO, Annotated, Any
 
 import typer
 
+from gitcoord.cli import user_command
 from gitcoord.cli.context import Context, emit_json
 from gitcoord.core.errors import NotInSync
 from gitcoord.core.textsafe import printable
@@ -18,7 +18,6 @@ from gitcoord.store.sync import SyncState, sync_state
 
 SHOWN = 5  # dirty paths a refusal names
 LISTED = 100  # dirty paths --json lists (dirty_count has them all)
-NOT_FOUND, NOT_EXECUTABLE = 127, 126  # what a shell exits with
 
 
 def sync_check_command(
@@ -147,30 +146,22 @@ def _as_data(refusal: NotInSync) -> dict[str, Any]:
 
 def run_command(command: list[str], stdout: IO[str] | None) -> tuple[bool, int]:
     """Run the user's command: whether it started, and its exit status as a shell gives
-    it: 127 when it is not found, 126 when it cannot be executed, 128+N when signal N
-    killed it.
+    it (cli/user_command.py).
 
     While it runs, SIGINT is left to it (a terminal sends it to the whole foreground group,
     and the command decides what an interrupt means) and SIGTERM is passed on to it (a
     supervisor often signals only the process it started): either way its status is ours.
     """
-    name = printable(command[0])
-    try:
-        proc = subprocess.Popen(command, stdout=stdout)
-    except FileNotFoundError:
-        what = "no such file or directory" if "/" in command[0] else "command not found"
-        print(f"gitcoord: {name}: {what}", file=sys.stderr)
-        return False, NOT_FOUND
-    except OSError as exc:  # not executable, a directory, not a program (ENOEXEC)
-        print(f"gitcoord: {name}: cannot execute: {exc.strerror}", file=sys.stderr)
-        return False, NOT_EXECUTABLE
+    proc = user_command.start(command, stdout=stdout)
+    if isinstance(proc, int):
+        return False, proc
     previous = (
         signal.signal(signal.SIGINT, signal.SIG_IGN),
         signal.signal(signal.SIGTERM, lambda signum, frame: proc.send_signal(signum)),
     )
     try:
-        code = proc.wait()
+        code = user_command.status(proc.wait())
     finally:
         signal.signal(signal.SIGINT, previous[0])
         signal.signal(signal.SIGTERM, previous[1])
-    return True, 128 - code if code < 0 else code
+    return True, code
