@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Install the real servers that tests/servers/ starts as test fixtures:
-# sshd, nginx + fcgiwrap (smart HTTP), gitolite3, iproute2 (network namespaces), openssl.
+# sshd, nginx + fcgiwrap (smart HTTP), gitolite3, iproute2 (network namespaces), openssl;
+# and tmux, the real terminal tests/test_watch.py runs `gitcoord watch` in.
 #
 # Idempotent: re-running it is cheap when everything is already installed.
 # Non-interactive: gitolite3's debconf questions are preseeded; no package service is
@@ -8,7 +9,7 @@
 # Must run as root (apt-get, useradd).
 set -euo pipefail
 
-PACKAGES=(openssh-server nginx fcgiwrap gitolite3 iproute2 openssl git)
+PACKAGES=(openssh-server nginx fcgiwrap gitolite3 iproute2 openssl git tmux)
 GL_HOSTING_USER=gitcoord-gl      # unix user that runs gitolite for the test fixtures
 
 if [[ $(id -u) -ne 0 ]]; then
