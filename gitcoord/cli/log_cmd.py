@@ -42,14 +42,21 @@ def log_command(
     if as_json:
         emit_json({"entries": [_entry_json(e, withdrawn) for e in entries[-limit:]]})
         return
-    # A withdrawn attempt's retraction is folded into its claim's line.
-    folded = {r.oid for r in withdrawn.values()}
-    entries = [e for e in entries if e.oid not in folded][-limit:]
-    if not entries:
+    lines = trail_lines(entries, withdrawn, limit)
+    if not lines:
         print(printable("no audit entries" + (f" for {target}" if target else "")))
-    for e in entries:
-        # Entries are remote data: shown escaped, so no entry can fake another line.
-        print(printable(_line(e, withdrawn.get(e.oid))))
+    for line in lines:
+        print(line)
+
+
+def trail_lines(entries: list[LogEntry], withdrawn: dict[str, LogEntry], limit: int) -> list[str]:
+    """The last `limit` entries as `gitcoord log` shows them (and `gitcoord watch`), a
+    withdrawn attempt's retraction folded into its claim's line (`withdrawn`: from
+    withdrawn_attempts of the whole trail)."""
+    folded = {r.oid for r in withdrawn.values()}
+    kept = [e for e in entries if e.oid not in folded][-limit:]
+    # Entries are remote data: shown escaped, so no entry can fake another line.
+    return [printable(_line(e, withdrawn.get(e.oid))) for e in kept]
 
 
 def _entry_json(e: LogEntry, withdrawn: dict[str, LogEntry]) -> dict[str, Any]:
