@@ -7,6 +7,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, NamedTuple
 
+from gitcoord.core.config_tasks import TasksConfig, read_pools, read_tasks
 from gitcoord.core.configfields import (
     Reader,
     boolean,
@@ -75,6 +76,8 @@ class Config(NamedTuple):
     roles: Mapping[str, tuple[str, ...]] = MappingProxyType({})
     agents: Mapping[str, str] = MappingProxyType({})  # agent -> role
     agent_emails: Mapping[str, str] = MappingProxyType({})  # lower-cased e-mail -> agent
+    tasks: TasksConfig = TasksConfig()
+    pools: Mapping[str, int] = MappingProxyType({})  # [pools.NAME] slots: running tasks at most
     # Where it was read from ("gitcoord.toml", "origin/main"); None: the defaults, no policy
     # file at all, so there is no policy in force for self-protection to keep (adoption).
     source: str | None = None
@@ -93,13 +96,7 @@ def parse_config(text: str, source: str = CONFIG_FILE) -> Config:
     """Validate the TOML `text`: every table and key known, every value of its type."""
     reader = Reader(text, source)
     doc = _toml(text, source)
-    known = ("remote", "claims", "rules", "checks", "sync", "guard", "roles", "agents")
-    for key, value in doc.items():
-        if key not in known:
-            problem = f"unknown table or key (known: {', '.join(known)})"
-            if isinstance(value, dict):  # a [table]: named with its header's line
-                raise reader.fail(key, None, problem)
-            raise reader.fail("", key, problem)
+    _known_tables(reader, doc)
     r = reader.table(doc, "remote", ("name", "url", "base", "timeout"))
     remote = RemoteConfig(
         name=reader.get(r, "remote", "name", "origin", nonempty_str),
@@ -133,8 +130,33 @@ def parse_config(text: str, source: str = CONFIG_FILE) -> Config:
         roles=roles,
         agents=agents,
         agent_emails=agent_emails,
+        tasks=read_tasks(reader, doc),
+        pools=read_pools(reader, doc),
         source=source,
     )
+
+
+TABLES = (
+    "remote",
+    "claims",
+    "rules",
+    "checks",
+    "sync",
+    "guard",
+    "roles",
+    "agents",
+    "tasks",
+    "pools",
+)
+
+
+def _known_tables(reader: Reader, doc: dict[str, Any]) -> None:
+    for key, value in doc.items():
+        if key not in TABLES:
+            problem = f"unknown table or key (known: {', '.join(TABLES)})"
+            if isinstance(value, dict):  # a [table]: named with its header's line
+                raise reader.fail(key, None, problem)
+            raise reader.fail("", key, problem)
 
 
 def _claims(reader: Reader, doc: dict[str, Any]) -> ClaimsConfig:
