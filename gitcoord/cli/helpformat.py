@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import typer
 from typer import BadParameter
 from typer._click import Context, HelpFormatter, Parameter
 from typer._click.exceptions import MissingParameter
@@ -55,6 +56,21 @@ class PlainGroup(TyperGroup):
         if rows:
             with formatter.section("Commands"):
                 formatter.write_dl(rows)
+
+
+def plain_group(help: str, short_help: str) -> typer.Typer:
+    """A command group (`gitcoord hooks`, `server`, `task`) in this module's style: plain
+    help, no completion, no rich markup, -h, help when called without a command."""
+    return typer.Typer(
+        cls=PlainGroup,
+        help=help,
+        short_help=short_help,
+        no_args_is_help=True,
+        add_completion=False,
+        pretty_exceptions_enable=False,
+        rich_markup_mode=None,
+        context_settings={"help_option_names": ["-h", "--help"]},
+    )
 
 
 def _name(param: Parameter) -> str:

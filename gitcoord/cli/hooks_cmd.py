@@ -10,14 +10,13 @@ from typing import Annotated
 import typer
 
 from gitcoord.cli.context import Context, emit_json
-from gitcoord.cli.helpformat import PlainCommand, PlainGroup
+from gitcoord.cli.helpformat import PlainCommand, plain_group
 from gitcoord.guard import install as harness_install
 from gitcoord.guard.harnesses import HARNESSES
 from gitcoord.hooks.install import Action, hooks_dir, install, uninstall
 
-hooks_app = typer.Typer(
-    cls=PlainGroup,
-    help="""Install or remove gitcoord's git hooks (pre-commit, pre-push, commit-msg), or
+hooks_app = plain_group(
+    """Install or remove gitcoord's git hooks (pre-commit, pre-push, commit-msg), or
 with --harness the edit-time guard's hooks in an agent harness's project config.
 
 \b
@@ -25,12 +24,7 @@ Examples:
   gitcoord hooks install
   gitcoord hooks install --harness claude --harness codex
 """,
-    short_help="Install or remove gitcoord's git hooks in this clone.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-    rich_markup_mode=None,
-    context_settings={"help_option_names": ["-h", "--help"]},
+    "Install or remove gitcoord's git hooks in this clone.",
 )
 
 Json = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]

@@ -9,27 +9,19 @@ from typing import Annotated
 import typer
 
 from gitcoord.cli.context import emit_json
-from gitcoord.cli.helpformat import PlainCommand, PlainGroup
+from gitcoord.cli.helpformat import PlainCommand, plain_group
 from gitcoord.core.errors import UsageError
 from gitcoord.server.install import Outcome, install, uninstall
 from gitcoord.server.settings import parse_user_map
 
-CONTEXT = {"help_option_names": ["-h", "--help"]}
-
-server_app = typer.Typer(
-    cls=PlainGroup,
-    help="""Server hooks for a bare repository you host (docs/server.md).
+server_app = plain_group(
+    """Server hooks for a bare repository you host (docs/server.md).
 
 \b
 Example:
   gitcoord server install /srv/git/team.git
 """,
-    short_help="Install or remove the hooks of a bare repository you host.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-    rich_markup_mode=None,
-    context_settings=CONTEXT,
+    "Install or remove the hooks of a bare repository you host.",
 )
 
 Json = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]

@@ -13,7 +13,7 @@ from typing import Any, NamedTuple
 from gitcoord.core.commitshape import shape_problem
 from gitcoord.core.modes import Mode, compatible
 from gitcoord.core.paths import ClaimPath, overlaps
-from gitcoord.core.textsafe import Refused, loads_bounded
+from gitcoord.core.textsafe import message_object
 from gitcoord.core.timeutil import from_iso, to_iso
 
 FORMAT_VERSION = 1
@@ -180,33 +180,15 @@ def parse_claim_message(message: str | bytes, *, ref: str = "", oid: str = "") -
 
 
 def _parse_message(message: str | bytes, ref: str, oid: str) -> Claim:
-    if isinstance(message, bytes):
-        if len(message) > MAX_OBJECT_BYTES:
-            raise InvalidClaim(f"object is {len(message)} bytes, over {MAX_OBJECT_BYTES}")
-        try:
-            message = message.decode("utf-8")
-        except UnicodeDecodeError:
-            raise InvalidClaim("message is not UTF-8") from None
-    if len(message) > MAX_OBJECT_BYTES:
-        raise InvalidClaim(f"object is {len(message)} bytes, over {MAX_OBJECT_BYTES}")
-    _, sep, body = message.partition("\n\n")
-    if not sep:
-        raise InvalidClaim("no claim body in the commit message")
-    try:
-        data = loads_bounded(body, MAX_DEPTH)
-    except Refused as exc:
-        raise InvalidClaim(f"claim body {exc}") from None
-    except ValueError:
-        raise InvalidClaim("claim body is not JSON") from None
-    if not isinstance(data, dict):
-        raise InvalidClaim("claim body is not a JSON object")
-    fmt = data.get("format")
-    if fmt != FORMAT_VERSION:
-        if isinstance(fmt, int) and not isinstance(fmt, bool) and fmt > FORMAT_VERSION:
-            raise UnknownFormat(
-                f"claim format {fmt} is newer than this gitcoord reads ({FORMAT_VERSION})"
-            )
-        raise InvalidClaim(f"unknown claim format {fmt!r}")
+    data = message_object(
+        message,
+        what="claim",
+        version=FORMAT_VERSION,
+        limit=MAX_OBJECT_BYTES,
+        depth=MAX_DEPTH,
+        invalid=InvalidClaim,
+        newer=UnknownFormat,
+    )
     nonce = data.get("nonce")
     if not isinstance(nonce, str):
         raise InvalidClaim("field 'nonce' is not a string")

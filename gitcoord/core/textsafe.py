@@ -92,6 +92,46 @@ def loads_bounded(text: str, max_depth: int) -> Any:
     return data
 
 
+def message_object(
+    message: str | bytes,
+    *,
+    what: str,
+    version: int,
+    limit: int,
+    depth: int,
+    invalid: type[ValueError],
+    newer: type[ValueError],
+) -> dict[str, Any]:
+    """The JSON object of a gitcoord commit message (a summary line, a blank line, JSON) of
+    format `version`: at most `limit` bytes, UTF-8, nested at most `depth` levels. Raises
+    `invalid` saying why (with `what`, "claim" or "task", in its words), or `newer` for a
+    format from a newer gitcoord."""
+    if len(message) > limit:
+        raise invalid(f"object is {len(message)} bytes, over {limit}")
+    if isinstance(message, bytes):
+        try:
+            message = message.decode("utf-8")
+        except UnicodeDecodeError:
+            raise invalid("message is not UTF-8") from None
+    _, sep, body = message.partition("\n\n")
+    if not sep:
+        raise invalid(f"no {what} body in the commit message")
+    try:
+        data = loads_bounded(body, depth)
+    except Refused as exc:
+        raise invalid(f"{what} body {exc}") from None
+    except ValueError:
+        raise invalid(f"{what} body is not JSON") from None
+    if not isinstance(data, dict):
+        raise invalid(f"{what} body is not a JSON object")
+    fmt = data.get("format")
+    if fmt != version:
+        if isinstance(fmt, int) and not isinstance(fmt, bool) and fmt > version:
+            raise newer(f"{what} format {fmt} is newer than this gitcoord reads ({version})")
+        raise invalid(f"unknown {what} format {fmt!r}")
+    return data
+
+
 def shell_word(text: str) -> str:
     """`text` (escaped by printable) as one word the user can paste into a shell."""
     word = printable(text)

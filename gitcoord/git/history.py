@@ -38,6 +38,14 @@ def count_commits(cwd: str, *revs: str) -> int:
     return int(run_git(["rev-list", "--count", *revs, "--"], cwd=cwd).out.strip() or 0)
 
 
+def first_parents(cwd: str, tip: str, limit: int) -> list[str]:
+    """`tip` and its first-parent ancestors, newest first, at most `limit` of them (a task's
+    history); [] when git cannot walk it (a missing object)."""
+    args = ["rev-list", "--first-parent", f"--max-count={limit}", tip, "--"]
+    res = run_git(args, cwd=cwd, check=False)
+    return res.out.split() if res.returncode == 0 else []
+
+
 def non_merge_log(cwd: str, revs: Sequence[str], fmt: str) -> str:
     """`git log --format=FMT REVS` without merge commits, oldest first."""
     res = run_git(["log", "--no-merges", "--reverse", f"--format={fmt}", *revs, "--"], cwd=cwd)
@@ -73,24 +81,18 @@ def files_at(cwd: str, names: Sequence[str], max_bytes: int) -> dict[str, bytes 
     """The contents of each `REV:PATH` name that exists, in two `git cat-file` processes:
     sizes first, so a huge blob in fetched history is never read (None: not a blob of at
     most `max_bytes`)."""
+    from gitcoord.git.objects import batch_check, read_objects  # deferred: few callers
+
     wanted = [n for n in dict.fromkeys(names) if "\n" not in n]  # one name per input line
-    if not wanted:
-        return {}
-    listed = run_git(
-        ["cat-file", "--batch-check"], cwd=cwd, input="".join(n + "\n" for n in wanted).encode()
-    ).out.splitlines()
     found: dict[str, bytes | None] = {}
     small: dict[str, list[str]] = {}  # blob OID -> the names that resolve to it
-    for name, line in zip(wanted, listed, strict=False):
-        parts = line.split(" ")  # "<oid> <type> <size>", or "<name> missing"
-        if len(parts) != 3 or not parts[2].isdigit():
+    for entry in batch_check(cwd, wanted):
+        if entry is None:
             continue
-        found[name] = None
-        if parts[1] == "blob" and int(parts[2]) <= max_bytes:
-            small.setdefault(parts[0], []).append(name)
+        found[entry.ref] = None
+        if entry.type == "blob" and entry.size <= max_bytes:
+            small.setdefault(entry.oid, []).append(entry.ref)
     if small:
-        from gitcoord.git.objects import read_objects  # deferred: most callers read no blob
-
         blobs = read_objects(cwd, small)
         found.update({n: blobs[oid] for oid, ns in small.items() if oid in blobs for n in ns})
     return found

@@ -255,6 +255,23 @@ def read_objects(
     return objects
 
 
+def batch_check(cwd: str | os.PathLike[str], names: Sequence[str]) -> list[RefEntry | None]:
+    """What each of `names` (OIDs, `REV:PATH`) names, in one `git cat-file --batch-check`, in
+    the order asked: (OID, type, size) as a RefEntry whose `ref` is the name asked; None when
+    it names no object. A reader asks this first, so an object over its limit is never read."""
+    if not names:
+        return []
+    res = run_git(
+        ["cat-file", "--batch-check"], cwd=cwd, input="".join(n + "\n" for n in names).encode()
+    )
+    found: list[RefEntry | None] = []
+    for name, line in zip(names, res.out.splitlines(), strict=False):
+        parts = line.split(" ")  # "<oid> <type> <size>", or "<name> missing"
+        ok = len(parts) == 3 and parts[2].isdigit()
+        found.append(RefEntry(name, parts[0], parts[1], int(parts[2])) if ok else None)
+    return found
+
+
 def commit_message(raw: bytes) -> bytes:
     """The message part of a raw commit object."""
     _, sep, message = raw.partition(b"\n\n")

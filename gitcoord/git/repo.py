@@ -6,10 +6,14 @@ import errno
 import os
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from gitcoord.core.errors import UsageError
 from gitcoord.core.identity import Identity
 from gitcoord.git.process import run_git
+
+if TYPE_CHECKING:
+    from gitcoord.core.config import Config
 
 
 class Repo:
@@ -71,6 +75,23 @@ class Repo:
         if value in ("true", "yes", "on"):
             return True
         return value.lstrip("-").isdigit() and int(value) != 0
+
+    def coordination(self, config: Config) -> tuple[str, str]:
+        """(remote, remote key) of the coordination remote, for a store that pushes there:
+        refused unless the repository is SHA-1, git is recent enough, and the remote is
+        one of this clone's (or gitcoord.toml gives its URL)."""
+        from gitcoord.core.config import coordination_remote  # (hooks that never push)
+        from gitcoord.git.support import require_git, require_sha1
+
+        require_sha1(self.git_config)
+        require_git(self.state_dir)
+        remote, key = coordination_remote(config)
+        if not config.remote.url and f"remote.{remote.lower()}.url" not in self.git_config:
+            raise UsageError(
+                f"no git remote named {remote!r} in this repository",
+                fix=f"git remote add {remote} URL  (or set [remote] url in gitcoord.toml)",
+            )
+        return remote, key
 
     def agent(self) -> str:
         """Who is working: GITCOORD_AGENT, else gitcoord.agent, else user.email."""

@@ -17,13 +17,11 @@ from gitcoord.core.claim import (
     parse_claim_commit,
     parse_claim_message,
 )
-from gitcoord.core.config import Config, coordination_remote
-from gitcoord.core.errors import UsageError
+from gitcoord.core.config import Config
 from gitcoord.core.identity import Identity
 from gitcoord.git.fetching import MIRROR_LOCK, fetch
 from gitcoord.git.objects import CommitBatch, RefEntry, delete_refs, list_refs, read_objects
 from gitcoord.git.repo import Repo
-from gitcoord.git.support import require_git, require_sha1
 from gitcoord.git.transport import PushResult, RefUpdate, RemoteTimedOut, push
 from gitcoord.store import heldrecord, observed, parsecache
 from gitcoord.store.heldrecord import HeldClaim
@@ -42,15 +40,7 @@ class ClaimStore:
         self.config = config
         self.me = me
         self.cwd = str(repo.toplevel)
-        require_sha1(repo.git_config)
-        require_git(repo.state_dir)
-        self.remote, self.remote_key = coordination_remote(config)
-        if not config.remote.url:  # noqa: SIM102
-            if f"remote.{self.remote.lower()}.url" not in repo.git_config:
-                raise UsageError(
-                    f"no git remote named {self.remote!r} in this repository",
-                    fix=f"git remote add {self.remote} URL  (or set [remote] url in gitcoord.toml)",
-                )
+        self.remote, self.remote_key = repo.coordination(config)
         self.mirror = refnames.mirror_prefix(self.remote_key)
         self.silent: RemoteTimedOut | None = None  # how a fetch of this command timed out
         self.my_log_ref = refnames.log_ref(me.agent)
