@@ -132,6 +132,9 @@ HELPS = [
     *((c, "--help") for c in ("sync-check", "ci", "hooks", "server")),
     *(("hooks", c, "-h") for c in ("install", "uninstall")),
     *(("server", c, "-h") for c in ("install", "uninstall")),
+    ("task", "-h"),
+    *(("task", c, "-h") for c in ("add", "list", "show", "take", "heartbeat", "done")),
+    *(("task", c, "-h") for c in ("fail", "release", "reap")),
 ]
 
 

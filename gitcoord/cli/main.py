@@ -26,6 +26,7 @@ from gitcoord.cli.rules_cmd import rules_command
 from gitcoord.cli.server_cmd import server_app
 from gitcoord.cli.status_cmd import status_command
 from gitcoord.cli.sync_cmd import sync_check_command
+from gitcoord.cli.task_cmd import task_app
 from gitcoord.core.errors import ExitCode
 
 CONTEXT = {"help_option_names": ["-h", "--help"]}
@@ -88,6 +89,7 @@ for _name, _function, _summary in COMMANDS:
     )(_function)
 app.add_typer(hooks_app, name="hooks")
 app.add_typer(server_app, name="server")
+app.add_typer(task_app, name="task")
 
 
 def claim_typer(command: Callable[..., None]) -> typer.Typer:
@@ -101,13 +103,15 @@ claim_app = claim_typer(claim_command)
 
 
 def _claim_argv(argv: Sequence[str], prog: str) -> list[str]:
-    """`--wait 3s` made explicit (claim_options.normalise_wait) for `git claim` and
-    `gitcoord claim` only: other commands' arguments (`sync-check -- cmd --wait`) are not
-    claim options."""
+    """`--wait 3s` made explicit (claim_options.normalise_wait) for `git claim`,
+    `gitcoord claim` and `gitcoord task take` only: other commands' arguments
+    (`sync-check -- cmd --wait`) are not such options."""
     if prog == "git claim":
         return normalise_wait(argv)
     if argv[:1] == ["claim"]:
         return ["claim", *normalise_wait(argv[1:])]
+    if argv[:2] == ["task", "take"]:
+        return ["task", "take", *normalise_wait(argv[2:])]
     return list(argv)
 
 

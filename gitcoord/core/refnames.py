@@ -7,6 +7,8 @@ and case-insensitive servers cannot merge two refs.
     refs/claims/w/<pathkey>               the exclusive writer of a path (one fixed ref)
     refs/claims/s/<pathkey>-<holderkey>   one shared (read/intent) holder of a path
     refs/claims-log/<agentkey>            one append-only audit log per agent
+    refs/tasks/<state>/<id>               a task of the queue, in its state (core/task.py)
+    refs/task-slots/<pool>/<n>            a running task's place in a bounded pool
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ CLAIMS = "refs/claims/"
 WRITE = CLAIMS + "w/"
 SHARED = CLAIMS + "s/"
 LOG = "refs/claims-log/"
+TASKS = "refs/tasks/"
+SLOTS = "refs/task-slots/"
 LOCAL = "refs/gitcoord/"
 
 
@@ -63,3 +67,12 @@ def to_mirror(remote_ref: str, remote_key: str) -> str:
 
 def from_mirror(local_ref: str, remote_key: str) -> str:
     return "refs/" + local_ref[len(mirror_prefix(remote_key)) :]
+
+
+def task_ref(state: str, task_id: str) -> str:
+    """A task's ref: constant depth, its id (core/task.key_problem) as the last component."""
+    return f"{TASKS}{state}/{task_id}"
+
+
+def slot_ref(pool: str, number: int) -> str:
+    return f"{SLOTS}{pool}/{number}"

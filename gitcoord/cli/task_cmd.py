@@ -1,0 +1,291 @@
+"""`gitcoord task add|list|show|take|heartbeat|done|fail|release|reap`: the task queue on
+the remote's refs (tasks/queue.py); the output and input values are in task_output.py."""
+
+from __future__ import annotations
+
+import math
+import sys
+from typing import Annotated
+
+import typer
+
+from gitcoord.cli.claim_options import WAIT_FOREVER
+from gitcoord.cli.context import NOBODY, Context, emit_json, require
+from gitcoord.cli.helpformat import PlainCommand, plain_group
+from gitcoord.cli.task_output import (
+    invalid_json,
+    invalid_lines,
+    json_value,
+    print_task,
+    summaries,
+    text_value,
+    version_line,
+)
+from gitcoord.core import timeutil
+from gitcoord.core.durations import parse_duration
+from gitcoord.core.errors import UsageError
+from gitcoord.core.task import STATES
+from gitcoord.core.textsafe import printable
+from gitcoord.git.history import resolve_commit
+from gitcoord.tasks.queue import TaskQueue
+
+task_app = plain_group(
+    """A task queue on the remote's refs: add tasks, take one (exactly one taker wins
+it), heartbeat, finish; expired tasks are reaped back to pending.
+
+\b
+Examples:
+  gitcoord task add "build the docs" --priority 5
+  gitcoord task take --json
+  gitcoord task done t-1a2b3c4d5e --result '{"ok": true}'
+""",
+    "A task queue on the remote: add, take, heartbeat, finish, reap.",
+)
+
+Json = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
+TaskId = Annotated[str, typer.Argument(help="The task's id.", metavar="ID")]
+Ttl = Annotated[
+    str | None,
+    typer.Option("--ttl", metavar="DURATION", help="Lease length (default [tasks] ttl)."),
+]
+
+
+def _queue(ctx: Context, moving: bool = True) -> TaskQueue:
+    """Moves need my identity (Context.me says how to set it); reads do not."""
+    return TaskQueue(ctx.repo, ctx.config, ctx.me if moving else ctx.viewer or NOBODY)
+
+
+def _seconds(text: str | None, what: str) -> int | None:
+    return None if text is None else parse_duration(text, what=what)
+
+
+@task_app.command("add", cls=PlainCommand)
+def add_command(
+    title: Annotated[str, typer.Argument(help="What to do, in one line.", metavar="TITLE")],
+    id_: Annotated[
+        str | None, typer.Option("--id", metavar="ID", help="Its id (default: t- and 10 hex).")
+    ] = None,
+    body: Annotated[str, typer.Option("--body", metavar="TEXT|@FILE", help="Details.")] = "",
+    input_: Annotated[
+        str | None, typer.Option("--input", metavar="JSON|@FILE", help="The worker's input.")
+    ] = None,
+    kind: Annotated[
+        str | None, typer.Option("--kind", metavar="KIND", help="[tasks.kinds.KIND] contract.")
+    ] = None,
+    priority: Annotated[int, typer.Option("--priority", help="Higher first (default 0).")] = 0,
+    after: Annotated[
+        list[str] | None,
+        typer.Option("--after", metavar="ID", help="A task that must be done first; repeatable."),
+    ] = None,
+    pool: Annotated[
+        str | None, typer.Option("--pool", metavar="NAME", help="A [pools.NAME] of gitcoord.toml.")
+    ] = None,
+    paths: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--paths",
+            metavar="PATH",
+            help="Paths the task will change; repeatable. Stored with the task; a take does "
+            "not claim them yet.",
+        ),
+    ] = None,
+    as_json: Json = False,
+) -> None:
+    """Add a pending task to the queue.
+
+    \b
+    Examples:
+      gitcoord task add "lint src/" --kind lint --input '{"dir": "src"}'
+      gitcoord task add "deploy" --after t-1a2b3c4d5e --pool deploy
+    """
+    ctx = Context.here()
+    queue = _queue(ctx, moving=False)
+    task = queue.add(
+        title,
+        id=id_,
+        body=text_value(body, "--body"),
+        input=json_value(input_, "--input"),
+        kind=kind,
+        priority=priority,
+        after=after or (),
+        pool=pool,
+        paths=[str(p) for p in ctx.claim_paths(paths)] if paths else (),
+    )
+    print_task(task, as_json, f"added task {task.id}")
+
+
+@task_app.command("list", cls=PlainCommand)
+def list_command(
+    state: Annotated[
+        str | None, typer.Option("--state", metavar="|".join(STATES), help="Only this state.")
+    ] = None,
+    as_json: Json = False,
+) -> None:
+    """List the tasks on the remote (the manifest), and refs that hold no readable task.
+
+    \b
+    Examples:
+      gitcoord task list
+      gitcoord task list --state pending --json
+    """
+    queue = _queue(Context.here(), moving=False)
+    tasks = queue.list(state)
+    if as_json:
+        emit_json({"tasks": [t.to_json() for t in tasks], "invalid": invalid_json(queue.invalid)})
+        return
+    at = timeutil.now()
+    for line in summaries(tasks, at) + invalid_lines(queue.invalid):
+        print(line)
+    if not tasks and not queue.invalid:
+        print("no tasks" + (f" in state {state}" if state else ""))
+
+
+@task_app.command("show", cls=PlainCommand)
+def show_command(task_id: TaskId, as_json: Json = False) -> None:
+    """Show a task, its result and its history (the task's own commit chain).
+
+    \b
+    Example:
+      gitcoord task show t-1a2b3c4d5e
+    """
+    task, history = _queue(Context.here(), moving=False).show(task_id)
+    if as_json:
+        emit_json({"task": task.to_json(), "history": [v.to_json() for v in history]})
+        return
+    print_task(task, False)
+    print("history:")
+    for version in history:
+        print(version_line(version))
+
+
+@task_app.command("take", cls=PlainCommand)
+def take_command(
+    task_id: Annotated[str | None, typer.Argument(help="This task.", metavar="ID")] = None,
+    pool: Annotated[
+        str | None, typer.Option("--pool", metavar="NAME", help="From this pool (default: none).")
+    ] = None,
+    ttl: Ttl = None,
+    wait: Annotated[
+        str | None,
+        typer.Option(
+            "--wait",
+            metavar="[DURATION]",
+            help="Wait for a ready task: --wait 10m at most 10m; --wait alone without limit.",
+        ),
+    ] = None,
+    as_json: Json = False,
+) -> None:
+    """Take the ready task of highest priority (oldest first): it runs for me until its
+    lease ends; exit 1 when no task is ready.
+
+    \b
+    Examples:
+      gitcoord task take --json
+      gitcoord task take --pool gpu --wait 10m
+    """
+    queue = _queue(Context.here())
+    limit = math.inf if wait == WAIT_FOREVER else _seconds(wait, "--wait")
+    task = queue.take(task_id, pool=pool, ttl=_seconds(ttl, "--ttl"), wait=limit)
+    print_task(task, as_json, f"took task {task.id}" if task else "")
+    if task is None:
+        print(printable(f"gitcoord: no task ready: {queue.why_none}"), file=sys.stderr)
+        raise typer.Exit(1)
+
+
+@task_app.command("heartbeat", cls=PlainCommand)
+def heartbeat_command(task_id: TaskId, ttl: Ttl = None, as_json: Json = False) -> None:
+    """Extend the lease of my running task.
+
+    \b
+    Example:
+      gitcoord task heartbeat t-1a2b3c4d5e --ttl 30m
+    """
+    task = _queue(Context.here()).heartbeat(task_id, ttl=_seconds(ttl, "--ttl"))
+    print_task(task, as_json, f"extended the lease of task {task.id}")
+
+
+@task_app.command("done", cls=PlainCommand)
+def done_command(
+    task_id: TaskId,
+    result: Annotated[
+        str | None, typer.Option("--result", metavar="JSON|@FILE", help="The task's result.")
+    ] = None,
+    commit: Annotated[
+        str | None, typer.Option("--commit", metavar="SHA", help="The commit with the work.")
+    ] = None,
+    as_json: Json = False,
+) -> None:
+    """Complete my running task.
+
+    \b
+    Example:
+      gitcoord task done t-1a2b3c4d5e --result @result.json --commit HEAD
+    """
+    ctx = Context.here()
+    sha = None
+    if commit is not None:
+        sha = resolve_commit(str(ctx.repo.toplevel), commit)
+        if sha is None:
+            raise UsageError(f"--commit {commit!r} is not a commit in this repository")
+    value = json_value(result, "--result")
+    task = _queue(ctx).done(task_id, result=value, commit=sha)
+    print_task(task, as_json, f"task {task.id} is done")
+
+
+@task_app.command("fail", cls=PlainCommand)
+def fail_command(
+    task_id: TaskId,
+    reason: Annotated[str, typer.Option("--reason", "-r", metavar="REASON", help="Why.")] = "",
+    retry: Annotated[
+        bool, typer.Option("--retry", help="Back to pending (until [tasks] max_attempts).")
+    ] = False,
+    as_json: Json = False,
+) -> None:
+    """Fail my running task (with --retry: back to the queue).
+
+    \b
+    Example:
+      gitcoord task fail t-1a2b3c4d5e -r "tests time out" --retry
+    """
+    require(bool(reason.strip()), "fail needs a reason: -r REASON")
+    task = _queue(Context.here()).fail(task_id, reason, retry=retry)
+    print_task(task, as_json, f"task {task.id} is {task.state}")
+
+
+@task_app.command("release", cls=PlainCommand)
+def release_command(task_id: TaskId, as_json: Json = False) -> None:
+    """Give my running task back, unfinished: pending again, no attempt counted.
+
+    \b
+    Example:
+      gitcoord task release t-1a2b3c4d5e
+    """
+    task = _queue(Context.here()).release(task_id)
+    print_task(task, as_json, f"released task {task.id}: pending again")
+
+
+@task_app.command("reap", cls=PlainCommand)
+def reap_command(
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Say what would move.")] = False,
+    as_json: Json = False,
+) -> None:
+    """Return expired running tasks to pending (failed after [tasks] max_attempts), and
+    clear pool slots no running task holds. Anyone may run it, any time (CI on a schedule).
+
+    \b
+    Example:
+      gitcoord task reap --dry-run
+    """
+    queue = _queue(Context.here(), moving=False)
+    moved = queue.reap(dry_run=dry_run)
+    if as_json:
+        reaped = [t.to_json() for t in moved]
+        emit_json({"reaped": reaped, "cleared_slots": queue.cleared, "dry_run": dry_run})
+        return
+    verb = "would move" if dry_run else "moved"
+    for t in moved:
+        print(printable(f"{verb} task {t.id} to {t.state}: {t.reason}"))
+    for ref in queue.cleared:
+        print(printable(f"{'would clear' if dry_run else 'cleared'} {ref} (no running task)"))
+    if not moved and not queue.cleared:
+        print("nothing to reap")

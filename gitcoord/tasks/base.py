@@ -1,0 +1,74 @@
+"""What every move of the task queue needs: the store, the mover, the contracts, who I am,
+and the checks a version of a task passes before it is written."""
+
+from __future__ import annotations
+
+from gitcoord.core.claim import MAX_OBJECT_BYTES
+from gitcoord.core.config import Config
+from gitcoord.core.config_tasks import LONGEST_TASK_LEASE
+from gitcoord.core.errors import UsageError
+from gitcoord.core.identity import Identity
+from gitcoord.core.task import Owner, Task, key_problem
+from gitcoord.core.task_parse import InvalidTask, parse_task_message
+from gitcoord.core.textsafe import printable
+from gitcoord.git.repo import Repo
+from gitcoord.store.listing import InvalidRef
+from gitcoord.store.taskstore import Board, TaskStore
+from gitcoord.tasks.contracts import Contracts
+from gitcoord.tasks.moving import Mover
+
+
+def check_id(task_id: str) -> str:
+    problem = key_problem(task_id)
+    if problem is not None:
+        raise UsageError(f"invalid task id {task_id!r}: {problem}")
+    return task_id
+
+
+class QueueBase:
+    """The queue's state for one command, as `me`."""
+
+    def __init__(self, repo: Repo, config: Config, me: Identity) -> None:
+        self.config = config
+        self.me = me
+        self.store = TaskStore(repo, config)
+        self.mover = Mover(self.store)
+        self.contracts = Contracts(str(repo.toplevel), config)
+        self.invalid: list[InvalidRef] = []  # the refs of the last board that hold no task
+        self.why_none = ""  # why the last take found no task to take
+        self.cleared: list[str] = []  # the slot refs the last reap deleted (or would)
+
+    def board(self) -> Board:
+        """A fresh board: every task, the refs that hold none, and the pools' slots."""
+        board = self.store.fetch()
+        self.invalid = board.invalid
+        return board
+
+    # -- shared --------------------------------------------------------------------------
+
+    def _owner(self) -> Owner:
+        if not self.me.agent:  # (the CLI asks Repo.identity(), which says how to set it)
+            raise UsageError("moving a task needs an agent identity")
+        return Owner(self.me.agent, self.me.session, self.me.host)
+
+    def _ttl(self, ttl: int | None) -> int:
+        seconds = self.config.tasks.ttl if ttl is None else ttl
+        if not 0 < seconds <= LONGEST_TASK_LEASE:
+            raise UsageError("a task's lease (--ttl) is more than 0s and at most 366d")
+        return seconds
+
+
+def storable(task: Task) -> None:
+    """A version of a task this process is about to write is one every reader can read:
+    within the size limit, and parsed back by the reader's own rules (exit 2 if not)."""
+    message = task.message()
+    size = len(message.encode("utf-8", "surrogatepass"))
+    if size > MAX_OBJECT_BYTES:
+        raise UsageError(
+            f"the task would be {size} bytes, over the limit of {MAX_OBJECT_BYTES}",
+            fix="keep large inputs and results in the repository and pass their paths",
+        )
+    try:
+        parse_task_message(message)
+    except InvalidTask as exc:
+        raise UsageError(printable(f"the task cannot be stored: {exc}")) from None

@@ -1,0 +1,248 @@
+"""The task queue end to end (issue 15): the real `gitcoord task` CLI in real clones against
+a real bare remote; what landed is read from the server's refs and task histories."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.gitenv import Agent, Result
+from tests.taskenv import server_history, server_refs, server_tasks, share_policy
+from tests.test_hostile import _blob, _push_object
+from tests.test_hostile_objects import _commit
+
+pytestmark = pytest.mark.transports("file")  # the queue's rules; races: test_task_race.py
+
+
+def _ok(res: Result) -> Any:
+    assert res.rc == 0, res.err
+    return res.json()
+
+
+def _task(agent: Agent, *args: str) -> dict[str, Any]:
+    data = _ok(agent.gitcoord("task", *args, "--json"))
+    assert isinstance(data["task"], dict)
+    return data["task"]
+
+
+def _states(repo: Path) -> dict[str, str]:
+    """Task id -> state, from the server's refs."""
+    return {t.id: t.state for t in server_tasks(repo).values()}
+
+
+def test_add_list_show_and_the_history_chain(alice: Agent, bob: Agent, served_repo: Path) -> None:
+    (alice.path / "spec.txt").write_text("the details\n")
+    added = _task(
+        alice, "add", "write the docs", "--id", "docs-1", "--body", "@spec.txt",
+        "--input", '{"dir": "docs"}', "--paths", "docs/guide.md", "--priority", "3",
+    )  # fmt: skip
+    assert added["state"] == "pending" and added["ref"] == "refs/tasks/pending/docs-1"
+    assert (added["body"], added["input"], added["paths"]) == (
+        "the details\n",
+        {"dir": "docs"},
+        ["docs/guide.md"],
+    )
+    other = _task(alice, "add", "second")
+    assert other["id"].startswith("t-") and len(other["id"]) == 12
+    listed = _ok(bob.gitcoord("task", "list", "--json"))
+    assert [t["id"] for t in listed["tasks"]] == ["docs-1", other["id"]]
+    assert listed["invalid"] == []
+    assert set(listed["tasks"][0]) >= {
+        "id", "title", "state", "kind", "priority", "after", "pool", "paths", "owner",
+        "attempts", "created_at", "taken_at", "expires_at", "finished_at", "input",
+        "result", "reason",
+    }  # fmt: skip
+
+    took = _task(bob, "take")
+    assert took["id"] == "docs-1" and took["owner"]["agent"] == "bob"
+    done = _task(bob, "done", "docs-1", "--result", '{"pages": 4}', "--commit", "HEAD")
+    assert done["state"] == "done" and done["result"] == {"pages": 4} and len(done["commit"]) == 40
+    shown = _ok(alice.gitcoord("task", "show", "docs-1", "--json"))
+    assert [v["state"] for v in shown["history"]] == ["pending", "running", "done"]
+    # The history is the task's own chain on the server: each version's parent the one before.
+    chain = server_history(served_repo, server_refs(served_repo, "refs/tasks/done/")[done["ref"]])
+    assert [v.oid for v in chain] == [v["oid"] for v in shown["history"]]
+    assert [v.state for v in chain] == ["pending", "running", "done"]
+    assert _states(served_repo) == {"docs-1": "done", other["id"]: "pending"}
+    human = alice.gitcoord("task", "show", "docs-1")
+    assert "running for bob" in human.out and "history:" in human.out
+    bad = alice.gitcoord("task", "add", "x", "--id", "Bad/ID")
+    assert bad.rc == 2 and "invalid task id" in bad.err
+    again = alice.gitcoord("task", "add", "x", "--id", "docs-1")
+    assert again.rc == 1 and "exists (done)" in again.err
+
+
+def test_take_picks_priority_then_oldest_and_waits_for_after(alice: Agent, bob: Agent) -> None:
+    for args in (("a",), ("b", "--priority", "5"), ("c", "--priority", "5", "--after", "a")):
+        _task(alice, "add", args[0], "--id", *args)
+    _task(alice, "add", "d", "--id", "d")
+    assert _task(bob, "take")["id"] == "b"  # c has priority 5 too, but waits for a
+    assert _task(bob, "take")["id"] == "a"
+    waiting = bob.gitcoord("task", "take", "c")
+    assert waiting.rc == 1 and "task c waits for a" in waiting.err
+    _task(bob, "done", "a")
+    assert _task(bob, "take")["id"] == "c"  # ready now, and before the older d
+    assert _task(alice, "take")["id"] == "d"
+    none = alice.gitcoord("task", "take", "--json")
+    assert (none.rc, none.json()) == (1, {"task": None})
+    assert "no pending task" in none.err
+    missing = alice.gitcoord("task", "add", "e", "--after", "nope")
+    assert missing.rc == 2 and "--after nope: no such task" in missing.err
+
+
+def test_a_pool_runs_at_most_its_slots(
+    alice: Agent, bob: Agent, carol: Agent, served_repo: Path
+) -> None:
+    share_policy("[pools.gpu]\nslots = 2\n", alice, bob, carol)
+    for n in range(3):
+        _task(alice, "add", f"train {n}", "--id", f"train-{n}", "--pool", "gpu")
+    _task(alice, "add", "plain", "--id", "plain")
+    first, second = _task(alice, "take", "--pool", "gpu"), _task(bob, "take", "--pool", "gpu")
+    assert (first["id"], second["id"]) == ("train-0", "train-1")
+    full = carol.gitcoord("task", "take", "--pool", "gpu", "--json")
+    assert (full.rc, full.json()) == (1, {"task": None})
+    assert "pool gpu: all 2 slots are held" in full.err
+    slots = server_refs(served_repo, "refs/task-slots/")
+    assert sorted(slots.values()) == sorted([first["oid"], second["oid"]])
+    assert _task(carol, "take")["id"] == "plain"  # tasks of no pool are not bounded by it
+    _task(bob, "done", "train-1")
+    assert _task(carol, "take", "--pool", "gpu")["id"] == "train-2"
+    assert len(server_refs(served_repo, "refs/task-slots/gpu/")) == 2
+    undeclared = alice.gitcoord("task", "add", "x", "--pool", "cpu")
+    assert undeclared.rc == 2 and "no pool 'cpu'" in undeclared.err
+
+
+LINT_INPUT = {
+    "type": "object",
+    "required": ["dir"],
+    "properties": {"dir": {"type": "string"}, "depth": {"type": "integer"}},
+}
+LINT_RESULT = {"type": "object", "properties": {"ok": {"type": "boolean"}}, "required": ["ok"]}
+
+
+def test_typed_contracts_refuse_a_bad_input_and_a_bad_result(
+    alice: Agent, bob: Agent, served_repo: Path
+) -> None:
+    share_policy(
+        '[tasks.kinds.lint]\ninput = "schemas/lint-in.json"\nresult = "schemas/lint-out.json"\n',
+        alice,
+        bob,
+        files={
+            "schemas/lint-in.json": json.dumps(LINT_INPUT),
+            "schemas/lint-out.json": json.dumps(LINT_RESULT),
+        },
+    )
+    wrong = alice.gitcoord("task", "add", "lint", "--kind", "lint", "--input", '{"dir": 3}')
+    assert wrong.rc == 2 and "at input.dir: 3 is not of type 'string'" in wrong.err, wrong.err
+    lacking = alice.gitcoord("task", "add", "lint", "--kind", "lint", "--input", '{"depth": 1}')
+    assert lacking.rc == 2 and "'dir' is a required property" in lacking.err
+    assert server_tasks(served_repo) == {}
+    _task(alice, "add", "lint", "--id", "lint-1", "--kind", "lint", "--input", '{"dir": "src"}')
+    _task(bob, "take")
+    bad = bob.gitcoord("task", "done", "lint-1", "--result", '{"ok": "yes"}')
+    assert bad.rc == 2 and "at result.ok: 'yes' is not of type 'boolean'" in bad.err, bad.err
+    assert _states(served_repo) == {"lint-1": "running"}
+    assert _task(bob, "done", "lint-1", "--result", '{"ok": true}')["result"] == {"ok": True}
+
+
+def test_release_fail_and_retry_until_max_attempts(alice: Agent, served_repo: Path) -> None:
+    share_policy("[tasks]\nmax_attempts = 2\n", alice)
+    _task(alice, "add", "flaky", "--id", "flaky")
+    _task(alice, "take")
+    released = _task(alice, "release", "flaky")
+    assert (released["state"], released["attempts"], released["owner"]) == ("pending", 0, None)
+    _task(alice, "take")
+    retried = _task(alice, "fail", "flaky", "-r", "tests timed out", "--retry")
+    assert (retried["state"], retried["attempts"]) == ("pending", 1)
+    assert retried["reason"] == "tests timed out"
+    _task(alice, "take")
+    last = _task(alice, "fail", "flaky", "-r", "again", "--retry")
+    assert (last["state"], last["attempts"]) == ("failed", 2)
+    assert "no retries left" in last["reason"]
+    _task(alice, "add", "broken", "--id", "broken")
+    _task(alice, "take")
+    assert _task(alice, "fail", "broken", "-r", "cannot")["state"] == "failed"
+    assert _states(served_repo) == {"flaky": "failed", "broken": "failed"}
+    states = [v.state for v in server_history(served_repo, _oid(served_repo, "failed", "flaky"))]
+    assert states == ["pending", "running", "pending", "running", "pending", "running", "failed"]
+    no_reason = alice.gitcoord("task", "fail", "broken")
+    assert no_reason.rc == 2 and "needs a reason" in no_reason.err
+
+
+def _oid(repo: Path, state: str, task_id: str) -> str:
+    return server_refs(repo, f"refs/tasks/{state}/")[f"refs/tasks/{state}/{task_id}"]
+
+
+def test_heartbeat_extends_reap_requeues_then_fails_and_the_late_owner_is_refused(
+    alice: Agent, bob: Agent, served_repo: Path
+) -> None:
+    share_policy('[claims]\nclock_skew = "0s"\n[tasks]\nmax_attempts = 2\n', alice, bob)
+    _task(alice, "add", "slow", "--id", "slow")
+    took = _task(alice, "take", "--ttl", "1s")
+    beat = _task(alice, "heartbeat", "slow", "--ttl", "1h")
+    assert beat["expires_at"] > took["expires_at"] and beat["taken_at"] == took["taken_at"]
+    assert _ok(bob.gitcoord("task", "reap", "--json"))["reaped"] == []  # extended: not expired
+    _task(alice, "heartbeat", "slow", "--ttl", "1s")
+    time.sleep(1.2)
+    dry = _ok(bob.gitcoord("task", "reap", "--dry-run", "--json"))
+    assert [t["state"] for t in dry["reaped"]] == ["pending"] and _states(served_repo) == {
+        "slow": "running"
+    }
+    reaped = _ok(bob.gitcoord("task", "reap", "--json"))["reaped"]
+    assert [(t["state"], t["attempts"]) for t in reaped] == [("pending", 1)]
+    assert "lease expired while running for alice" in reaped[0]["reason"]
+    _task(bob, "take", "--ttl", "1s")
+    late = alice.gitcoord("task", "done", "slow")
+    assert late.rc == 1 and "running for bob" in late.err, late.err
+    late_beat = alice.gitcoord("task", "heartbeat", "slow")
+    assert late_beat.rc == 1 and "running for bob" in late_beat.err
+    assert _states(served_repo) == {"slow": "running"}
+    time.sleep(1.2)
+    final = _ok(alice.gitcoord("task", "reap", "--json"))["reaped"]
+    assert [(t["state"], t["attempts"]) for t in final] == [("failed", 2)]
+    too_late = bob.gitcoord("task", "done", "slow")
+    assert too_late.rc == 1 and "is failed" in too_late.err
+    history = server_history(served_repo, _oid(served_repo, "failed", "slow"))
+    owners = [(v.state, v.owner.agent if v.owner else None) for v in history]
+    assert owners == [
+        ("pending", None),
+        ("running", "alice"),
+        ("running", "alice"),
+        ("running", "alice"),
+        ("pending", None),
+        ("running", "bob"),
+        ("failed", "bob"),
+    ]
+
+
+def test_forged_task_refs_are_listed_invalid_and_never_stop_a_take(
+    alice: Agent, bob: Agent, served_repo: Path
+) -> None:
+    share_policy("[pools.gpu]\nslots = 1\n", alice, bob)
+    _task(alice, "add", "real", "--id", "real")
+    _task(alice, "add", "blocked", "--id", "blocked", "--priority", "9")
+    _push_object(alice, "refs/tasks/pending/huge", _commit(alice, "task\n\n" + "x" * 70_000))
+    _push_object(alice, "refs/tasks/pending/garbage", _commit(alice, "task\n\n{not json"))
+    _push_object(alice, "refs/tasks/pending/blob", _blob(alice, "not a task"))
+    _push_object(alice, "refs/tasks/bogus/x", _commit(alice, "task\n\n{}"))
+    # A ref in the way of a pending task's running ref: that task cannot be taken.
+    _push_object(alice, "refs/tasks/running/blocked", _commit(alice, "task\n\n[]"))
+    _push_object(alice, "refs/task-slots/gpu/0", _commit(alice, "slot\n\n{}"))
+    listed = _ok(bob.gitcoord("task", "list", "--json"))
+    assert sorted(t["id"] for t in listed["tasks"]) == ["blocked", "real"]
+    problems = {i["ref"]: i["problem"] for i in listed["invalid"]}
+    assert "over the limit" in problems["refs/tasks/pending/huge"]
+    assert "not JSON" in problems["refs/tasks/pending/garbage"]
+    assert "not a commit" in problems["refs/tasks/pending/blob"]
+    assert "not a task state" in problems["refs/tasks/bogus/x"]
+    assert "not a JSON object" in problems["refs/tasks/running/blocked"]
+    human = bob.gitcoord("task", "list")
+    assert human.rc == 0 and human.out.count("invalid  refs/tasks/") == 5
+    assert _task(bob, "take")["id"] == "real"  # not the forged ones, not the blocked one
+    cleared = _ok(bob.gitcoord("task", "reap", "--json"))["cleared_slots"]
+    assert cleared == ["refs/task-slots/gpu/0"]
+    assert server_refs(served_repo, "refs/task-slots/") == {}
