@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from gitcoord.core.timeutil import from_iso
 from tests.gitenv import Agent, Result
 from tests.taskenv import server_history, server_refs, server_tasks, share_policy
 from tests.test_hostile import _blob, _push_object
@@ -173,6 +174,11 @@ def test_release_fail_and_retry_until_max_attempts(alice: Agent, served_repo: Pa
     assert no_reason.rc == 2 and "needs a reason" in no_reason.err
 
 
+def _past(task: dict[str, Any]) -> None:
+    """Sleep until the task's lease has ended (by this machine's clock, the reaper's too)."""
+    time.sleep(max(0.0, from_iso(task["expires_at"]) - time.time() + 0.05))
+
+
 def _oid(repo: Path, state: str, task_id: str) -> str:
     return server_refs(repo, f"refs/tasks/{state}/")[f"refs/tasks/{state}/{task_id}"]
 
@@ -186,8 +192,7 @@ def test_heartbeat_extends_reap_requeues_then_fails_and_the_late_owner_is_refuse
     beat = _task(alice, "heartbeat", "slow", "--ttl", "1h")
     assert beat["expires_at"] > took["expires_at"] and beat["taken_at"] == took["taken_at"]
     assert _ok(bob.gitcoord("task", "reap", "--json"))["reaped"] == []  # extended: not expired
-    _task(alice, "heartbeat", "slow", "--ttl", "1s")
-    time.sleep(1.2)
+    _past(_task(alice, "heartbeat", "slow", "--ttl", "1s"))
     dry = _ok(bob.gitcoord("task", "reap", "--dry-run", "--json"))
     assert [t["state"] for t in dry["reaped"]] == ["pending"] and _states(served_repo) == {
         "slow": "running"
@@ -195,13 +200,13 @@ def test_heartbeat_extends_reap_requeues_then_fails_and_the_late_owner_is_refuse
     reaped = _ok(bob.gitcoord("task", "reap", "--json"))["reaped"]
     assert [(t["state"], t["attempts"]) for t in reaped] == [("pending", 1)]
     assert "lease expired while running for alice" in reaped[0]["reason"]
-    _task(bob, "take", "--ttl", "1s")
+    retaken = _task(bob, "take", "--ttl", "1s")
     late = alice.gitcoord("task", "done", "slow")
     assert late.rc == 1 and "running for bob" in late.err, late.err
     late_beat = alice.gitcoord("task", "heartbeat", "slow")
     assert late_beat.rc == 1 and "running for bob" in late_beat.err
     assert _states(served_repo) == {"slow": "running"}
-    time.sleep(1.2)
+    _past(retaken)
     final = _ok(alice.gitcoord("task", "reap", "--json"))["reaped"]
     assert [(t["state"], t["attempts"]) for t in final] == [("failed", 2)]
     too_late = bob.gitcoord("task", "done", "slow")
