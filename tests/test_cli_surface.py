@@ -135,6 +135,7 @@ HELPS = [
     ("task", "-h"),
     *(("task", c, "-h") for c in ("add", "list", "show", "take", "heartbeat", "done")),
     *(("task", c, "-h") for c in ("fail", "release", "reap")),
+    *(("watch", "-h"), ("worker", "-h"), ("worker", "run", "-h")),
 ]
 
 

@@ -27,6 +27,8 @@ from gitcoord.cli.server_cmd import server_app
 from gitcoord.cli.status_cmd import status_command
 from gitcoord.cli.sync_cmd import sync_check_command
 from gitcoord.cli.task_cmd import task_app
+from gitcoord.cli.watch_cmd import watch_command
+from gitcoord.cli.worker_cmd import worker_app
 from gitcoord.core.errors import ExitCode
 
 CONTEXT = {"help_option_names": ["-h", "--help"]}
@@ -78,6 +80,7 @@ COMMANDS: tuple[tuple[str, Callable[..., object], str], ...] = (
     ("sync-check", sync_check_command, "Deploy only a clean, pushed checkout with the base tip."),
     ("ci", ci_command, "Check a branch's commits as the hooks would (for CI)."),
     ("guard", guard_command, "Answer an agent harness's hook: the edit-time guard."),
+    ("watch", watch_command, "Live view: claims, tasks, pools, expiring leases, latest events."),
 )
 for _name, _function, _summary in COMMANDS:
     app.command(
@@ -90,6 +93,7 @@ for _name, _function, _summary in COMMANDS:
 app.add_typer(hooks_app, name="hooks")
 app.add_typer(server_app, name="server")
 app.add_typer(task_app, name="task")
+app.add_typer(worker_app, name="worker")
 
 
 def claim_typer(command: Callable[..., None]) -> typer.Typer:

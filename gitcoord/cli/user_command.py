@@ -24,15 +24,20 @@ def start(
     *,
     stdout: IO[str] | None = None,
     env: Mapping[str, str] | None = None,
-    own_group: bool = False,
+    background: bool = False,
 ) -> Process | int:
     """The started program, or the status a shell gives one that cannot start (127 when
-    it is not found, 126 when it cannot be executed), said on stderr. `own_group`: in a
-    process group of its own, so that `stop` reaches the children it starts too."""
+    it is not found, 126 when it cannot be executed), said on stderr. `background`: in a
+    process group of its own, so that `stop` reaches the children it starts too, reading
+    nothing (a background job reading the terminal would be stopped)."""
     name = printable(command[0])
     try:
         return subprocess.Popen(
-            command, stdout=stdout, env=env, process_group=0 if own_group else None
+            command,
+            stdin=subprocess.DEVNULL if background else None,
+            stdout=stdout,
+            env=env,
+            process_group=0 if background else None,
         )
     except FileNotFoundError:
         what = "no such file or directory" if "/" in command[0] else "command not found"
@@ -57,7 +62,7 @@ def wait(proc: Process, timeout: float | None = None) -> int | None:
 
 
 def stop(proc: Process, grace: float) -> int:
-    """End a program started with `own_group`: SIGTERM to its group, SIGKILL after `grace`
+    """End a program started in the `background`: SIGTERM to its group, SIGKILL after `grace`
     seconds if it still runs; its exit status."""
     _signal_group(proc, signal.SIGTERM)
     code = wait(proc, grace)

@@ -1,0 +1,186 @@
+"""`gitcoord worker run -- CMD` end to end: real clones of a bare file:// remote, the real CLI,
+the task's state read back with `gitcoord task show --json`. CMD gets the task's id, input and
+result files; exit 0 completes the task with the result file's JSON, another status fails it;
+heartbeats keep a long CMD's task running past its TTL; a lease lost meanwhile (the worker
+hung, the task reaped and taken by another) stops CMD and names the new owner; SIGTERM
+stops CMD and gives the task back."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.fastclock import run_ahead
+from tests.gitenv import Agent
+from tests.hookenv import Team, make_team
+
+CONFIG = '[claims]\nmax_age = "0s"\nclock_skew = "0s"\n'
+# CMD that runs until stopped, saying when it started (its pid) and that SIGTERM reached it.
+LOOP = (
+    "trap 'echo stopped > {marker}; exit 143' TERM; echo $$ > {started}; "
+    "while :; do sleep 0.1; done"
+)
+
+
+@pytest.fixture
+def team(tmp_path: Path, env: dict[str, str]) -> Team:
+    return make_team(tmp_path, env, CONFIG)
+
+
+def join(team: Team, name: str) -> Agent:
+    return team.join(name, hooks=False, ack=False)
+
+
+def add(agent: Agent, task_id: str, *args: str) -> None:
+    res = agent.gitcoord("task", "add", f"do {task_id}", "--id", task_id, *args)
+    assert res.rc == 0, res.err
+
+
+def show(agent: Agent, task_id: str) -> dict[str, Any]:
+    res = agent.gitcoord("task", "show", task_id, "--json")
+    assert res.rc == 0, res.err
+    data: dict[str, Any] = res.json()
+    return data
+
+
+def start_worker(agent: Agent, *args: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        ["gitcoord", "worker", "run", *args],
+        cwd=agent.path,
+        env=agent.environ(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def wait_for(path: Path, timeout: float = 20) -> None:
+    deadline = time.monotonic() + timeout
+    while not path.exists():
+        assert time.monotonic() < deadline, f"{path} never appeared"
+        time.sleep(0.05)
+
+
+def test_once_completes_the_task_with_the_result_files_json(team: Team, tmp_path: Path) -> None:
+    alice = join(team, "alice")
+    add(alice, "sum", "--input", '{"a": 2, "b": 3}')
+    copy = tmp_path / "input.copy"
+    script = (
+        f'cp "$GITCOORD_TASK_INPUT" {copy}; echo "working on $GITCOORD_TASK_ID"; '
+        'printf \'{"sum": 5, "id": "%s"}\' "$GITCOORD_TASK_ID" > "$GITCOORD_TASK_RESULT"'
+    )
+    res = alice.gitcoord("worker", "run", "--once", "--", "sh", "-c", script)
+    assert res.rc == 0, res.err
+    assert res.out == "working on sum\n"  # CMD's stdout is the worker's; its own lines: stderr
+    assert "worker: took task sum" in res.err and "worker: task sum done" in res.err
+    assert json.loads(copy.read_text()) == {"a": 2, "b": 3}
+    task = show(alice, "sum")["task"]
+    assert (task["state"], task["result"], task["owner"]["agent"]) == (
+        "done",
+        {"sum": 5, "id": "sum"},
+        "alice",
+    )
+    again = alice.gitcoord("worker", "run", "--once", "--", "true")
+    assert again.rc == 1
+    assert "gitcoord: no task is ready: no pending task without a pool" in again.err
+
+
+def test_once_fails_the_task_with_the_exit_status(team: Team) -> None:
+    alice = join(team, "alice")
+    add(alice, "broken")
+    res = alice.gitcoord("worker", "run", "--once", "--", "sh", "-c", "exit 3")
+    assert res.rc == 1
+    task = show(alice, "broken")["task"]
+    assert (task["state"], task["reason"]) == ("failed", "sh exited with status 3")
+    add(alice, "missing")
+    res = alice.gitcoord("worker", "run", "--once", "--", "no-such-program-here")
+    assert res.rc == 1
+    assert "gitcoord: no-such-program-here: command not found" in res.err
+    task = show(alice, "missing")["task"]
+    assert (task["state"], task["reason"]) == (
+        "failed",
+        "no-such-program-here exited with status 127",
+    )
+    add(alice, "garbled")
+    res = alice.gitcoord(
+        "worker", "run", "--once", "--", "sh", "-c", 'echo "{" > "$GITCOORD_TASK_RESULT"'
+    )
+    assert res.rc == 1
+    task = show(alice, "garbled")["task"]
+    assert task["state"] == "failed"
+    assert task["reason"].startswith(
+        "sh exited 0 but its result was refused: the result file is not JSON"
+    )
+
+
+def test_heartbeats_keep_a_long_commands_task_past_its_ttl(team: Team, tmp_path: Path) -> None:
+    alice, bob = join(team, "alice"), join(team, "bob")
+    add(alice, "long")
+    started = tmp_path / "started"
+    script = f'touch {started}; sleep 6; echo \'{{"slept": 6}}\' > "$GITCOORD_TASK_RESULT"'
+    worker = start_worker(alice, "--once", "--ttl", "3s", "--", "sh", "-c", script)
+    wait_for(started)
+    began = time.monotonic()
+    reaps = []
+    for at in (3.6, 5.0):  # seconds into CMD: past the 3s lease it was taken with (skew 0s)
+        time.sleep(max(0.0, at - (time.monotonic() - began)))
+        reaps.append(bob.gitcoord("task", "reap", "--json").json()["reaped"])
+    assert reaps == [[], []]
+    err = worker.communicate(timeout=60)[1]
+    assert worker.returncode == 0, err
+    shown = show(alice, "long")
+    assert (shown["task"]["state"], shown["task"]["result"]) == ("done", {"slept": 6})
+    states = [v["state"] for v in shown["history"]]
+    # Taken, then a heartbeat every second, and never pending again.
+    assert states[:2] == ["pending", "running"] and states[-1] == "done", states
+    assert set(states[1:-1]) == {"running"} and len(states) >= 7, states
+
+
+def test_a_lost_lease_stops_the_command_and_names_the_new_owner(team: Team, tmp_path: Path) -> None:
+    alice, bob = join(team, "alice"), join(team, "bob")
+    add(alice, "hung")
+    started, marker = tmp_path / "started", tmp_path / "stopped"
+    script = LOOP.format(marker=marker, started=started)
+    worker = start_worker(alice, "--once", "--ttl", "3s", "--", "sh", "-c", script)
+    wait_for(started)
+    os.kill(worker.pid, signal.SIGSTOP)  # the worker hangs: no heartbeat
+    try:
+        run_ahead(bob, tmp_path / "site", 3600)  # its lease has long ended, by bob's clock
+        reaped = bob.gitcoord("task", "reap", "--json")
+        assert [t["id"] for t in reaped.json()["reaped"]] == ["hung"], reaped.err
+        taken = bob.gitcoord("task", "take", "hung", "--json")
+        assert taken.json()["task"]["owner"]["agent"] == "bob", taken.err
+    finally:
+        os.kill(worker.pid, signal.SIGCONT)
+    err = worker.communicate(timeout=60)[1]
+    assert worker.returncode == 1, err
+    assert "gitcoord: lost task hung while sh ran: task hung is running for bob" in err
+    assert "stopped sh (exit status 143)" in err
+    assert marker.read_text() == "stopped\n"  # CMD got SIGTERM
+    with pytest.raises(ProcessLookupError):
+        os.kill(int(started.read_text()), 0)
+    task = show(bob, "hung")["task"]
+    assert (task["state"], task["owner"]["agent"]) == ("running", "bob")
+
+
+def test_sigterm_stops_the_command_and_releases_the_task(team: Team, tmp_path: Path) -> None:
+    alice = join(team, "alice")
+    add(alice, "stopme")
+    started, marker = tmp_path / "started", tmp_path / "stopped"
+    script = LOOP.format(marker=marker, started=started)
+    worker = start_worker(alice, "--", "sh", "-c", script)  # the loop: it would take more
+    wait_for(started)
+    worker.send_signal(signal.SIGTERM)
+    err = worker.communicate(timeout=60)[1]
+    assert worker.returncode == 143, err
+    assert "worker: released task stopme" in err
+    assert marker.read_text() == "stopped\n"
+    task = show(alice, "stopme")["task"]
+    assert (task["state"], task["owner"], task["attempts"]) == ("pending", None, 0)
