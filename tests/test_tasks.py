@@ -54,8 +54,8 @@ def test_add_list_show_and_the_history_chain(alice: Agent, bob: Agent, served_re
     assert listed["invalid"] == []
     assert set(listed["tasks"][0]) >= {
         "id", "title", "state", "kind", "priority", "after", "pool", "paths", "owner",
-        "attempts", "created_at", "taken_at", "expires_at", "finished_at", "input",
-        "result", "reason",
+        "attempts", "created_at", "taken_at", "expires_at", "finished_at", "heartbeat_at",
+        "input", "result", "reason",
     }  # fmt: skip
 
     took = _task(bob, "take")
@@ -191,6 +191,7 @@ def test_heartbeat_extends_reap_requeues_then_fails_and_the_late_owner_is_refuse
     took = _task(alice, "take", "--ttl", "1s")
     beat = _task(alice, "heartbeat", "slow", "--ttl", "1h")
     assert beat["expires_at"] > took["expires_at"] and beat["taken_at"] == took["taken_at"]
+    assert took["heartbeat_at"] == took["taken_at"] and beat["heartbeat_at"] > took["taken_at"]
     assert _ok(bob.gitcoord("task", "reap", "--json"))["reaped"] == []  # extended: not expired
     _past(_task(alice, "heartbeat", "slow", "--ttl", "1s"))
     dry = _ok(bob.gitcoord("task", "reap", "--dry-run", "--json"))

@@ -58,7 +58,7 @@ def test_once_prints_a_plain_frame_of_claims_tasks_pools_leases_and_events(team:
     assert claims[1][:3] == ["src/api.py", "write", "alice"]
     assert re.fullmatch(r"expires in (59m|1h)", claims[1][3]), claims
     running = rows(frame, "tasks running (1 running, 2 pending, 1 failed, 0 done):")
-    assert running[0] == ["id", "title", "owner", "pool", "taken", "lease"]
+    assert running[0] == ["id", "title", "owner", "pool", "heartbeat", "lease"]
     assert running[1][:4] == ["train", "train the model", f"bob@{os.uname().nodename}", "gpu"]
     assert re.fullmatch(r"in 4m\d*s?|in 5m", running[1][5]), running
     pending = rows(frame, "tasks pending:")

@@ -97,7 +97,7 @@ def _task_sections(tasks: Sequence[Task], at: float) -> list[Section]:
     return [
         _section(
             f"tasks running ({counts})",
-            ("id", "title", "owner", "pool", "taken", "lease"),
+            ("id", "title", "owner", "pool", "heartbeat", "lease"),
             [_running(t, at) for t in running],
         ),
         _section(
@@ -123,9 +123,9 @@ def _newest(t: Task) -> float:
 
 
 def _running(t: Task, at: float) -> tuple[str, ...]:
-    taken = _ago(at - (t.taken_at or at))
+    beat = _ago(at - (t.heartbeat_at or t.taken_at or at))  # the take counts as the first
     ends = _until(t.expires_at or 0.0, at)
-    return (printable(t.id), one_line(t.title, TITLE), _owner(t), _pool(t), taken, ends)
+    return (printable(t.id), one_line(t.title, TITLE), _owner(t), _pool(t), beat, ends)
 
 
 def _pending(t: Task, done: set[str]) -> tuple[str, ...]:

@@ -81,6 +81,7 @@ class Task(NamedTuple):
     taken_at: float | None = None
     expires_at: float | None = None
     finished_at: float | None = None
+    heartbeat_at: float | None = None  # the take, then each heartbeat: how alive the owner is
     state: str = "pending"
     # Where it was read from (not stored in the object).
     oid: str = ""
@@ -109,7 +110,7 @@ class Task(NamedTuple):
         data["after"] = list(self.after)
         data["paths"] = list(self.paths)
         data["owner"] = self.owner._asdict() if self.owner else None
-        for name in ("created_at", "taken_at", "expires_at", "finished_at"):
+        for name in ("created_at", "taken_at", "expires_at", "finished_at", "heartbeat_at"):
             data[name] = _iso(data[name])
         return data
 

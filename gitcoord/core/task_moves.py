@@ -41,12 +41,18 @@ def candidates(tasks: Iterable[Task], pool: str | None, blocked: set[str]) -> li
 
 def taken(task: Task, owner: Owner, at: float, ttl: int) -> Task:
     return task.version(
-        state="running", owner=owner, taken_at=at, expires_at=at + ttl, finished_at=None, reason=""
+        state="running",
+        owner=owner,
+        taken_at=at,
+        heartbeat_at=at,
+        expires_at=at + ttl,
+        finished_at=None,
+        reason="",
     )
 
 
 def extended(task: Task, at: float, ttl: int) -> Task:
-    return task.version(expires_at=at + ttl)
+    return task.version(expires_at=at + ttl, heartbeat_at=at)
 
 
 def finished(task: Task, at: float, result: Any, commit: str | None) -> Task:
@@ -55,7 +61,14 @@ def finished(task: Task, at: float, result: Any, commit: str | None) -> Task:
 
 def released(task: Task, reason: str = "") -> Task:
     """Back to pending, unfinished: no attempt counted."""
-    return task.version(state="pending", owner=None, taken_at=None, expires_at=None, reason=reason)
+    return task.version(
+        state="pending",
+        owner=None,
+        taken_at=None,
+        heartbeat_at=None,
+        expires_at=None,
+        reason=reason,
+    )
 
 
 def failed(task: Task, at: float, reason: str, *, retry: bool, max_attempts: int) -> Task:

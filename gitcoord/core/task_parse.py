@@ -169,6 +169,7 @@ def task_from_fields(data: dict[str, Any], oid: str = "") -> Task:
         taken_at=_time(data, "taken_at"),
         expires_at=_time(data, "expires_at"),
         finished_at=_time(data, "finished_at"),
+        heartbeat_at=_time(data, "heartbeat_at"),
         state=state,
         oid=oid,
         commit=commit,
