@@ -99,15 +99,17 @@ def test_once_fails_the_task_with_the_exit_status(team: Team) -> None:
     assert res.rc == 1
     task = show(alice, "broken")["task"]
     assert (task["state"], task["reason"]) == ("failed", "sh exited with status 3")
+    # A command that cannot start takes no task: a typo must not fail the whole queue.
     add(alice, "missing")
     res = alice.gitcoord("worker", "run", "--once", "--", "no-such-program-here")
-    assert res.rc == 1
-    assert "gitcoord: no-such-program-here: command not found" in res.err
-    task = show(alice, "missing")["task"]
-    assert (task["state"], task["reason"]) == (
-        "failed",
-        "no-such-program-here exited with status 127",
-    )
+    assert res.rc == 2
+    assert "cannot run the command: no-such-program-here: command not found" in res.err
+    assert show(alice, "missing")["task"]["state"] == "pending"
+    res = alice.gitcoord("worker", "run", "--once", "--", "./no/such/script.sh")
+    assert res.rc == 2 and "./no/such/script.sh: no such file or directory" in res.err
+    assert show(alice, "missing")["task"]["state"] == "pending"
+    assert alice.gitcoord("task", "take", "missing").rc == 0  # out of the way of the next
+    assert alice.gitcoord("task", "fail", "missing", "-r", "not this one").rc == 0
     add(alice, "garbled")
     res = alice.gitcoord(
         "worker", "run", "--once", "--", "sh", "-c", 'echo "{" > "$GITCOORD_TASK_RESULT"'

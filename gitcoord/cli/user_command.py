@@ -19,6 +19,22 @@ NOT_FOUND, NOT_EXECUTABLE = 127, 126  # what a shell exits with
 Process = subprocess.Popen[bytes]
 
 
+def cannot_start(command: list[str], env: Mapping[str, str] | None = None) -> str | None:
+    """Why `command` could not start, as a shell would say it, or None when it can: for a
+    caller that must not act (take a task) before it knows its program runs."""
+    import shutil  # only for this check
+
+    name = command[0]
+    if "/" in name:
+        if not os.path.exists(name):
+            return f"{printable(name)}: no such file or directory"
+        if os.path.isdir(name) or not os.access(name, os.X_OK):
+            return f"{printable(name)}: cannot execute: permission denied"
+        return None
+    found = shutil.which(name, path=(env or os.environ).get("PATH"))
+    return None if found else f"{printable(name)}: command not found"
+
+
 def start(
     command: list[str],
     *,

@@ -84,6 +84,9 @@ def run_command(
       gitcoord worker run -- ./process.sh
       gitcoord worker run --once --pool gpu --ttl 10m -- python train.py
     """
+    why = user_command.cannot_start(command)
+    if why is not None:  # before any task is taken: a typo must not fail the whole queue
+        raise UsageError(f"cannot run the command: {why}", fix="gitcoord worker run -- CMD ARGS")
     ctx = Context.here()
     lease = parse_duration(ttl, what="--ttl") if ttl is not None else ctx.config.tasks.ttl
     worker = Worker(TaskQueue(ctx.repo, ctx.config, ctx.me), command, lease)
