@@ -10,14 +10,15 @@ import os
 from collections.abc import Sequence
 
 from gitcoord.core import timeutil
-from gitcoord.core.claim import Claim, Holder
+from gitcoord.core.claim import Claim
 from gitcoord.core.config import Config
 from gitcoord.core.errors import Refused
 from gitcoord.core.identity import Identity, published
 from gitcoord.core.modes import Mode
-from gitcoord.core.overlap import PathIndex
 from gitcoord.core.paths import ClaimPath
 from gitcoord.git.repo import Repo
+from gitcoord.policy.agents import Author
+from gitcoord.policy.claims import my_write_claims
 from gitcoord.protocol.coordinator import Coordinator, Request
 from gitcoord.store.claimstore import ClaimStore
 
@@ -29,11 +30,7 @@ def claim_first_writes(
 ) -> tuple[str, list[str]]:
     """Claim the paths of `writes` that no live write claim of mine covers yet: the refusal
     ("" when every path is mine now) and the paths claimed."""
-    now = timeutil.now()
-    holder = Holder(me.agent, me.session)
-    mine = PathIndex(
-        [c for c in claims if holder.holds(c) and c.mode is Mode.WRITE and not c.is_expired(now)]
-    )
+    mine = my_write_claims(claims, Author(me.agent, me.session), timeutil.now())
     free = [p for p in writes if p != "." and not mine.covering(p)]
     if not free:
         return "", []

@@ -125,12 +125,9 @@ def _git_dir_refusal(path: str) -> str:
 
 
 def _release_command(session: str, paths: Sequence[str], session_env: bool) -> str:
-    words = " ".join(paths)
-    return (
-        f"GITCOORD_SESSION={session} git claim -d {words}"
-        if not session_env
-        else (f"git claim -d {words}")
-    )
+    # Under session env the agent's shell already carries the session.
+    prefix = "" if session_env else f"GITCOORD_SESSION={session} "
+    return f"{prefix}git claim -d {' '.join(paths)}"
 
 
 def _render(findings: Sequence[policy.Finding]) -> str:

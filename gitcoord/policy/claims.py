@@ -40,6 +40,14 @@ def _held(inp: PolicyInput, me: Author, p: str, c: Claim, mode: str) -> Finding:
     )
 
 
+def my_write_claims(claims: Sequence[Claim], me: Author, now: float) -> PathIndex:
+    """My live write claims (mine only until expires_at: no skew for my own lease), which
+    cover a `[claims] require` path and make an auto-claim unnecessary."""
+    return PathIndex(
+        [c for c in claims if me.holds(c) and c.mode is Mode.WRITE and not c.is_expired(now)]
+    )
+
+
 def claim_findings(inp: PolicyInput, paths: Sequence[str]) -> list[Finding]:
     mode = mode_of(inp.config, "claims")
     skew = inp.config.claims.clock_skew
@@ -48,13 +56,7 @@ def claim_findings(inp: PolicyInput, paths: Sequence[str]) -> list[Finding]:
     others = PathIndex(
         [c for c in inp.claims if not me.holds(c) and not c.is_expired(inp.now, skew)]
     )
-    mine = PathIndex(
-        [
-            c
-            for c in inp.claims
-            if me.holds(c) and c.mode is Mode.WRITE and not c.is_expired(inp.now)
-        ]
-    )
+    mine = my_write_claims(inp.claims, me, inp.now)
     out: list[Finding] = []
     for p in paths:
         covering = (others.claims[i] for i in others.covering(p))
