@@ -18,7 +18,7 @@ from gitcoord.git.transport import PushOutcome, PushResult, git_said
 from gitcoord.protocol import leases
 from gitcoord.protocol.granting import Waiting, grant, verify, wait_or_refuse
 from gitcoord.protocol.session import MAX_TRANSPORT_RETRIES, Session, holds
-from gitcoord.protocol.types import ClaimOutcome, Request
+from gitcoord.protocol.types import ClaimOutcome, Request, Riders, RidersStale
 from gitcoord.store.listing import Listing
 
 MAX_STALE_RETRIES = 12
@@ -29,9 +29,17 @@ class ClaimAttempt:
     wait, and how often each kind of failure has happened."""
 
     def __init__(
-        self, s: Session, requests: Sequence[Request], *, ttl: int, reason: str, wait: float | None
+        self,
+        s: Session,
+        requests: Sequence[Request],
+        *,
+        ttl: int,
+        reason: str,
+        wait: float | None,
+        riders: Riders | None = None,
     ) -> None:
         self.s = s
+        self.riders = riders
         self.requests = list(dict.fromkeys(requests))
         self.ttl = ttl
         self.reason = reason
@@ -82,19 +90,25 @@ class ClaimAttempt:
         # From here the claims may be on the remote (an interrupted push may still land):
         # an interrupt retracts them, leased on their new OIDs, so only if they landed.
         s.unverified.update((c.ref, c) for c in claims)
+        riding = self.riders.updates if self.riders and not self.riders.landed else []
         try:
-            result = s.push(updates)
+            result = s.push([*updates, *riding])
         except Refused as refused:
             s.verified(claims)  # refused: nothing of it landed
             return self._refused(refused)
         if result.outcome is PushOutcome.STALE:
             s.verified(claims)  # rejected: nothing of it landed
+            culprits = {c.ref for c in result.culprits()}
+            if self.riders and culprits & self.riders.refs():
+                raise RidersStale(culprits)
             return self._stale(result)
         # The read after my write (after an unanswered push, it also tells whether the push
         # landed: refs with my OIDs mean it did).
         listing = self._fetch(wrote=claims)
         if result.outcome is PushOutcome.UNANSWERED and not all(holds(listing, c) for c in claims):
             return self._not_landed(claims, listing, result)
+        if self.riders:
+            self.riders.landed = True  # one atomic push: the riders landed with the claims
         return self._settle(claims, previous, listing)
 
     def _refused(self, refused: Refused) -> Listing:

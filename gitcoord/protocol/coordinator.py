@@ -29,7 +29,7 @@ from gitcoord.git.transport import RefUpdate
 from gitcoord.protocol import messages, renewing
 from gitcoord.protocol.claiming import ClaimAttempt
 from gitcoord.protocol.session import Session
-from gitcoord.protocol.types import BreakOutcome, ClaimOutcome, Request
+from gitcoord.protocol.types import BreakOutcome, ClaimOutcome, Request, Riders
 from gitcoord.protocol.updates import (
     Mine,
     Planned,
@@ -53,12 +53,14 @@ class Coordinator(Session):
         ttl: int,
         reason: str,
         wait: float | None = None,
+        riders: Riders | None = None,
     ) -> ClaimOutcome:
         """Claim every request, all or nothing. `wait` (seconds, may be inf) queues until free.
         If anything stops it half-way (an interrupt, SIGTERM, an error), what it pushed and
-        did not verify is retracted first."""
+        did not verify is retracted first. `riders` go in the first push (types.Riders)."""
         try:
-            return ClaimAttempt(self, requests, ttl=ttl, reason=reason, wait=wait).run()
+            attempt = ClaimAttempt(self, requests, ttl=ttl, reason=reason, wait=wait, riders=riders)
+            return attempt.run()
         except BaseException:
             self.retract_unverified()
             raise

@@ -15,8 +15,9 @@ from typing import NamedTuple
 from gitcoord.core import refnames, timeutil
 from gitcoord.core.claim import MAX_OBJECT_BYTES
 from gitcoord.core.config import Config
-from gitcoord.core.task import STATES, Task, key_problem
+from gitcoord.core.task import Task
 from gitcoord.core.task_parse import InvalidTask, NewerTask, parse_task_commit
+from gitcoord.core.task_refs import slot_at, task_at
 from gitcoord.git.fetching import MIRROR_LOCK, fetch
 from gitcoord.git.history import first_parents
 from gitcoord.git.objects import CommitBatch, RefEntry, batch_check, list_refs, read_objects
@@ -25,7 +26,6 @@ from gitcoord.git.transport import PushResult, RefUpdate, push
 from gitcoord.store.listing import InvalidRef
 
 MAX_HISTORY = 1000  # commits of one task's chain that `task show` reads
-MAX_SLOTS = 1000  # core/config_tasks: [pools.NAME] slots is at most this
 
 
 class Slot(NamedTuple):
@@ -60,16 +60,6 @@ class Board(NamedTuple):
 
     def pool_slots(self, pool: str) -> list[Slot]:
         return [s for s in self.slots if s.pool == pool]
-
-
-def _slot_name(ref: str) -> tuple[str, int] | None:
-    """(pool, number) of a well-formed slot ref name."""
-    parts = ref[len(refnames.SLOTS) :].split("/")
-    if len(parts) != 2 or key_problem(parts[0]) or not parts[1].isdigit():
-        return None
-    if parts[1] != str(int(parts[1])) or int(parts[1]) >= MAX_SLOTS:
-        return None
-    return parts[0], int(parts[1])
 
 
 class TaskStore:
@@ -134,44 +124,23 @@ class TaskStore:
         oid = self._unwritten.add(task.message(), parent)
         return task._replace(oid=oid, ref=task.home)
 
-    def push(self, updates: Sequence[RefUpdate]) -> PushResult:
-        """One atomic push, every ref leased (transport.push): the commits staged first."""
+    def write_staged(self) -> None:
+        """Write the staged commits, for a push that another store makes (a take with
+        --paths goes out in the claim protocol's push)."""
         config = self.repo.git_config
         fmt = config.get("extensions.objectformat", "sha1")
         self._unwritten.write(self.repo.common_dir, fmt, config.get("core.sharedrepository"))
+
+    def push(self, updates: Sequence[RefUpdate]) -> PushResult:
+        """One atomic push, every ref leased (transport.push): the commits staged first."""
+        self.write_staged()
         return push(self.cwd, self.remote, updates, (), self.config.remote.timeout)
 
 
-def _object_problem(e: RefEntry) -> str | None:
-    if e.type != "commit":
-        return f"points to a {e.type}, not a commit"
-    if e.size > MAX_OBJECT_BYTES:
-        return f"object is {e.size} bytes, over the limit"
-    return None
-
-
 def _task(ref: str, e: RefEntry, raw: dict[str, bytes]) -> Task:
-    problem = _object_problem(e)
-    if problem is not None:
-        raise InvalidTask(problem)
-    state = ref[len(refnames.TASKS) :].split("/", 1)[0]
-    if state not in STATES:
-        raise InvalidTask(f"{state!r} is not a task state ({', '.join(STATES)})")
-    return parse_task_commit(raw.get(e.oid, b""), ref=ref, oid=e.oid)
+    return task_at(ref, e.type, e.size, raw.get(e.oid), e.oid)
 
 
 def _slot(ref: str, e: RefEntry, raw: dict[str, bytes]) -> Slot:
-    name = _slot_name(ref)
-    pool, number = name if name is not None else ("", -1)
-    problem = "not refs/task-slots/<pool>/<n>" if name is None else _object_problem(e)
-    task = None
-    if problem is None:
-        try:
-            task = parse_task_commit(raw.get(e.oid, b""), oid=e.oid)
-        except InvalidTask as exc:
-            problem = str(exc)
-        else:
-            if task.state != "running" or task.pool != pool:
-                problem = f"points to a {task.state} task of pool {task.pool}, not one of {pool}"
-                task = None
-    return Slot(ref, pool, number, e.oid, task, problem or "")
+    read = slot_at(ref, e.type, e.size, raw.get(e.oid), e.oid)
+    return Slot(ref, read.pool, read.number, e.oid, read.task, read.problem)

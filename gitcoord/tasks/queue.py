@@ -9,12 +9,13 @@ seeds' atomic rename: of concurrent takers of one task, exactly one creates its 
 from __future__ import annotations
 
 import builtins  # `list` below is the queue's listing
+import contextlib
 import time
 from collections.abc import Sequence
 from typing import Any
 
 from gitcoord.core import refnames, timeutil
-from gitcoord.core.errors import CannotVerify, Refused, UsageError
+from gitcoord.core.errors import CannotVerify, GitcoordError, Refused, UsageError
 from gitcoord.core.task import (
     MAX_LIST,
     MAX_PRIORITY,
@@ -25,11 +26,14 @@ from gitcoord.core.task import (
     new_nonce,
     new_task_id,
 )
-from gitcoord.core.task_moves import candidates, take_order, taken, whereabouts
+from gitcoord.core.task_moves import candidates, released, take_order, taken, whereabouts
+from gitcoord.core.textsafe import printable
 from gitcoord.git.transport import RefUpdate
+from gitcoord.protocol.types import Riders
 from gitcoord.store.taskstore import Board
 from gitcoord.tasks.base import check_id, storable
-from gitcoord.tasks.moving import free_slots, pool_size, slot_ref
+from gitcoord.tasks.claims import claim_paths
+from gitcoord.tasks.moving import free_slots, pool_size, renaming, slot_ref
 from gitcoord.tasks.running import RunningTasks
 
 __all__ = ["Owner", "Task", "TaskQueue"]
@@ -170,7 +174,7 @@ class TaskQueue(RunningTasks):
         if task_id is None:
             ready = candidates(board.tasks, pool, blocked)
             self.why_none = "" if ready else self._none_ready(board, pool)
-            return ready
+            return self._paths_free(ready)
         task = board.find(task_id, "pending")
         ready = (
             [t for t in candidates(board.tasks, task.pool, blocked) if t.id == task_id]
@@ -184,7 +188,28 @@ class TaskQueue(RunningTasks):
             self.why_none = f"task {task_id} waits for {', '.join(waits) or 'a ref in its way'}"
         else:
             self.why_none = ""
-        return ready
+        return self._paths_free(ready)
+
+    def _paths_free(self, ready: builtins.list[Task]) -> builtins.list[Task]:
+        """The tasks whose --paths no one else claims now (one fetch of the claims, only
+        when some have paths); `why_none` names the holder when that leaves none."""
+        if not any(t.paths for t in ready):
+            return ready
+        listing = self.claims.listing()
+        free = []
+        for task in ready:
+            if claim_paths(task) is None:
+                self.why_none = f"task {task.id} has --paths that are not claim paths"
+            elif holders := self.claims.holders(task, listing):
+                held = holders[0]
+                self.why_none = printable(
+                    f"task {task.id} waits for {held.path}, claimed by {held.agent}"
+                )
+            else:
+                free.append(task)
+        if free:
+            self.why_none = ""
+        return free
 
     def _none_ready(self, board: Board, pool: str | None) -> str:
         where = f" in pool {pool}" if pool else " without a pool"
@@ -203,10 +228,42 @@ class TaskQueue(RunningTasks):
             at = timeutil.now()
             new = self.store.stage(taken(task, owner, at, ttl), task.oid)
             hold = [RefUpdate(slot_ref(task.pool, number), new.oid, None)] if task.pool else []
-            got = self.mover.push(task, new, hold)
+            got = self._push_take(task, new, hold, ttl)
             if got is not None:
                 return got
             if {task.ref, new.ref} & self.mover.culprits or not hold:
                 return None  # the task moved: try the next one
         self.why_none = f"pool {task.pool}: all {slots} slots are held by running tasks"
         return None
+
+    def _push_take(
+        self, task: Task, new: Task, hold: builtins.list[RefUpdate], ttl: int
+    ) -> Task | None:
+        """The take's one atomic push: `new` once it landed, None when a lease was stale
+        (mover.culprits names the refs). With --paths, the claim protocol's first write
+        carries the take (tasks/claims.py); when the claims are refused after it landed
+        (an overlap only the read after the write shows), the task is given back."""
+        if not task.paths:
+            return self.mover.push(task, new, hold)
+        riders = Riders(renaming(task, new) + hold)
+        self.store.write_staged()
+        try:
+            self.mover.culprits = self.claims.take(task, riders, ttl)
+        except Refused:
+            if not riders.landed:
+                raise
+            self._give_back(new, hold, "its --paths were claimed meanwhile")
+            return None  # try the next task; a fresh board shows who holds the paths
+        except BaseException:
+            if riders.landed:
+                self._give_back(new, hold, "the take was interrupted")
+            raise
+        return None if self.mover.culprits else new
+
+    def _give_back(self, new: Task, hold: builtins.list[RefUpdate], why: str) -> None:
+        """Undo a take whose claims failed: pending again, no attempt counted, slot freed.
+        Best effort: if the remote cannot be reached, the lease ends and reap returns it."""
+        back = self.store.stage(released(new, f"not taken: {why}"), new.oid)
+        freed = [RefUpdate(u.ref, None, new.oid) for u in hold]
+        with contextlib.suppress(GitcoordError):
+            self.mover.push(new, back, freed)

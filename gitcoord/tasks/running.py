@@ -7,25 +7,41 @@ a late owner whose task was reaped and taken again is refused naming the new own
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import cached_property
 from typing import Any
 
 from gitcoord.core import timeutil
-from gitcoord.core.errors import CannotVerify, Refused
+from gitcoord.core.config import Config
+from gitcoord.core.errors import CannotVerify, GitcoordError, Refused
+from gitcoord.core.identity import Identity
 from gitcoord.core.task import Task
 from gitcoord.core.task_moves import extended, failed, finished, reaped, released, whereabouts
+from gitcoord.git.repo import Repo
 from gitcoord.git.transport import RefUpdate
 from gitcoord.store.taskstore import Board
 from gitcoord.tasks.base import QueueBase, check_id, storable
+from gitcoord.tasks.claims import TaskClaims
 from gitcoord.tasks.moving import free_slots, freeing, pool_size, slot_ref
 
 RETRIES = 5  # stale leases in a row on my own running task (a reaper racing me) before giving up
 
 
 class RunningTasks(QueueBase):
+    def __init__(self, repo: Repo, config: Config, me: Identity) -> None:
+        super().__init__(repo, config, me)
+        self.notes: list[str] = []  # what a move that landed could not also do
+
+    @cached_property
+    def claims(self) -> TaskClaims:
+        """The claims on tasks' --paths (built on first use: most tasks have none)."""
+        return TaskClaims(self.store.repo, self.config, self.me)
+
     def heartbeat(self, task_id: str, *, ttl: int | None = None) -> Task:
         """Extend my running task's lease by `ttl` (default [tasks] ttl) from now."""
         lease = self._ttl(ttl)
-        return self._own_move(task_id, "heartbeat", lambda t: extended(t, timeutil.now(), lease))
+        task = self._own_move(task_id, "heartbeat", lambda t: extended(t, timeutil.now(), lease))
+        self.claims.renew(task, lease)  # its --paths: lost claims fail the heartbeat (exit 1)
+        return task
 
     def done(self, task_id: str, *, result: Any = None, commit: str | None = None) -> Task:
         """My running task is done, with `result` (checked against its kind's schema)."""
@@ -71,11 +87,26 @@ class RunningTasks(QueueBase):
             slots = self._slots(board, task, new)
             got = self.mover.push(task, new, slots)
             if got is not None:
+                if got.state != "running":
+                    self._release_paths(got, verb)
                 return got
         raise CannotVerify(
             f"task {task_id} kept changing while this {verb} was pushed ({RETRIES} tries)",
             fix=f"gitcoord task show {task_id}",
         )
+
+    def _release_paths(self, task: Task, verb: str) -> None:
+        """The claims on the task's --paths go with it. The move has landed, so a failure
+        here is a note (`notes`), not the move's: the claims then end at their lease."""
+        if not task.paths:
+            return
+        try:
+            self.claims.release(task, task.commit, f"task {task.id}: {verb}")
+        except GitcoordError as exc:
+            self.notes.append(
+                f"note: task {task.id}'s claims on its --paths were not released ({exc.message}); "
+                "they end with their lease, or run `git claim -d` on them"
+            )
 
     def _slots(self, board: Board, old: Task, new: Task) -> list[RefUpdate]:
         """The slot updates of a move: freed when the task leaves running; moved along to
