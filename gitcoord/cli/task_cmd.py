@@ -3,14 +3,11 @@ the remote's refs (tasks/queue.py); the output and input values are in task_outp
 
 from __future__ import annotations
 
-import math
-import sys
 from typing import Annotated
 
 import typer
 
-from gitcoord.cli.claim_options import WAIT_FOREVER
-from gitcoord.cli.context import NOBODY, Context, emit_json, require
+from gitcoord.cli.context import Context, emit_json, require
 from gitcoord.cli.helpformat import PlainCommand, plain_group
 from gitcoord.cli.task_output import (
     invalid_json,
@@ -21,13 +18,11 @@ from gitcoord.cli.task_output import (
     text_value,
     version_line,
 )
+from gitcoord.cli.task_run import run_done, run_heartbeat, run_take
+from gitcoord.cli.task_run import task_queue as _queue
 from gitcoord.core import timeutil
-from gitcoord.core.durations import parse_duration
-from gitcoord.core.errors import UsageError
 from gitcoord.core.task import STATES
 from gitcoord.core.textsafe import printable
-from gitcoord.git.history import resolve_commit
-from gitcoord.tasks.queue import TaskQueue
 
 task_app = plain_group(
     """A task queue on the remote's refs: add tasks, take one (exactly one taker wins
@@ -48,15 +43,6 @@ Ttl = Annotated[
     str | None,
     typer.Option("--ttl", metavar="DURATION", help="Lease length (default [tasks] ttl)."),
 ]
-
-
-def _queue(ctx: Context, moving: bool = True) -> TaskQueue:
-    """Moves need my identity (Context.me says how to set it); reads do not."""
-    return TaskQueue(ctx.repo, ctx.config, ctx.me if moving else ctx.viewer or NOBODY)
-
-
-def _seconds(text: str | None, what: str) -> int | None:
-    return None if text is None else parse_duration(text, what=what)
 
 
 @task_app.command("add", cls=PlainCommand)
@@ -174,7 +160,7 @@ def take_command(
         ),
     ] = None,
     as_json: Json = False,
-) -> None:
+) -> int:
     """Take the ready task of highest priority (oldest first): it runs for me until its
     lease ends; exit 1 when no task is ready.
 
@@ -183,25 +169,18 @@ def take_command(
       gitcoord task take --json
       gitcoord task take --pool gpu --wait 10m
     """
-    queue = _queue(Context.here())
-    limit = math.inf if wait == WAIT_FOREVER else _seconds(wait, "--wait")
-    task = queue.take(task_id, pool=pool, ttl=_seconds(ttl, "--ttl"), wait=limit)
-    print_task(task, as_json, f"took task {task.id}" if task else "")
-    if task is None:
-        print(printable(f"gitcoord: no task ready: {queue.why_none}"), file=sys.stderr)
-        raise typer.Exit(1)
+    return run_take(task_id=task_id, pool=pool, ttl=ttl, wait=wait, as_json=as_json)
 
 
 @task_app.command("heartbeat", cls=PlainCommand)
-def heartbeat_command(task_id: TaskId, ttl: Ttl = None, as_json: Json = False) -> None:
+def heartbeat_command(task_id: TaskId, ttl: Ttl = None, as_json: Json = False) -> int:
     """Extend the lease of my running task.
 
     \b
     Example:
       gitcoord task heartbeat t-1a2b3c4d5e --ttl 30m
     """
-    task = _queue(Context.here()).heartbeat(task_id, ttl=_seconds(ttl, "--ttl"))
-    print_task(task, as_json, f"extended the lease of task {task.id}")
+    return run_heartbeat(task_id=task_id, ttl=ttl, as_json=as_json)
 
 
 @task_app.command("done", cls=PlainCommand)
@@ -214,22 +193,14 @@ def done_command(
         str | None, typer.Option("--commit", metavar="SHA", help="The commit with the work.")
     ] = None,
     as_json: Json = False,
-) -> None:
+) -> int:
     """Complete my running task.
 
     \b
     Example:
       gitcoord task done t-1a2b3c4d5e --result @result.json --commit HEAD
     """
-    ctx = Context.here()
-    sha = None
-    if commit is not None:
-        sha = resolve_commit(str(ctx.repo.toplevel), commit)
-        if sha is None:
-            raise UsageError(f"--commit {commit!r} is not a commit in this repository")
-    value = json_value(result, "--result")
-    task = _queue(ctx).done(task_id, result=value, commit=sha)
-    print_task(task, as_json, f"task {task.id} is done")
+    return run_done(task_id=task_id, result=result, commit=commit, as_json=as_json)
 
 
 @task_app.command("fail", cls=PlainCommand)
