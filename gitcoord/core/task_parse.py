@@ -61,7 +61,9 @@ def parse_task_message(message: str | bytes, *, ref: str = "", oid: str = "") ->
     except Exception as exc:  # never let one forged ref stop every agent's listing
         raise InvalidTask(f"malformed task: {type(exc).__name__}: {exc}"[:300]) from None
     if ref and task.home != ref:
-        raise InvalidTask(f"task {task.id} ({task.state}) sits at the wrong ref")
+        raise InvalidTask(
+            f"task {task.id} ({task.state}) sits at the wrong ref (it belongs at {task.home})"
+        )
     return task._replace(ref=ref)
 
 
