@@ -25,6 +25,27 @@ def is_ready(task: Task, done: set[str]) -> bool:
     return task.state == "pending" and all(dep in done for dep in task.after)
 
 
+def never_ready(tasks: Iterable[Task]) -> dict[str, str]:
+    """The pending tasks that can never be ready: id -> the task in their way, one they
+    come `after` (directly or through others) that failed or is not on the remote."""
+    listed = list(tasks)
+    states = {t.id: t.state for t in listed}
+    pending = [t for t in listed if t.state == "pending"]
+    stuck: dict[str, str] = {}
+    changed = True
+    while changed:  # a fixpoint: each round reaches one more step down the chains
+        changed = False
+        for task in pending:
+            if task.id in stuck:
+                continue
+            for dep in task.after:
+                if states.get(dep, "failed") == "failed" or dep in stuck:
+                    stuck[task.id] = stuck.get(dep, dep)
+                    changed = True
+                    break
+    return stuck
+
+
 def take_order(task: Task) -> tuple[int, float, str]:
     """Highest priority first, then the oldest."""
     return (-task.priority, task.created_at, task.id)

@@ -26,7 +26,14 @@ from gitcoord.core.task import (
     new_nonce,
     new_task_id,
 )
-from gitcoord.core.task_moves import candidates, released, take_order, taken, whereabouts
+from gitcoord.core.task_moves import (
+    candidates,
+    never_ready,
+    released,
+    take_order,
+    taken,
+    whereabouts,
+)
 from gitcoord.core.textsafe import printable
 from gitcoord.git.transport import RefUpdate
 from gitcoord.protocol.types import Riders
@@ -142,10 +149,11 @@ class TaskQueue(RunningTasks):
         if pool is not None:
             pool_size(self.config.pools, pool)
         deadline = None if wait is None else time.monotonic() + wait
+        self.hopeless = False  # the task asked for can never be taken: stop waiting
         while True:
             got = self._take_once(task_id, pool, owner, lease)
             left = 0.0 if deadline is None else deadline - time.monotonic()
-            if got is not None or left <= 0:
+            if got is not None or left <= 0 or self.hopeless:
                 return got
             time.sleep(min(POLL, left))
 
@@ -181,8 +189,14 @@ class TaskQueue(RunningTasks):
             if task
             else []
         )
+        stuck = never_ready(board.tasks).get(task_id) if task else None
         if task is None:
             self.why_none = whereabouts(board.find(task_id), task_id)
+        elif stuck is not None:
+            self.why_none = f"task {task_id} can never be taken: it comes after {stuck}, which " + (
+                "failed" if board.find(stuck) else "is not on the remote"
+            )
+            self.hopeless = True
         elif not ready:
             waits = [a for a in task.after if board.find(a, "done") is None]
             self.why_none = f"task {task_id} waits for {', '.join(waits) or 'a ref in its way'}"
@@ -216,7 +230,13 @@ class TaskQueue(RunningTasks):
         pending = [t for t in board.tasks if t.state == "pending" and t.pool == pool]
         if not pending:
             return f"no pending task{where}"
-        return f"the {len(pending)} pending tasks{where} wait for their --after tasks"
+        stuck = never_ready(board.tasks)
+        never = sum(t.id in stuck for t in pending)
+        if len(pending) == 1:
+            said = " (it never can be taken: a task it comes after failed)" if never else ""
+            return f"the pending task{where} waits for its --after tasks{said}"
+        said = f" ({never} of them never can: a task they come after failed)" if never else ""
+        return f"the {len(pending)} pending tasks{where} wait for their --after tasks{said}"
 
     def _take_this(self, board: Board, task: Task, owner: Owner, ttl: int) -> Task | None:
         """Take `task` (into a free slot of its pool): the running version, or None when
