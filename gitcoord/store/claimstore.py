@@ -55,12 +55,16 @@ class ClaimStore:
         log = self.my_log_ref if not all_logs else refnames.LOG
         return [claims, f"+{log}*:{refnames.to_mirror(log, self.remote_key)}*"]
 
-    def fetch_listing(self, wrote: Sequence[Claim] = ()) -> Listing:
+    def fetch_listing(
+        self, wrote: Sequence[Claim] = (), *, all_logs: bool = False, also: Sequence[str] = ()
+    ) -> Listing:
         """A fresh listing: fetch refs/claims/* (and my log tip), then read it.
 
         `wrote`: claims whose objects this process just wrote (with their OIDs). An OID
         names its content, so where the remote has them they are parsed from the message
         in hand, not read back from git (one `cat-file` and 1,000 reads for 1,000 paths).
+        `all_logs` fetches every agent's log, and `also` more refspecs (another store's),
+        in the same fetch: a reader of everything (`gitcoord watch`) pays one round trip.
         """
         known: dict[str, Parsed] = {}
         mine: dict[str, Parsed] = {}
@@ -73,7 +77,7 @@ class ClaimStore:
                     again = parse_claim_message(message, ref=c.ref, oid=c.oid)
                     mine[c.oid] = parsecache.parsed(again)
 
-        self._fetch(self._refspecs(), meanwhile)
+        self._fetch([*self._refspecs(all_logs), *also], meanwhile)
         listing = self.read_listing(known=known, also=mine)
         write_snapshot(self.snapshot_path, listing.snapshot_json(self.remote))
         self._snapshot = listing

@@ -75,11 +75,14 @@ class TaskStore:
 
     # -- reading -------------------------------------------------------------------------
 
+    def refspecs(self) -> list[str]:
+        """The task and slot refs into their mirror, as a fresh board fetches them."""
+        return [f"+{p}*:{self._mirror(p)}*" for p in (refnames.TASKS, refnames.SLOTS)]
+
     def fetch(self) -> Board:
         """A fresh board: one prefix fetch of the task and slot refs, then read."""
-        refspecs = [f"+{p}*:{self._mirror(p)}*" for p in (refnames.TASKS, refnames.SLOTS)]
         lock = self.repo.state_dir / MIRROR_LOCK
-        fetch(self.cwd, self.remote, refspecs, None, lock, self.config.remote.timeout)
+        fetch(self.cwd, self.remote, self.refspecs(), None, lock, self.config.remote.timeout)
         return self.read()
 
     def read(self) -> Board:
