@@ -7,6 +7,7 @@ stops CMD and gives the task back."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -18,6 +19,7 @@ from typing import Any
 import pytest
 
 from tests.fastclock import run_ahead
+from tests.fetchfault import FetchFault
 from tests.gitenv import Agent
 from tests.hookenv import Team, make_team
 
@@ -186,3 +188,64 @@ def test_sigterm_stops_the_command_and_releases_the_task(team: Team, tmp_path: P
     assert marker.read_text() == "stopped\n"
     task = show(alice, "stopme")["task"]
     assert (task["state"], task["owner"], task["attempts"]) == ("pending", None, 0)
+
+
+def test_a_failed_poll_is_warned_and_retried_not_fatal(team: Team, tmp_path: Path) -> None:
+    alice, bob = join(team, "alice"), join(team, "bob")
+    fault = FetchFault(alice, tmp_path / "fault")
+    fault.fail(2, 3)  # the worker's second and third looks for a task: connection reset
+    log = tmp_path / "log"
+    worker = start_worker(alice, "--", "sh", "-c", f'echo "$GITCOORD_TASK_ID" >> {log}')
+    try:
+        deadline = time.monotonic() + 30
+        while fault.failed() != [2, 3] or fault.fetches() < 4:  # and it looked again after
+            assert worker.poll() is None, worker.communicate()[1]
+            assert time.monotonic() < deadline, f"fetches: {fault.fetches()}"
+            time.sleep(0.05)
+        add(bob, "after-the-fault")
+        wait_for(log)
+        assert log.read_text() == "after-the-fault\n"
+        assert show(bob, "after-the-fault")["task"]["state"] == "done"
+    finally:
+        worker.send_signal(signal.SIGTERM)
+    err = worker.communicate(timeout=60)[1]
+    assert worker.returncode == 143, err
+    warned = [ln for ln in err.splitlines() if "warning: could not look for a task" in ln]
+    assert len(warned) == 2, err
+    assert "cannot reach remote 'origin'" in warned[0] and "Connection reset by peer" in warned[0]
+    assert warned[0].endswith("retrying in 1s") and warned[1].endswith("retrying in 2s"), err
+
+
+def _gone(pid: int) -> bool:
+    """Whether process `pid` has ended (a zombie not yet reaped by its new parent counts)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        return True
+    return stat.rsplit(")", 1)[1].split()[0] == "Z"
+
+
+def test_a_sigkilled_worker_takes_its_command_with_it(team: Team, tmp_path: Path) -> None:
+    alice = join(team, "alice")
+    add(alice, "orphan")
+    started, child = tmp_path / "started", tmp_path / "child"
+    # CMD starts a child of its own: the whole group must go, not only CMD.
+    script = f"sleep 300 & echo $! > {child}; echo $$ > {started}; wait"
+    worker = start_worker(alice, "--", "sh", "-c", script)
+    wait_for(started)
+    wait_for(child)
+    pids = [int(started.read_text()), int(child.read_text())]
+    try:
+        worker.kill()  # SIGKILL: no handler of the worker runs
+        worker.wait(timeout=30)
+        deadline = time.monotonic() + 10
+        while not all(_gone(pid) for pid in pids):
+            assert time.monotonic() < deadline, "CMD outlived its SIGKILLed worker"
+            time.sleep(0.05)
+    finally:
+        for pid in pids:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        worker.communicate(timeout=30)  # (CMD left alive would hold its output open)
+    task = show(alice, "orphan")["task"]
+    assert (task["state"], task["owner"]["agent"]) == ("running", "alice")  # reap returns it

@@ -4,7 +4,9 @@ CMD's exit status. N bounded workers are N of these processes, on any machines.
 
 A lease lost while CMD runs (the task reaped and taken by someone else) stops CMD: the
 worker never completes a task it no longer holds. SIGINT or SIGTERM stops CMD and gives
-the task back (`release`) before the worker exits."""
+the task back (`release`) before the worker exits; a worker killed outright (SIGKILL) takes
+CMD with it (user_command.py), and its task comes back with `reap` once its lease ends. A
+look for a task that cannot reach the remote is warned about and retried (task_wait.py)."""
 
 from __future__ import annotations
 
@@ -24,13 +26,14 @@ from gitcoord.cli import user_command
 from gitcoord.cli.context import Context
 from gitcoord.cli.helpformat import PlainCommand, plain_group
 from gitcoord.cli.task_output import json_value
+from gitcoord.cli.task_wait import take_waiting
 from gitcoord.core import timeutil
 from gitcoord.core.durations import parse_duration
 from gitcoord.core.errors import CannotVerify, GitcoordError, Refused, UsageError
 from gitcoord.core.textsafe import printable
 from gitcoord.tasks import Task, TaskQueue
 
-GRACE = 10.0  # seconds CMD has to end after SIGTERM before it gets SIGKILL
+GRACE = user_command.GRACE  # seconds CMD has to end after SIGTERM before it gets SIGKILL
 RETRY_BEAT = 5.0  # seconds before a heartbeat that could not reach the remote is tried again
 
 worker_app = plain_group(
@@ -76,7 +79,9 @@ def run_command(
 
     If the lease is lost while CMD runs (reaped and taken by another), CMD is stopped
     (SIGTERM, SIGKILL after 10s) and the worker exits 1 naming who has the task. SIGINT or
-    SIGTERM stops CMD and releases the task. With --once: one task, not waiting for it;
+    SIGTERM stops CMD and releases the task; a worker killed with SIGKILL takes CMD with it.
+    A look for a task that cannot reach the remote is retried (1s, 2s, ... at most 30s
+    apart, warned about on stderr). With --once: one task, not waiting for it;
     exit 0 when it is done, 1 when it failed or none was ready.
 
     \b
@@ -96,7 +101,7 @@ def run_command(
             raise Refused(f"no task is ready: {worker.queue.why_none}", fix="gitcoord task list")
         return 0 if worker.work(task) else 1
     while True:
-        task = worker.queue.take(pool=pool, ttl=lease, wait=math.inf)
+        task = take_waiting(worker.queue, pool=pool, ttl=lease, wait=math.inf, who="worker")
         if task is not None:
             worker.work(task)
 
@@ -190,7 +195,7 @@ class Worker:
         does not cut this short: the task would stay running until its lease ends."""
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
-        if not isinstance(proc, int) and proc.poll() is None:
+        if not isinstance(proc, int) and user_command.wait(proc, 0) is None:
             user_command.stop(proc, GRACE)
         if release:
             try:
