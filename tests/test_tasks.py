@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from gitcoord.core.timeutil import from_iso
+from tests.fetchfault import FetchFault
 from tests.gitenv import Agent, Result
 from tests.taskenv import server_history, server_refs, server_tasks, share_policy
 from tests.test_hostile import _blob, _push_object
@@ -93,6 +94,26 @@ def test_take_picks_priority_then_oldest_and_waits_for_after(alice: Agent, bob: 
     assert "no pending task" in none.err
     missing = alice.gitcoord("task", "add", "e", "--after", "nope")
     assert missing.rc == 2 and "--after nope: no such task" in missing.err
+
+
+def test_take_wait_retries_a_look_that_cannot_reach_the_remote(
+    alice: Agent, bob: Agent, tmp_path: Path
+) -> None:
+    fault = FetchFault(bob, tmp_path / "fault")
+    _task(alice, "add", "x", "--id", "x")
+    fault.fail(1, 2)  # bob's first two looks for a task: connection reset
+    took = bob.gitcoord("task", "take", "--wait", "1m", "--json")
+    assert took.rc == 0, took.err
+    assert took.json()["task"]["id"] == "x" and fault.failed() == [1, 2]
+    warned = "gitcoord: warning: could not look for a task: cannot reach remote 'origin'"
+    assert took.err.count(warned) == 2, took.err
+    assert "retrying in 1s" in took.err and "retrying in 2s" in took.err
+    # Without --wait there is nothing to wait through: one failed look is exit 3.
+    _task(alice, "add", "y", "--id", "y")
+    fault.fail(1)
+    once = bob.gitcoord("task", "take")
+    assert once.rc == 3 and "Connection reset by peer" in once.err, once.err
+    assert _task(bob, "take")["id"] == "y"
 
 
 def test_a_pool_runs_at_most_its_slots(

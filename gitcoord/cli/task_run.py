@@ -11,6 +11,7 @@ import sys
 from gitcoord.cli.claim_options import WAIT_FOREVER
 from gitcoord.cli.context import NOBODY, Context
 from gitcoord.cli.task_output import json_value, print_task
+from gitcoord.cli.task_wait import take_waiting
 from gitcoord.core.durations import parse_duration
 from gitcoord.core.errors import UsageError
 from gitcoord.core.textsafe import printable
@@ -33,7 +34,7 @@ def run_take(
     """Take a task and print it: 0, or 1 when none is ready (saying why on stderr)."""
     queue = task_queue(Context.here())
     limit = math.inf if wait == WAIT_FOREVER else seconds(wait, "--wait")
-    task = queue.take(task_id, pool=pool, ttl=seconds(ttl, "--ttl"), wait=limit)
+    task = take_waiting(queue, task_id, pool=pool, ttl=seconds(ttl, "--ttl"), wait=limit)
     print_task(task, as_json, f"took task {task.id}" if task else "")
     if task is None:
         print(printable(f"gitcoord: no task ready: {queue.why_none}"), file=sys.stderr)
