@@ -116,6 +116,24 @@ def test_take_wait_retries_a_look_that_cannot_reach_the_remote(
     assert _task(bob, "take")["id"] == "y"
 
 
+def test_a_lease_is_bounded_by_claims_max_ttl(alice: Agent, served_repo: Path) -> None:
+    share_policy('[claims]\nmax_ttl = "1h"\n', alice)
+    _task(alice, "add", "x", "--id", "x")
+    for args in (("task", "take", "--ttl", "2h"), ("worker", "run", "--ttl", "2h", "--", "true")):
+        long = alice.gitcoord(*args)
+        assert long.rc == 2, long.err
+        assert "--ttl 2h is longer than the longest lease, 1h ([claims] max_ttl" in long.err
+        assert "fix: take it for less and heartbeat it" in long.err
+    assert _states(served_repo) == {"x": "pending"}
+    _task(alice, "take", "--ttl", "1h")
+    beat = alice.gitcoord("task", "heartbeat", "x", "--ttl", "90m")
+    assert beat.rc == 2 and "--ttl 1h30m is longer than the longest lease" in beat.err, beat.err
+    # A default lease over it is the policy's mistake, named as such.
+    share_policy('[claims]\nmax_ttl = "1h"\n[tasks]\nttl = "2h"\n', alice)
+    default = alice.gitcoord("task", "heartbeat", "x")
+    assert default.rc == 2 and "[tasks] ttl 2h is longer than the longest lease" in default.err
+
+
 def test_a_pool_runs_at_most_its_slots(
     alice: Agent, bob: Agent, carol: Agent, served_repo: Path
 ) -> None:

@@ -93,8 +93,9 @@ def run_command(
     if why is not None:  # before any task is taken: a typo must not fail the whole queue
         raise UsageError(f"cannot run the command: {why}", fix="gitcoord worker run -- CMD ARGS")
     ctx = Context.here()
-    lease = parse_duration(ttl, what="--ttl") if ttl is not None else ctx.config.tasks.ttl
-    worker = Worker(TaskQueue(ctx.repo, ctx.config, ctx.me), command, lease)
+    queue = TaskQueue(ctx.repo, ctx.config, ctx.me)
+    lease = queue.lease(parse_duration(ttl, what="--ttl") if ttl is not None else None)
+    worker = Worker(queue, command, lease)
     if once:
         task = worker.queue.take(pool=pool, ttl=lease)
         if task is None:

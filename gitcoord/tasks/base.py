@@ -6,7 +6,8 @@ from __future__ import annotations
 from gitcoord.core.claim import MAX_OBJECT_BYTES
 from gitcoord.core.config import Config
 from gitcoord.core.config_tasks import LONGEST_TASK_LEASE
-from gitcoord.core.errors import UsageError
+from gitcoord.core.durations import format_duration
+from gitcoord.core.errors import ConfigError, UsageError
 from gitcoord.core.identity import Identity
 from gitcoord.core.task import Owner, Task, key_problem
 from gitcoord.core.task_parse import InvalidTask, parse_task_message
@@ -51,11 +52,25 @@ class QueueBase:
             raise UsageError("moving a task needs an agent identity")
         return Owner(self.me.agent, self.me.session, self.me.host)
 
-    def _ttl(self, ttl: int | None) -> int:
+    def lease(self, ttl: int | None) -> int:
+        """A lease asked for (default [tasks] ttl), bounded as a claim's is: by [claims]
+        max_ttl, the longest lease the team allows (cli/claim_run.py words it alike)."""
         seconds = self.config.tasks.ttl if ttl is None else ttl
-        if not 0 < seconds <= LONGEST_TASK_LEASE:
-            raise UsageError("a task's lease (--ttl) is more than 0s and at most 366d")
+        longest = min(self.config.claims.max_ttl, LONGEST_TASK_LEASE)
+        if seconds <= 0:
+            raise UsageError("a task's lease (--ttl) is more than 0s")
+        if seconds > longest:
+            asked = "--ttl" if ttl is not None else "[tasks] ttl"
+            error = UsageError if ttl is not None else ConfigError
+            raise error(
+                f"{asked} {format_duration(seconds)} is longer than the longest lease, "
+                f"{format_duration(longest)} ([claims] max_ttl in gitcoord.toml)",
+                fix="take it for less and heartbeat it: `gitcoord task heartbeat ID` "
+                "(worker run does, every third of its lease)",
+            )
         return seconds
+
+    _ttl = lease
 
 
 def storable(task: Task) -> None:
