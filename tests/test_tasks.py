@@ -76,6 +76,9 @@ def test_add_list_show_and_the_history_chain(alice: Agent, bob: Agent, served_re
     assert bad.rc == 2 and "invalid task id" in bad.err
     again = alice.gitcoord("task", "add", "x", "--id", "docs-1")
     assert again.rc == 1 and "exists (done)" in again.err
+    kindless = alice.gitcoord("task", "add", "x", "--kind", "lint")
+    assert kindless.rc == 2, kindless.err
+    assert "no task kind 'lint' in gitcoord.toml (gitcoord.toml declares none)" in kindless.err
 
 
 def test_take_picks_priority_then_oldest_and_waits_for_after(alice: Agent, bob: Agent) -> None:
@@ -168,7 +171,8 @@ def test_typed_contracts_refuse_a_bad_input_and_a_bad_result(
     alice: Agent, bob: Agent, served_repo: Path
 ) -> None:
     share_policy(
-        '[tasks.kinds.lint]\ninput = "schemas/lint-in.json"\nresult = "schemas/lint-out.json"\n',
+        '[tasks.kinds.lint]\ninput = "schemas/lint-in.json"\nresult = "schemas/lint-out.json"\n'
+        "[tasks.kinds.note]\n",  # a kind without a contract
         alice,
         bob,
         files={
@@ -180,13 +184,27 @@ def test_typed_contracts_refuse_a_bad_input_and_a_bad_result(
     assert wrong.rc == 2 and "at input.dir: 3 is not of type 'string'" in wrong.err, wrong.err
     lacking = alice.gitcoord("task", "add", "lint", "--kind", "lint", "--input", '{"depth": 1}')
     assert lacking.rc == 2 and "'dir' is a required property" in lacking.err
+    # No input: said in JSON's words, at the root, not Python's None.
+    none = alice.gitcoord("task", "add", "lint", "--kind", "lint")
+    assert none.rc == 2, none.err
+    assert "at the root of the input: null is not of type 'object'" in none.err
+    assert "fix: give an input that schemas/lint-in.json accepts" in none.err
+    nulled = alice.gitcoord("task", "add", "lint", "--kind", "lint", "--input", '{"dir": null}')
+    assert "at input.dir: null is not of type 'string'" in nulled.err, nulled.err
+    # An undeclared kind is a typo until declared: refused, naming the declared ones.
+    typo = alice.gitcoord("task", "add", "lint", "--kind", "lnit", "--input", '{"dir": "src"}')
+    assert typo.rc == 2, typo.err
+    assert "no task kind 'lnit' in gitcoord.toml (declared: lint, note)" in typo.err
+    assert "[tasks.kinds.lnit]" in typo.err
     assert server_tasks(served_repo) == {}
     _task(alice, "add", "lint", "--id", "lint-1", "--kind", "lint", "--input", '{"dir": "src"}')
     _task(bob, "take")
     bad = bob.gitcoord("task", "done", "lint-1", "--result", '{"ok": "yes"}')
     assert bad.rc == 2 and "at result.ok: 'yes' is not of type 'boolean'" in bad.err, bad.err
+    assert "fix: give a result that schemas/lint-out.json accepts" in bad.err
     assert _states(served_repo) == {"lint-1": "running"}
     assert _task(bob, "done", "lint-1", "--result", '{"ok": true}')["result"] == {"ok": True}
+    assert _task(alice, "add", "a note", "--kind", "note", "--input", "[1]")["kind"] == "note"
 
 
 def test_release_fail_and_retry_until_max_attempts(alice: Agent, served_repo: Path) -> None:

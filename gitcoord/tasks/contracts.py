@@ -10,13 +10,38 @@ schema changes no decision.
 from __future__ import annotations
 
 import json
-from typing import Any
+import re
+from typing import TYPE_CHECKING, Any
 
 from gitcoord.core.config import CONFIG_FILE, MAX_POLICY_BYTES, Config
 from gitcoord.core.errors import ConfigError, UsageError
+from gitcoord.core.textsafe import printable
 from gitcoord.git.history import files_at
 
+if TYPE_CHECKING:
+    from jsonschema.exceptions import ValidationError
+
 MAX_SHOWN = 200  # characters of a value quoted in a message
+ARTICLES = {"input": "an", "result": "a"}
+BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")  # a TOML key that needs no quotes
+
+
+def _in_json(error: ValidationError) -> str:
+    """jsonschema's message with the values it quotes in Python's words (None, True,
+    {'a': None}) said in JSON's (null, true, {"a": null}): the user wrote JSON."""
+    message = error.message
+    words = [error.instance]
+    if error.validator in ("enum", "const"):
+        words.append(error.validator_value)
+    for value in words:
+        if isinstance(value, str):
+            continue  # 'yes' reads as well as "yes"
+        try:
+            said = json.dumps(value, ensure_ascii=False)
+        except (TypeError, ValueError):
+            continue
+        message = message.replace(repr(value), said, 1)
+    return message
 
 
 class Contracts:
@@ -30,8 +55,14 @@ class Contracts:
     def check(self, kind: str | None, which: str, value: Any) -> None:
         """Raise UsageError (exit 2) naming the field when `value`, the `which` ("input" or
         "result") of a task of `kind`, does not match its kind's schema."""
-        spec = self.config.tasks.kinds.get(kind) if kind is not None else None
-        path = getattr(spec, which) if spec is not None else ""
+        if kind is None:
+            return
+        spec = self.config.tasks.kinds.get(kind)
+        if spec is None:
+            if which == "input":  # (a kind dropped from the policy later ends no task)
+                raise self._undeclared(kind)
+            return
+        path = getattr(spec, which)
         if not path:
             return
         from jsonschema import exceptions, validators  # only where a kind has a contract
@@ -48,14 +79,31 @@ class Contracts:
             ) from None
         error = exceptions.best_match(cls(schema).iter_errors(value))
         if error is not None:
-            field = which + "".join(
+            where = "".join(
                 f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.absolute_path
             )
             raise UsageError(
-                f"the {which} of a {kind!r} task does not match {path}: at {field}: "
-                f"{error.message[:MAX_SHOWN]}",
-                fix=f"give a {which} that {path} accepts",
+                printable(
+                    f"the {which} of a {kind!r} task does not match {path}: at "
+                    f"{which + where if where else f'the root of the {which}'}: "
+                    f"{_in_json(error)[:MAX_SHOWN]}"
+                ),
+                fix=f"give {ARTICLES[which]} {which} that {path} accepts",
             )
+
+    def _undeclared(self, kind: str) -> UsageError:
+        """An unknown --kind is refused, as an unknown --pool is: a typo must not add a task
+        whose contract is silently skipped (and that no worker of the kind would take)."""
+        declared = sorted(self.config.tasks.kinds)
+        known = f"declared: {', '.join(declared)}" if declared else f"{CONFIG_FILE} declares none"
+        name = kind if BARE_KEY.fullmatch(kind) else json.dumps(kind)
+        return UsageError(
+            printable(f"no task kind {kind!r} in {CONFIG_FILE} ({known})"),
+            fix=printable(
+                f"declare it where the policy is committed: [tasks.kinds.{name}] (input and "
+                "result, JSON Schema files, are optional); or leave --kind out"
+            ),
+        )
 
     def _schema(self, path: str) -> Any:
         if path not in self._schemas:
