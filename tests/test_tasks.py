@@ -137,6 +137,27 @@ def test_a_lease_is_bounded_by_claims_max_ttl(alice: Agent, served_repo: Path) -
     assert default.rc == 2 and "[tasks] ttl 2h is longer than the longest lease" in default.err
 
 
+def test_done_commit_must_be_a_commit_on_a_remote(
+    alice: Agent, bob: Agent, served_repo: Path
+) -> None:
+    _task(alice, "add", "fix", "--id", "fix")
+    _task(bob, "take")
+    bob.commit_file("src/fix.py", "fixed\n", "the fix")  # not pushed
+    for text in ("HEAD^{tree}", "no-such-rev", ""):
+        bad = bob.gitcoord("task", "done", "fix", "--commit", text)
+        assert bad.rc == 2 and "is not a commit in this repository" in bad.err, (text, bad.err)
+    unpushed = bob.gitcoord("task", "done", "fix", "--commit", "HEAD")
+    assert unpushed.rc == 1, unpushed.err
+    assert "--commit HEAD (" in unpushed.err and "is on no remote" in unpushed.err
+    assert "fix: push it first (e.g. `git push origin HEAD`)" in unpushed.err
+    assert _states(served_repo) == {"fix": "running"}
+    # Pushed by URL, no remote-tracking ref knows it yet: the fetch done checks with does.
+    bob.git("push", "-q", "--no-verify", str(served_repo), "HEAD:refs/heads/bob-fix")
+    head = bob.git("rev-parse", "HEAD").strip()
+    assert _task(bob, "done", "fix", "--commit", "HEAD")["commit"] == head
+    assert bob.git("rev-parse", "refs/remotes/origin/bob-fix").strip() == head
+
+
 def test_a_pool_runs_at_most_its_slots(
     alice: Agent, bob: Agent, carol: Agent, served_repo: Path
 ) -> None:

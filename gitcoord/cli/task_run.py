@@ -10,12 +10,10 @@ import sys
 
 from gitcoord.cli.claim_options import WAIT_FOREVER
 from gitcoord.cli.context import NOBODY, Context
-from gitcoord.cli.task_output import json_value, print_task
+from gitcoord.cli.task_output import json_value, landed_commit, print_task
 from gitcoord.cli.task_wait import take_waiting
 from gitcoord.core.durations import parse_duration
-from gitcoord.core.errors import UsageError
 from gitcoord.core.textsafe import printable
-from gitcoord.git.history import resolve_commit
 from gitcoord.tasks.queue import TaskQueue
 
 
@@ -50,12 +48,8 @@ def run_heartbeat(task_id: str, ttl: str | None, as_json: bool) -> int:
 
 def run_done(task_id: str, result: str | None, commit: str | None, as_json: bool) -> int:
     ctx = Context.here()
-    sha = None
-    if commit is not None:
-        sha = resolve_commit(str(ctx.repo.toplevel), commit)
-        if sha is None:
-            raise UsageError(f"--commit {commit!r} is not a commit in this repository")
     value = json_value(result, "--result")
+    sha = None if commit is None else landed_commit(ctx, commit)
     task = task_queue(ctx).done(task_id, result=value, commit=sha)
     print_task(task, as_json, f"task {task.id} is done")
     return 0
