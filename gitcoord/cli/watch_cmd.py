@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 
 from gitcoord.cli import watch_view
-from gitcoord.cli.context import NOBODY, Context
+from gitcoord.cli.context import Context
 from gitcoord.cli.log_cmd import trail_lines
 from gitcoord.cli.watch_view import Frame
 from gitcoord.core import timeutil
@@ -20,7 +20,7 @@ from gitcoord.core.durations import parse_duration
 from gitcoord.core.errors import GitcoordError
 from gitcoord.core.textsafe import printable
 from gitcoord.store.audit import mirrored_trail
-from gitcoord.tasks import TaskQueue
+from gitcoord.store.taskstore import TaskStore
 
 EVENTS = 10  # audit entries a frame shows
 
@@ -77,15 +77,14 @@ class Screen:
 
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
-        self.queue = TaskQueue(ctx.repo, ctx.config, ctx.viewer or NOBODY)
+        self.tasks = TaskStore(ctx.repo, ctx.config)
         self.last = Frame(f"gitcoord watch: {printable(ctx.store.remote)}", [])
 
     def frame(self) -> Frame:
-        """A fresh frame: claims, tasks and the audit trail fetched from the remote."""
+        """A fresh frame: claims, the audit trail and tasks, by one fetch from the remote."""
         ctx = self.ctx
-        listing = ctx.listing()
-        board = self.queue.board()
-        ctx.store.fetch_logs()
+        listing = ctx.store.fetch_listing(all_logs=True, also=self.tasks.refspecs())
+        board = self.tasks.read()
         entries = mirrored_trail(str(ctx.repo.toplevel), ctx.store.remote_key)
         self.last = watch_view.build(
             ctx.store.remote,

@@ -4,8 +4,8 @@ rendered as plain text or as rich tables from the same rows."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, NamedTuple
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, NamedTuple, TypeVar
 
 from gitcoord.cli.claim_listing import one_line, row, when
 from gitcoord.core import timeutil
@@ -38,8 +38,23 @@ class Frame(NamedTuple):
     sections: list[Section]
 
 
-def _section(title: str, header: tuple[str, ...], rows: Sequence[tuple[str, ...]]) -> Section:
-    return Section(title, header, list(rows[:MAX_ROWS]), max(0, len(rows) - MAX_ROWS))
+T = TypeVar("T")
+
+
+def _section(
+    title: str,
+    header: tuple[str, ...],
+    items: Sequence[T],
+    cells: Callable[[T], tuple[str, ...]],
+) -> Section:
+    """The first MAX_ROWS `items` as rows (only those are formatted: a frame of 5,000
+    claims shows 12), the rest counted."""
+    rows = [cells(item) for item in items[:MAX_ROWS]]
+    return Section(title, header, rows, max(0, len(items) - MAX_ROWS))
+
+
+def _cells(cells: tuple[str, ...]) -> tuple[str, ...]:
+    return cells
 
 
 def _ago(seconds: float) -> str:
@@ -63,17 +78,22 @@ def build(
 ) -> Frame:
     """The frame for what was read at `at`; `events`: the audit trail's last lines."""
     live = listing.live(at, skew)
-    claims = [row(c, me, when(listing, c, me, at, skew)) for c in sorted(live, key=_path)]
+
+    def claim(c: Claim) -> tuple[str, ...]:
+        r = row(c, me, when(listing, c, me, at, skew))
+        return (r.mark, r.path, r.mode, r.agent, r.when)
+
     sections = [
         _section(
             f"claims ({len(live)} live)",
             ("", "path", "mode", "holder", "lease"),
-            [(r.mark, r.path, r.mode, r.agent, r.when) for r in claims],
+            sorted(live, key=_path),
+            claim,
         ),
         *_task_sections(board.tasks, at),
         _pools(board.slots, pools),
         _expiring(live, board.tasks, at),
-        _section("latest events", ("event",), [(line,) for line in events]),
+        _section("latest events", ("event",), [(line,) for line in events], _cells),
     ]
     return Frame(f"gitcoord watch: {printable(remote)} at {timeutil.to_iso(at)}", sections)
 
@@ -98,22 +118,26 @@ def _task_sections(tasks: Sequence[Task], at: float) -> list[Section]:
         _section(
             f"tasks running ({counts})",
             ("id", "title", "owner", "pool", "heartbeat", "lease"),
-            [_running(t, at) for t in running],
+            running,
+            lambda t: _running(t, at),
         ),
         _section(
             "tasks pending",
             ("id", "title", "priority", "pool", "attempts", "waits for"),
-            [_pending(t, done) for t in sorted(states["pending"], key=take_order)],
+            sorted(states["pending"], key=take_order),
+            lambda t: _pending(t, done),
         ),
         _section(
             "tasks failed",
             ("id", "title", "attempts", "reason"),
-            [_failed(t) for t in sorted(states["failed"], key=_newest)],
+            sorted(states["failed"], key=_newest),
+            _failed,
         ),
         _section(
             "tasks done",
             ("id", "title", "by", "finished"),
-            [_done(t, at) for t in sorted(states["done"], key=_newest)],
+            sorted(states["done"], key=_newest),
+            lambda t: _done(t, at),
         ),
     ]
 
@@ -167,6 +191,7 @@ def _pools(slots: Sequence[Slot], pools: Mapping[str, int]) -> Section:
             for name, size in sorted(pools.items())
             for ids in [running[name]]
         ],
+        _cells,
     )
 
 
@@ -183,7 +208,8 @@ def _expiring(claims: Iterable[Claim], tasks: Sequence[Task], at: float) -> Sect
     return _section(
         "expiring leases",
         ("lease", "of", "holder", "ends"),
-        [(kind, what, who, _until(end, at)) for end, kind, what, who in leases],
+        leases,
+        lambda lease: (lease[1], lease[2], lease[3], _until(lease[0], at)),
     )
 
 
