@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from gitcoord.core.task import Task
 from gitcoord.core.timeutil import from_iso
 from tests.fetchfault import FetchFault
 from tests.gitenv import Agent, Result
@@ -76,6 +77,11 @@ def test_add_list_show_and_the_history_chain(alice: Agent, bob: Agent, served_re
     assert bad.rc == 2 and "invalid task id" in bad.err
     again = alice.gitcoord("task", "add", "x", "--id", "docs-1")
     assert again.rc == 1 and "exists (done)" in again.err
+    for title in ("two\nlines", "a\ttab", "\x1b[31mred", "rtl \u202e", "  "):
+        refused = alice.gitcoord("task", "add", title)
+        assert refused.rc == 2, (title, refused.err)
+        assert "a task title is " in refused.err and "\x1b" not in refused.err, refused.err
+    assert 'characters, not "two\\nlines"' in alice.gitcoord("task", "add", "two\nlines").err
     kindless = alice.gitcoord("task", "add", "x", "--kind", "lint")
     assert kindless.rc == 2, kindless.err
     assert "no task kind 'lint' in gitcoord.toml (gitcoord.toml declares none)" in kindless.err
@@ -316,6 +322,9 @@ def test_forged_task_refs_are_listed_invalid_and_never_stop_a_take(
     # A ref in the way of a pending task's running ref: that task cannot be taken.
     _push_object(alice, "refs/tasks/running/blocked", _commit(alice, "task\n\n[]"))
     _push_object(alice, "refs/task-slots/gpu/0", _commit(alice, "slot\n\n{}"))
+    # A task well formed but for its title, which a reader must not print as two lines.
+    two_lines = Task(id="nl", title="two\nlines", created_at=time.time(), nonce="00").message()
+    _push_object(alice, "refs/tasks/pending/nl", _commit(alice, two_lines))
     listed = _ok(bob.gitcoord("task", "list", "--json"))
     assert sorted(t["id"] for t in listed["tasks"]) == ["blocked", "real"]
     problems = {i["ref"]: i["problem"] for i in listed["invalid"]}
@@ -324,8 +333,9 @@ def test_forged_task_refs_are_listed_invalid_and_never_stop_a_take(
     assert "not a commit" in problems["refs/tasks/pending/blob"]
     assert "not a task state" in problems["refs/tasks/bogus/x"]
     assert "not a JSON object" in problems["refs/tasks/running/blocked"]
+    assert "field 'title': a task title is one line" in problems["refs/tasks/pending/nl"]
     human = bob.gitcoord("task", "list")
-    assert human.rc == 0 and human.out.count("invalid  refs/tasks/") == 5
+    assert human.rc == 0 and human.out.count("invalid  refs/tasks/") == 6
     assert _task(bob, "take")["id"] == "real"  # not the forged ones, not the blocked one
     cleared = _ok(bob.gitcoord("task", "reap", "--json"))["cleared_slots"]
     assert cleared == ["refs/task-slots/gpu/0"]

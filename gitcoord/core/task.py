@@ -15,6 +15,7 @@ from hashlib import sha256
 from typing import Any, NamedTuple
 
 from gitcoord.core import refnames
+from gitcoord.core.textsafe import printable
 from gitcoord.core.timeutil import to_iso
 
 FORMAT_VERSION = 1
@@ -33,6 +34,19 @@ def key_problem(name: str) -> str | None:
         return "must be 1 to 64 of a-z, 0-9, '.', '_', '-', starting with a letter or digit"
     if ".." in name or name.endswith((".", ".lock")):
         return "cannot contain '..' or end with '.' or '.lock' (git ref names)"
+    return None
+
+
+def title_problem(title: str) -> str | None:
+    """Why `title` cannot be a task's title, or None: it is one line of every listing, so
+    1 to MAX_TITLE characters, not all blank, with no control character (a newline, a tab,
+    a terminal escape, a bidi override: what textsafe.printable escapes). The reader
+    (task_parse.py) and `task add` apply this same rule."""
+    if not title.strip() or len(title) > MAX_TITLE:
+        return f"a task title is 1 to {MAX_TITLE} characters, not all blank"
+    if printable(title) != title:
+        shown = printable(title)
+        return f'a task title is one line without control characters, not "{shown[:100]}"'
     return None
 
 

@@ -23,6 +23,7 @@ from gitcoord.core.task import (
     Owner,
     Task,
     key_problem,
+    title_problem,
 )
 from gitcoord.core.textsafe import message_object
 from gitcoord.core.timeutil import from_iso
@@ -150,12 +151,16 @@ def task_from_fields(data: dict[str, Any], oid: str = "") -> Task:
     state = data.get("state")
     if state not in STATES:
         raise InvalidTask(f"field 'state' is not one of {', '.join(STATES)}")
+    title = _str(data, "title", MAX_TITLE)
+    problem = title_problem(title)
+    if problem is not None:
+        raise InvalidTask(f"field 'title': {problem}")
     commit = _opt_str(data, "commit")
     if commit is not None and not all(c in "0123456789abcdef" for c in commit):
         raise InvalidTask("field 'commit' is not a commit id")
     return Task(
         id=task_id,
-        title=_str(data, "title", MAX_TITLE),
+        title=title,
         body=_str(data, "body"),
         kind=_opt_str(data, "kind"),
         priority=_int(data, "priority", -MAX_PRIORITY, MAX_PRIORITY),

@@ -9,7 +9,7 @@ from gitcoord.core.config_tasks import LONGEST_TASK_LEASE
 from gitcoord.core.durations import format_duration
 from gitcoord.core.errors import ConfigError, UsageError
 from gitcoord.core.identity import Identity
-from gitcoord.core.task import Owner, Task, key_problem
+from gitcoord.core.task import Owner, Task, key_problem, title_problem
 from gitcoord.core.task_parse import InvalidTask, parse_task_message
 from gitcoord.core.textsafe import printable
 from gitcoord.git.repo import Repo
@@ -74,8 +74,12 @@ class QueueBase:
 
 
 def storable(task: Task) -> None:
-    """A version of a task this process is about to write is one every reader can read:
-    within the size limit, and parsed back by the reader's own rules (exit 2 if not)."""
+    """A version of a task this process is about to write is one every reader can read: a
+    title of one line, within the size limit, and parsed back by the reader's own rules
+    (exit 2 if not)."""
+    problem = title_problem(task.title)
+    if problem is not None:
+        raise UsageError(problem)
     message = task.message()
     size = len(message.encode("utf-8", "surrogatepass"))
     if size > MAX_OBJECT_BYTES:
