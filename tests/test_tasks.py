@@ -10,6 +10,8 @@ from typing import Any
 
 import pytest
 
+from gitcoord.core.config import parse_config
+from gitcoord.core.config_tasks import TaskKind, TasksConfig
 from gitcoord.core.task import Task
 from gitcoord.core.timeutil import from_iso
 from tests.fetchfault import FetchFault
@@ -162,6 +164,26 @@ def test_done_commit_must_be_a_commit_on_a_remote(
     head = bob.git("rev-parse", "HEAD").strip()
     assert _task(bob, "done", "fix", "--commit", "HEAD")["commit"] == head
     assert bob.git("rev-parse", "refs/remotes/origin/bob-fix").strip() == head
+
+
+def test_init_writes_the_task_queues_sections(alice: Agent) -> None:
+    assert alice.gitcoord("init").rc == 0
+    text = (alice.path / "gitcoord.toml").read_text()
+    assert '[tasks]\nttl = "30m"\nmax_attempts = 3\n' in text
+    assert "# [tasks.kinds.review]\n" in text and "# [pools.gpu]\n# slots = 2\n" in text
+    # Its examples, uncommented, are a policy the loader reads as they say.
+    examples = ("[tasks.kinds.review]", "input = ", "result = ", "[pools.gpu]", "slots = ")
+    live = "".join(
+        ln.removeprefix("# ") for ln in text.splitlines(keepends=True)
+        if ln.removeprefix("# ").startswith(examples)
+    )  # fmt: skip
+    config = parse_config(text + live)
+    assert config.tasks == TasksConfig(
+        ttl=1800,
+        max_attempts=3,
+        kinds={"review": TaskKind("schemas/review-in.json", "schemas/review-out.json")},
+    )
+    assert config.pools == {"gpu": 2}
 
 
 def test_a_pool_runs_at_most_its_slots(

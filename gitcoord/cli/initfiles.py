@@ -71,9 +71,28 @@ _SECTIONS: list[tuple[str, str, dict[str, Any]]] = [
         "deploy: branches a push may move only to a commit that contains the base tip.",
         {"protected": ["main", "release/*"], "max_behind": 0, "deploy": []},
     ),
+    (
+        "tasks",
+        "The task queue (gitcoord task, gitcoord worker run). ttl: a running task's lease,\n"
+        "renewed by its heartbeats (at most [claims] max_ttl). max_attempts: expired leases\n"
+        "(and fail --retry) before a task fails for good. Kinds and pools: next.",
+        {"ttl": "30m", "max_attempts": 3},
+    ),
 ]
 
 _TAIL = """
+# A task kind: `task add --kind review` must name a declared kind; its input (at add) and
+# result (at done) must match these JSON Schema files, committed beside this file. Both are
+# optional: [tasks.kinds.review] alone declares a kind without a contract.
+# [tasks.kinds.review]
+# input = "schemas/review-in.json"
+# result = "schemas/review-out.json"
+
+# A pool bounds its running tasks across every machine: `task add --pool gpu`, then
+# `task take --pool gpu` (or `worker run --pool gpu`) runs at most `slots` (1 to 1000) at once.
+# [pools.gpu]
+# slots = 2
+
 # Guarded paths (gitignore-style patterns), tier block | approve | warn. gitcoord.toml, the
 # rules file and the hook configuration are `approve` unless a guard here says otherwise.
 # [[guard]]
