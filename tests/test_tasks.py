@@ -236,6 +236,7 @@ def test_typed_contracts_refuse_a_bad_input_and_a_bad_result(
     # No input: said in JSON's words, at the root, not Python's None.
     none = alice.gitcoord("task", "add", "lint", "--kind", "lint")
     assert none.rc == 2, none.err
+    assert "the input of a task of kind 'lint' does not match schemas/lint-in.json" in none.err
     assert "at the root of the input: null is not of type 'object'" in none.err
     assert "fix: give an input that schemas/lint-in.json accepts" in none.err
     nulled = alice.gitcoord("task", "add", "lint", "--kind", "lint", "--input", '{"dir": null}')

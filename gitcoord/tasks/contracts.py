@@ -84,7 +84,7 @@ class Contracts:
             )
             raise UsageError(
                 printable(
-                    f"the {which} of a {kind!r} task does not match {path}: at "
+                    f"the {which} of a task of kind {kind!r} does not match {path}: at "
                     f"{which + where if where else f'the root of the {which}'}: "
                     f"{_in_json(error)[:MAX_SHOWN]}"
                 ),
