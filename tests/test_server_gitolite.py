@@ -57,12 +57,12 @@ def _agent(srv: BaseServer, name: str, url: str, tmp: Path) -> Agent:
     return Agent(name=name, path=dest, env=env)
 
 
-def test_forged_claim_refused_and_breaking_needs_admin_under_gitolite(
-    gitolite: BaseServer, tmp_path: Path
-) -> None:
-    url = gitolite.create_repo("team")
-    repo = gitolite.repo_path("team")
-    python = _hook_python(gitolite, repo.parent.parent / f"{repo.name}-hook-python")
+def hooked_repo(srv: BaseServer, tmp_path: Path, *install: str) -> str:
+    """A new repository `team` under gitolite with gitcoord's server hooks (`install`: more
+    options of `gitcoord server install`); its URL."""
+    url = srv.create_repo("team")
+    repo = srv.repo_path("team")
+    python = _hook_python(srv, repo.parent.parent / f"{repo.name}-hook-python")
     # The repository belongs to gitolite's user; root installs the hooks into it.
     env = {
         **base_env(tmp_path / "admin-home"),
@@ -71,7 +71,7 @@ def test_forged_claim_refused_and_breaking_needs_admin_under_gitolite(
         "GIT_CONFIG_VALUE_0": "*",
     }
     res = subprocess.run(
-        ["gitcoord", "server", "install", str(repo), "--admin", "lead", "--python", python],
+        ["gitcoord", "server", "install", str(repo), *install, "--python", python],
         env=env,
         capture_output=True,
         text=True,
@@ -79,6 +79,13 @@ def test_forged_claim_refused_and_breaking_needs_admin_under_gitolite(
     )
     assert res.returncode == 0, res.stderr
     _give(repo, repo.parent)
+    return url
+
+
+def test_forged_claim_refused_and_breaking_needs_admin_under_gitolite(
+    gitolite: BaseServer, tmp_path: Path
+) -> None:
+    url = hooked_repo(gitolite, tmp_path, "--admin", "lead")
     alice, bob, lead = (_agent(gitolite, n, url, tmp_path) for n in ("alice", "bob", "lead"))
 
     bob.extra["GITCOORD_AGENT"] = "alice"  # bob's key, alice's name: a forgery

@@ -7,8 +7,8 @@ Installed hooks (docs/server.md has the install steps, gitolite notes and the lo
   claims lock (txlock.py), re-checks the claim rules against the refs as they are at that
   moment, and holds the lock until the same transaction is "committed" or "aborted".
 
-What the server refuses (claimrules.py, logrules.py, branchrules.py; every refusal names the
-ref, the cause and the fix):
+What the server refuses (claimrules.py, logrules.py, branchrules.py, taskrules.py; every
+refusal names the ref, the cause and the fix):
 
 1. refs/claims/*: an object that is not a commit, is over 64 KiB, is not a claim of a
    known format, or sits at another ref than the one its content maps to
@@ -48,4 +48,10 @@ ref, the cause and the fix):
    role (under gitolite an agent GL_USER may act as, else GL_USER); a push that creates or
    moves a [sync] deploy branch to a commit lacking the base tip ([remote] base, else the
    default branch).
+10. The task queue (taskrules.py, by the client's rules in core/task_refs.py): a written
+   refs/tasks/<state>/<id> that is not a small commit parsing as a task in that state with
+   that id; a written refs/task-slots/<pool>/<n> that is not the running version of a task
+   of that pool (the commit its running ref holds after the push); a created slot of a
+   pool the policy on the default branch does not declare, numbered >= its `slots`, or
+   that would leave the pool more slot refs than `slots`. Deletions are never refused.
 """

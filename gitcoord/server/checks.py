@@ -15,7 +15,7 @@ from typing import NamedTuple
 from gitcoord.core import timeutil
 from gitcoord.core.claim import MAX_OBJECT_BYTES, Claim
 from gitcoord.core.oids import is_zero
-from gitcoord.core.refnames import CLAIMS, LOG
+from gitcoord.core.refnames import CLAIMS, LOG, SLOTS, TASKS
 from gitcoord.git import bare
 from gitcoord.git.bare import MAX_NEW_LOG_COMMITS
 from gitcoord.git.objects import read_objects
@@ -33,6 +33,7 @@ from gitcoord.server.policy import BRANCHES, Pusher, Refusal
 from gitcoord.server.policyrules import REMOTE, asks_commits, check_commit_policy, check_deploy
 from gitcoord.server.refchange import RefChange
 from gitcoord.server.settings import read_settings
+from gitcoord.server.taskrules import check_slots, check_task_refs, read_slots, running_refs
 
 AUDIT_FILE = "audit.jsonl"
 
@@ -64,12 +65,18 @@ def pre_receive(git_dir: Path, changes: Sequence[RefChange]) -> Verdicts:
     claim_changes = [c for c in changes if c.ref.startswith(CLAIMS)]
     if any(c.ref.startswith(LOG) for c in changes):
         out.refusals.extend(_log_checks(git_dir, changes, pusher))
-    if not (claim_changes or branch_changes):
+    creates_slots = any(c.ref.startswith(SLOTS) and c.creates and not c.deletes for c in changes)
+    if not (claim_changes or branch_changes or creates_slots):
+        # No slot created: no pool's bound to read from the policy.
+        out.refusals.extend(_task_checks(git_dir, changes, {}))
         return out
     # gitcoord.toml on the default branch and at each pushed-to branch's tip, read at once.
     tips = [c.old for c in branch_changes if not (c.creates or c.deletes)]
     policies = gitdata.team_configs(git_dir, ["HEAD", *tips])
     team = policies["HEAD"].config
+    out.refusals.extend(_task_checks(git_dir, changes, team.pools))
+    if not (claim_changes or branch_changes):
+        return out
     skew = float(team.claims.clock_skew)
     claim_refusals, after = _claim_checks(git_dir, changes, pusher, now, skew)
     out.refusals.extend(claim_refusals)
@@ -80,6 +87,33 @@ def pre_receive(git_dir: Path, changes: Sequence[RefChange]) -> Verdicts:
         live = [c for c in after.values() if not c.is_expired(now, skew)]
         _branch_checks(git_dir, branch_changes, policies, pusher, live, now, out)
     return out
+
+
+def _task_checks(
+    git_dir: Path, changes: Sequence[RefChange], pools: Mapping[str, int]
+) -> list[Refusal]:
+    """The task and slot refs the push writes (taskrules.py): their objects read in two git
+    processes, and the running refs their slots' tasks belong at looked up as they will be
+    (a third, only when the push does not write one of them itself)."""
+    writes = [c for c in changes if c.ref.startswith((TASKS, SLOTS)) and not c.deletes]
+    if not writes:
+        return []
+    infos = bare.object_info(git_dir, (c.new for c in writes))
+    small = [i.oid for i in infos.values() if i.type == "commit" and i.size <= MAX_OBJECT_BYTES]
+    raw = read_objects(git_dir, small, keep_repo_env=True)
+    refusals = check_task_refs(changes, infos, raw)
+    slots = read_slots(changes, infos, raw)
+    if not slots:
+        return refusals
+    pushed = {c.ref: None if c.deletes else c.new for c in changes}
+    wanted = running_refs(slots)
+    there = bare.object_info(git_dir, [r for r in wanted if r not in pushed])
+    after = {
+        r: pushed[r] if r in pushed else (there[r].oid if r in there else None) for r in wanted
+    }
+    creates = any(c.ref.startswith(SLOTS) and c.creates for c in writes)
+    current = bare.current_refs(git_dir, SLOTS) if creates else {}
+    return refusals + check_slots(changes, slots, after, current, pools)
 
 
 def _ancestor(git_dir: Path) -> Callable[[str, str], bool]:
