@@ -1,9 +1,9 @@
 """The `gitcoord` and `git-claim` console scripts.
 
 Every form of `git claim` (and `gitcoord claim`) that parses (direct.py), `gitcoord task
-take|heartbeat|done` (task_direct.py), `guard` and `--version` start without importing
-typer, click or the other commands: that import alone cost about as much as a claim's push
-and fetch on a local remote. Help, usage errors and the other
+take|heartbeat|done` and `gitcoord watch` (direct_commands.py), `guard` and `--version`
+start without importing typer, click or the other commands: that import alone cost about
+as much as a claim's push and fetch on a local remote. Help, usage errors and the other
 commands go through the typer app in main.py.
 """
 
@@ -24,14 +24,15 @@ def dispatch(argv: Sequence[str], *, git_claim: bool) -> int:
             from gitcoord.cli.outcome import exit_code
 
             return exit_code(lambda: run_claim(**direct), args)
-    if not git_claim and args[:1] == ["task"] and args[1:2] in (["take"], ["heartbeat"], ["done"]):
-        from gitcoord.cli.task_direct import direct_task_arguments, runner
+    if not git_claim and args[:1] in (["task"], ["watch"]):
+        from gitcoord.cli.direct_commands import direct_arguments, runner
 
-        parsed = direct_task_arguments(args[1], args[2:])
+        parsed = direct_arguments(args)
         if parsed is not None:
             from gitcoord.cli.outcome import exit_code
 
-            return exit_code(lambda: runner(args[1])(**parsed), args)
+            words, keywords = parsed
+            return exit_code(lambda: runner(words)(**keywords), args)
     if not git_claim and args[:1] == ["guard"] and not {"-h", "--help"} & set(args):
         from gitcoord.guard.entry import main as guard_main  # runs on every agent tool call
 

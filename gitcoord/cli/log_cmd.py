@@ -12,6 +12,7 @@ from typing import Annotated, Any
 import typer
 
 from gitcoord.cli.context import Context, emit_json
+from gitcoord.cli.log_lines import trail_lines
 from gitcoord.core import timeutil
 from gitcoord.core.auditlog import LogEntry, withdrawn_attempts
 from gitcoord.core.textsafe import printable
@@ -49,16 +50,6 @@ def log_command(
         print(line)
 
 
-def trail_lines(entries: list[LogEntry], withdrawn: dict[str, LogEntry], limit: int) -> list[str]:
-    """The last `limit` entries as `gitcoord log` shows them (and `gitcoord watch`), a
-    withdrawn attempt's retraction folded into its claim's line (`withdrawn`: from
-    withdrawn_attempts of the whole trail)."""
-    folded = {r.oid for r in withdrawn.values()}
-    kept = [e for e in entries if e.oid not in folded][-limit:]
-    # Entries are remote data: shown escaped, so no entry can fake another line.
-    return [printable(_line(e, withdrawn.get(e.oid))) for e in kept]
-
-
 def _entry_json(e: LogEntry, withdrawn: dict[str, LogEntry]) -> dict[str, Any]:
     """An entry's JSON; a claim entry says whether its attempt was granted (`granted`:
     false, with the retraction, when it was withdrawn first)."""
@@ -74,28 +65,3 @@ def _entry_json(e: LogEntry, withdrawn: dict[str, LogEntry]) -> dict[str, Any]:
                 "overlapped": retraction.overlapped,
             }
     return data
-
-
-def _line(e: LogEntry, retraction: LogEntry | None) -> str:
-    items = e.claims or e.previous
-    paths = ", ".join(f"{c.get('path')} ({c.get('mode')})" for c in items[:3])
-    if len(items) > 3:
-        paths += f", +{len(items) - 3} more"
-    event = e.event
-    extra = ""
-    if retraction is not None:
-        event = "refused" if retraction.overlapped else "withdrawn"
-        why = retraction.reason or "withdrawn before it was granted"
-        extra += f"  (never granted: {why})"
-    if e.previous:
-        holders = sorted({str(c.get("agent")) for c in e.previous})
-        verb = "from" if e.event == "break" else "took over from"
-        extra += f"  {verb} {', '.join(holders)}"
-    if e.event in ("grant", "renew") and e.claims:
-        # A grant: the provisional claim was verified and now holds until then.
-        extra += f"  until {e.claims[0].get('expires_at')}"
-    if e.commit:
-        extra += f"  commit {e.commit[:12]}"
-    if e.reason:
-        extra += f'  "{e.reason}"'
-    return f"{timeutil.to_iso(e.at)}  {e.agent:<16}  {event:<9}  {paths}{extra}"

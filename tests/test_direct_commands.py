@@ -1,16 +1,18 @@
-"""The lean route of `gitcoord task take|heartbeat|done` (cli/task_direct.py) and the typer
-route agree: on what a command line means, and on what the command then prints and exits.
+"""The lean route of `gitcoord task take|heartbeat|done` and `gitcoord watch`
+(cli/direct_commands.py) and the typer route agree: on what a command line means, and on
+what the command then prints and exits.
 
-Parsing: typer's own parser, the real task commands of main.app (click's make_context,
-after main.run's `--wait` normalisation), against the fast parser; where the fast parser
-gives up, typer must show help or a usage error. Running: the installed `gitcoord` console
-script (the lean route) against main.run on main.app in another process (typer), in a real
-clone of a real remote, compared byte for byte.
+Parsing: typer's own parser, the real commands of main.app (click's make_context, after
+main.run's `--wait` normalisation), against the fast parser; where the fast parser gives
+up, typer must show help or a usage error. Running: the installed `gitcoord` console script
+(the lean route) against main.run on main.app in another process (typer), in a real clone
+of a real remote, compared byte for byte.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -24,20 +26,23 @@ from typer._click.exceptions import UsageError as ClickUsageError
 from typer.main import get_command
 
 from gitcoord.cli import main
-from gitcoord.cli.task_direct import direct_task_arguments
+from gitcoord.cli.direct_commands import direct_arguments
 from tests.gitenv import Agent, Result
 
 pytestmark = pytest.mark.transports("file")
 
 
 def typer_parse(name: str, argv: list[str]) -> dict[str, Any] | None:
-    """The keywords typer's `task NAME` command gets for `argv`; None for help or a usage
-    error (the command would not run)."""
+    """The keywords typer's `task NAME` (or `watch`) command gets for `argv`; None for help
+    or a usage error (the command would not run)."""
     group = get_command(main.app)
-    task = group.commands["task"]  # type: ignore[attr-defined]
-    command = task.commands[name]
-    args = main._claim_argv(["task", name, *argv], "gitcoord")[2:]
-    parent = ClickContext(task, info_name="task")
+    words = ["watch"] if name == "watch" else ["task", name]
+    if name == "watch":
+        command, parent = group.commands["watch"], None  # type: ignore[attr-defined]
+    else:
+        task = group.commands["task"]  # type: ignore[attr-defined]
+        command, parent = task.commands[name], ClickContext(task, info_name="task")
+    args = main._claim_argv([*words, *argv], "gitcoord")[len(words) :]
     try:
         with command.make_context(name, args, parent=parent) as ctx:
             return dict(ctx.params)
@@ -46,7 +51,10 @@ def typer_parse(name: str, argv: list[str]) -> dict[str, Any] | None:
 
 
 def agree(name: str, argv: list[str]) -> dict[str, Any] | None:
-    fast = direct_task_arguments(name, argv)
+    words = ["watch"] if name == "watch" else ["task", name]
+    parsed = direct_arguments([*words, *argv])
+    fast = None if parsed is None else parsed[1]
+    assert parsed is None or parsed[0] == tuple(words)
     assert typer_parse(name, argv) == fast, (name, argv)
     return fast
 
@@ -54,6 +62,7 @@ def agree(name: str, argv: list[str]) -> dict[str, Any] | None:
 TAKE = {"task_id": None, "pool": None, "ttl": None, "wait": None, "as_json": False}
 BEAT = {"task_id": "t1", "ttl": None, "as_json": False}
 DONE = {"task_id": "t1", "result": None, "commit": None, "as_json": False}
+WATCH = {"once": False, "interval": "2s"}
 
 PARSED: list[tuple[str, list[str], dict[str, Any]]] = [
     ("take", [], TAKE),
@@ -75,6 +84,10 @@ PARSED: list[tuple[str, list[str], dict[str, Any]]] = [
     ("done", ["t1", "--result", '{"a": 1}'], {**DONE, "result": '{"a": 1}'}),
     ("done", ["--commit=HEAD", "t1", "--json"], {**DONE, "commit": "HEAD", "as_json": True}),
     ("done", ["t1", "--result", "@-"], {**DONE, "result": "@-"}),
+    ("watch", [], WATCH),
+    ("watch", ["--once"], {**WATCH, "once": True}),
+    ("watch", ["--interval", "10s", "--once"], {"once": True, "interval": "10s"}),
+    ("watch", ["--interval=", "--interval=1m"], {**WATCH, "interval": "1m"}),
 ]
 
 
@@ -100,24 +113,34 @@ def test_fast_parser_passes_what_typer_passes(
         ("heartbeat", ["t1", "--wait", "1m"]),  # not heartbeat's option
         ("done", ["t1", "--result"]),
         ("done", ["t1", "-r", "x"]),
+        ("watch", ["-h"]),
+        ("watch", ["now"]),  # no arguments
+        ("watch", ["--once=1"]),
+        ("watch", ["--interval"]),
+        ("watch", ["--json"]),
     ],
 )
 def test_fast_parser_leaves_help_and_usage_errors_to_typer(name: str, argv: list[str]) -> None:
     assert agree(name, argv) is None
 
 
+def test_other_commands_are_not_taken() -> None:
+    for argv in (["task"], ["task", "add", "x"], ["task", "list"], ["watching"], ["claim"]):
+        assert direct_arguments(argv) is None
+
+
 TOKENS = st.sampled_from(
     [
         *("t1", "t-2", "-", "--", "", "1s", "gpu", "x=y", "@f"),
         *("--pool", "--pool=gpu", "--ttl", "--ttl=30m", "--wait", "--wait=1s", "--json"),
-        *("--result", "--result={}", "--commit", "--commit=HEAD"),
+        *("--result", "--result={}", "--commit", "--commit=HEAD", "--once", "--interval"),
         *("-h", "--help", "--bogus", "-x", "--json=1", "--ttl="),
     ]
 )
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.sampled_from(["take", "heartbeat", "done"]), st.lists(TOKENS, max_size=6))
+@given(st.sampled_from(["take", "heartbeat", "done", "watch"]), st.lists(TOKENS, max_size=6))
 def test_parsers_agree_on_any_command_line(name: str, argv: list[str]) -> None:
     agree(name, argv)
 
@@ -150,6 +173,12 @@ def _stable(out: str) -> list[str]:
     return [ln for ln in lines if not ln.startswith("  lease:")]
 
 
+def _timeless(frame: str) -> str:
+    """A frame with its times and ages made alike ("now" and "3s ago" moved on between)."""
+    alike = re.sub(r"\d+", "N", frame).replace("  now", "  Ns ago")
+    return re.sub(r" +", " ", alike)  # (column widths follow the cells)
+
+
 def test_both_routes_print_and_exit_alike(alice: Agent, bob: Agent, tmp_path: Path) -> None:
     # Nothing to take: exit 1 and why, in text and in JSON.
     assert same(alice, "task", "take").rc == 1
@@ -178,13 +207,21 @@ def test_both_routes_print_and_exit_alike(alice: Agent, bob: Agent, tmp_path: Pa
     finished.append(bob.run(sys.executable, "-c", _TYPER, "task", "done", "t2", "--result", "[1]"))
     assert [r.out.replace("t1", "t2") for r in finished] == [finished[1].out] * 2
     assert [r.rc for r in finished] == [0, 0]
+    # watch: one frame alike (but for the times in it), and a bad --interval alike.
+    lean, typer_route = both(bob, "watch", "--once")
+    assert (lean.rc, lean.err, typer_route.rc, typer_route.err) == (0, "", 0, "")
+    assert "tasks done" in lean.out
+    assert _timeless(lean.out) == _timeless(typer_route.out)
+    assert same(bob, "watch", "--once", "--interval", "soon").rc == 2
     # The console script took its lean route: typer was never imported.
-    probe = (
-        "import sys; from gitcoord.cli.entry import dispatch; "
-        "rc = dispatch(['task', 'take', '--json'], git_claim=False); "
-        "print(rc, 'typer' in sys.modules, 'click' in sys.modules)"
-    )
-    assert bob.run(sys.executable, "-c", probe).out.splitlines()[-1] == "1 False False"
+    for argv in (["task", "take", "--json"], ["watch", "--once"]):
+        probe = (
+            "import sys; from gitcoord.cli.entry import dispatch; "
+            f"rc = dispatch({argv!r}, git_claim=False); "
+            "print(rc, 'typer' in sys.modules, 'click' in sys.modules)"
+        )
+        rc = "1" if argv[0] == "task" else "0"
+        assert bob.run(sys.executable, "-c", probe).out.splitlines()[-1] == f"{rc} False False"
     # Help and usage errors go to typer from either start.
     assert "Usage: gitcoord task take" in same(bob, "task", "take", "-h").out
     assert same(bob, "task", "heartbeat").rc == 2
