@@ -7,16 +7,20 @@ from gitcoord.core.claim import MAX_OBJECT_BYTES
 from gitcoord.core.config import Config
 from gitcoord.core.config_tasks import LONGEST_TASK_LEASE
 from gitcoord.core.durations import format_duration
-from gitcoord.core.errors import ConfigError, UsageError
+from gitcoord.core.errors import ConfigError, Refused, UsageError
 from gitcoord.core.identity import Identity
 from gitcoord.core.task import Owner, Task, key_problem, title_problem
+from gitcoord.core.task_moves import whereabouts
 from gitcoord.core.task_parse import InvalidTask, parse_task_message
-from gitcoord.core.textsafe import printable
+from gitcoord.core.textsafe import printable, shell_word
 from gitcoord.git.repo import Repo
 from gitcoord.store.listing import InvalidRef
 from gitcoord.store.taskstore import Board, TaskStore
 from gitcoord.tasks.contracts import Contracts
 from gitcoord.tasks.moving import Mover
+
+# The command of each move of a running task, for a fix to quote.
+COMMANDS = {"complete": "done", "fail": "fail -r REASON"}
 
 
 def check_id(task_id: str) -> str:
@@ -71,6 +75,29 @@ class QueueBase:
         return seconds
 
     _ttl = lease
+
+    def not_mine(self, board: Board, task_id: str, verb: str) -> Refused:
+        """The refusal of my `verb` ("heartbeat", "complete", "fail", "release") of a task
+        that is not running for this session: where it is, naming its owner. When it runs
+        for my agent in another session, says so and how to act as that session, as claims
+        do (core/identity.command_from_here): a session is part of who holds a task."""
+        task = board.find(task_id)
+        owner = task.owner if task is not None and task.state == "running" else None
+        if owner is None or owner.agent != self.me.agent or owner.session == self.me.session:
+            return Refused(
+                f"{whereabouts(task, task_id)}: not yours to {verb}",
+                fix=f"gitcoord task show {task_id}",
+            )
+        where = f" on {printable(owner.host)}" if owner.host else ""
+        command = f"gitcoord task {COMMANDS.get(verb, verb)} {task_id}"
+        return Refused(
+            printable(
+                f"task {task_id} is running for your other session {owner.session}{where}, "
+                f"not this one ({self.me.session}): only that session may {verb} it"
+            ),
+            fix=f"{verb} it there, or from here as that session: "
+            f"GITCOORD_SESSION={shell_word(owner.session)} {command}",
+        )
 
 
 def storable(task: Task) -> None:
