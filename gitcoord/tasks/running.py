@@ -15,7 +15,7 @@ from gitcoord.core.config import Config
 from gitcoord.core.errors import CannotVerify, GitcoordError, Refused
 from gitcoord.core.identity import Identity
 from gitcoord.core.task import Task
-from gitcoord.core.task_moves import extended, failed, finished, reaped, released, whereabouts
+from gitcoord.core.task_moves import extended, failed, finished, reaped, released
 from gitcoord.git.repo import Repo
 from gitcoord.git.transport import RefUpdate
 from gitcoord.store.taskstore import Board
@@ -77,10 +77,7 @@ class RunningTasks(QueueBase):
             board = self.board()
             task = board.find(task_id, "running")
             if task is None or not task.owned_by(owner.agent, owner.session):
-                raise Refused(
-                    f"{whereabouts(board.find(task_id), task_id)}: not yours to {verb}",
-                    fix=f"gitcoord task show {task_id}",
-                )
+                raise self.not_mine(board, task_id, verb)
             new = make(task)
             storable(new)
             new = self.store.stage(new, task.oid)
