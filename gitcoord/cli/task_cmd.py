@@ -162,7 +162,8 @@ def take_command(
     as_json: Json = False,
 ) -> int:
     """Take the ready task of highest priority (oldest first): it runs for me until its
-    lease ends; exit 1 when no task is ready.
+    lease ends; exit 1 when no task is ready. Under --wait, a look that cannot reach the
+    remote is warned about and retried (after 1s, doubling to at most 30s) until the wait ends.
 
     \b
     Examples:

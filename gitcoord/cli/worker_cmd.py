@@ -80,8 +80,8 @@ def run_command(
     If the lease is lost while CMD runs (reaped and taken by another), CMD is stopped
     (SIGTERM, SIGKILL after 10s) and the worker exits 1 naming who has the task. SIGINT or
     SIGTERM stops CMD and releases the task; a worker killed with SIGKILL takes CMD with it.
-    A look for a task that cannot reach the remote is retried (1s, 2s, ... at most 30s
-    apart, warned about on stderr). With --once: one task, not waiting for it;
+    A look for a task that cannot reach the remote is retried (after 1s, doubling to at
+    most 30s, warned about on stderr). With --once: one task, not waiting for it;
     exit 0 when it is done, 1 when it failed or none was ready.
 
     \b
