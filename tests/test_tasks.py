@@ -189,7 +189,7 @@ def test_init_writes_the_task_queues_sections(alice: Agent) -> None:
 def test_a_pool_runs_at_most_its_slots(
     alice: Agent, bob: Agent, carol: Agent, served_repo: Path
 ) -> None:
-    share_policy("[pools.gpu]\nslots = 2\n", alice, bob, carol)
+    share_policy("[pools.gpu]\nslots = 2\n[pools.solo]\nslots = 1\n", alice, bob, carol)
     for n in range(3):
         _task(alice, "add", f"train {n}", "--id", f"train-{n}", "--pool", "gpu")
     _task(alice, "add", "plain", "--id", "plain")
@@ -204,6 +204,11 @@ def test_a_pool_runs_at_most_its_slots(
     _task(bob, "done", "train-1")
     assert _task(carol, "take", "--pool", "gpu")["id"] == "train-2"
     assert len(server_refs(served_repo, "refs/task-slots/gpu/")) == 2
+    for n in range(2):
+        _task(alice, "add", f"solo {n}", "--id", f"solo-{n}", "--pool", "solo")
+    _task(alice, "take", "--pool", "solo")
+    one = bob.gitcoord("task", "take", "--pool", "solo")
+    assert one.rc == 1 and "pool solo: its one slot is held by a running task" in one.err
     undeclared = alice.gitcoord("task", "add", "x", "--pool", "cpu")
     assert undeclared.rc == 2 and "no pool 'cpu'" in undeclared.err
 

@@ -19,12 +19,12 @@ from gitcoord.core.errors import CannotVerify, GitcoordError, Refused, UsageErro
 from gitcoord.core.task import (
     MAX_LIST,
     MAX_PRIORITY,
-    MAX_TITLE,
     STATES,
     Owner,
     Task,
     new_nonce,
     new_task_id,
+    title_problem,
 )
 from gitcoord.core.task_moves import (
     candidates,
@@ -114,8 +114,9 @@ class TaskQueue(RunningTasks):
 
     def _check_new(self, task: Task) -> None:
         """Every field as a reader will check it, before anything is pushed (exit 2)."""
-        if not task.title.strip() or len(task.title) > MAX_TITLE:
-            raise UsageError(f"a task title is 1 to {MAX_TITLE} characters")
+        problem = title_problem(task.title)
+        if problem is not None:
+            raise UsageError(problem)
         if not -MAX_PRIORITY <= task.priority <= MAX_PRIORITY:
             raise UsageError(f"--priority is from {-MAX_PRIORITY} to {MAX_PRIORITY}")
         if task.id in task.after:
@@ -253,7 +254,12 @@ class TaskQueue(RunningTasks):
                 return got
             if {task.ref, new.ref} & self.mover.culprits or not hold:
                 return None  # the task moved: try the next one
-        self.why_none = f"pool {task.pool}: all {slots} slots are held by running tasks"
+        held = (
+            "its one slot is held by a running task"
+            if slots == 1
+            else f"all {slots} slots are held by running tasks"
+        )
+        self.why_none = f"pool {task.pool}: {held}"
         return None
 
     def _push_take(
