@@ -132,3 +132,16 @@ def test_racing_takers_of_a_task_with_paths_one_holds_both(
     (task,) = server_tasks(served_repo).values()
     assert task.state == "running" and task.owner is not None and task.owner.agent == won[0]
     assert set(_claims(served_repo).values()) == {won[0]}
+
+
+def test_done_stands_when_its_claims_were_broken_meanwhile(
+    alice: Agent, bob: Agent, served_repo: Path
+) -> None:
+    _ok(alice.gitcoord("task", "add", "api", "--id", "api", "--paths", "src/api.py", "--json"))
+    _ok(alice.gitcoord("task", "take", "--json"))
+    assert bob.claim("--break", "src/api.py", "-r", "urgent hotfix").rc == 0
+    done = alice.gitcoord("task", "done", "api")
+    assert done.rc == 0, done.err
+    assert _state(served_repo, "api") == "done"
+    assert "task api's claims on its --paths were not released" in done.err
+    assert "urgent hotfix" in done.err  # who broke it, from the audit trail

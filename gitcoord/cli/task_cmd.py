@@ -13,6 +13,7 @@ from gitcoord.cli.task_output import (
     invalid_json,
     invalid_lines,
     json_value,
+    print_notes,
     print_task,
     summaries,
     text_value,
@@ -220,8 +221,10 @@ def fail_command(
       gitcoord task fail t-1a2b3c4d5e -r "tests time out" --retry
     """
     require(bool(reason.strip()), "fail needs a reason: -r REASON")
-    task = _queue(Context.here()).fail(task_id, reason, retry=retry)
+    queue = _queue(Context.here())
+    task = queue.fail(task_id, reason, retry=retry)
     print_task(task, as_json, f"task {task.id} is {task.state}")
+    print_notes(queue.notes)
 
 
 @task_app.command("release", cls=PlainCommand)
@@ -232,8 +235,10 @@ def release_command(task_id: TaskId, as_json: Json = False) -> None:
     Example:
       gitcoord task release t-1a2b3c4d5e
     """
-    task = _queue(Context.here()).release(task_id)
+    queue = _queue(Context.here())
+    task = queue.release(task_id)
     print_task(task, as_json, f"released task {task.id}: pending again")
+    print_notes(queue.notes)
 
 
 @task_app.command("reap", cls=PlainCommand)

@@ -76,6 +76,14 @@ def landed_commit(ctx: Context, text: str) -> str:
     return oid
 
 
+def print_notes(notes: list[str]) -> None:
+    """What a move that landed could not also do (its --paths' claims left to their lease),
+    on stderr, once."""
+    for note in notes:
+        print(printable(note), file=sys.stderr)
+    notes.clear()
+
+
 def _owner(task: Task) -> str:
     return task.owner.agent if task.owner else "-"
 

@@ -10,7 +10,7 @@ import sys
 
 from gitcoord.cli.claim_options import WAIT_FOREVER
 from gitcoord.cli.context import NOBODY, Context
-from gitcoord.cli.task_output import json_value, landed_commit, print_task
+from gitcoord.cli.task_output import json_value, landed_commit, print_notes, print_task
 from gitcoord.cli.task_wait import take_waiting
 from gitcoord.core.durations import parse_duration
 from gitcoord.core.textsafe import printable
@@ -50,6 +50,8 @@ def run_done(task_id: str, result: str | None, commit: str | None, as_json: bool
     ctx = Context.here()
     value = json_value(result, "--result")
     sha = None if commit is None else landed_commit(ctx, commit)
-    task = task_queue(ctx).done(task_id, result=value, commit=sha)
+    queue = task_queue(ctx)
+    task = queue.done(task_id, result=value, commit=sha)
     print_task(task, as_json, f"task {task.id} is done")
+    print_notes(queue.notes)
     return 0

@@ -25,7 +25,7 @@ import typer
 from gitcoord.cli import user_command
 from gitcoord.cli.context import Context
 from gitcoord.cli.helpformat import PlainCommand, plain_group
-from gitcoord.cli.task_output import json_value
+from gitcoord.cli.task_output import json_value, print_notes
 from gitcoord.cli.task_wait import take_waiting
 from gitcoord.core import timeutil
 from gitcoord.core.durations import parse_duration
@@ -182,6 +182,7 @@ class Worker:
             try:
                 self.queue.done(task.id, result=_read_result(result_file))
                 _say(f"task {task.id} done")
+                print_notes(self.queue.notes)
                 return True
             except UsageError as exc:  # a lost lease (Refused) is not the result's fault
                 reason = f"{self.name} exited 0 but its result was refused: {exc.message}"
@@ -189,6 +190,7 @@ class Worker:
             reason = f"{self.name} exited with status {code}"
         self.queue.fail(task.id, reason)
         _say(printable(f"task {task.id} failed: {reason}"))
+        print_notes(self.queue.notes)
         return False
 
     def _abandon(self, task: Task, proc: user_command.Process | int, *, release: bool) -> None:
