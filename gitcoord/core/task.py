@@ -85,7 +85,7 @@ class Task(NamedTuple):
     priority: int = 0
     after: tuple[str, ...] = ()  # ids of the tasks that must be done first
     pool: str | None = None
-    paths: tuple[str, ...] = ()  # stored, not claimed (the take does not claim them yet)
+    paths: tuple[str, ...] = ()  # claim paths: the take claims them (tasks/claims.py)
     input: Any = None
     result: Any = None
     reason: str = ""
