@@ -31,7 +31,7 @@ def _line(e: LogEntry, retraction: LogEntry | None) -> str:
         extra += f"  (never granted: {why})"
     if e.previous:
         holders = sorted({str(c.get("agent")) for c in e.previous})
-        verb = "from" if e.event == "break" else "took over from"
+        verb = {"break": "from", "expire": "held by"}.get(e.event, "took over from")
         extra += f"  {verb} {', '.join(holders)}"
     if e.event in ("grant", "renew") and e.claims:
         # A grant: the provisional claim was verified and now holds until then.

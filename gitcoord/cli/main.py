@@ -16,6 +16,7 @@ from gitcoord.cli.ci_cmd import ci_command
 from gitcoord.cli.claim_cmd import HELP as CLAIM_HELP
 from gitcoord.cli.claim_cmd import claim_command
 from gitcoord.cli.claim_options import normalise_wait
+from gitcoord.cli.gc_cmd import gc_command
 from gitcoord.cli.guard_cmd import guard_command
 from gitcoord.cli.helpformat import PlainCommand, PlainGroup, usage_error
 from gitcoord.cli.hooks_cmd import hooks_app
@@ -81,6 +82,7 @@ COMMANDS: tuple[tuple[str, Callable[..., object], str], ...] = (
     ("ci", ci_command, "Check a branch's commits as the hooks would (for CI)."),
     ("guard", guard_command, "Answer an agent harness's hook: the edit-time guard."),
     ("watch", watch_command, "Live view: claims, tasks, pools, expiring leases, latest events."),
+    ("gc", gc_command, "Remove expired claims and dead refs from the remote (sweep)."),
 )
 for _name, _function, _summary in COMMANDS:
     app.command(

@@ -1,6 +1,7 @@
 """The audit-log entry: its format, the message an entry commit carries, and reading one.
 
-One entry per change to claims (claim, grant, renew, release, retract, take, break), appended
+One entry per change to claims (claim, grant, renew, release, retract, take, break, and
+`gitcoord gc`'s expire), appended
 to the acting agent's chain under refs/claims-log/ (store/audit.py reads the chains).
 """
 
@@ -18,7 +19,8 @@ from gitcoord.core.textsafe import loads_bounded
 
 LOG_FORMAT = 1
 # "grant": a provisional claim verified by its read after write and extended to its TTL.
-EVENTS = ("claim", "grant", "renew", "release", "retract", "break")
+# "expire": `gitcoord gc` removed others' expired claims (`previous`, as a break's).
+EVENTS = ("claim", "grant", "renew", "release", "retract", "break", "expire")
 # An entry's body nests {"claims": [{...}]}: three levels, and room for one more.
 MAX_DEPTH = 4
 # Larger messages are skipped unparsed (a 1,000-path claim's entry is ~300 KB).

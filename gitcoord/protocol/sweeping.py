@@ -1,0 +1,163 @@
+"""The sweep behind `gitcoord gc`: delete what is dead under refs/claims/ on the remote.
+
+Dead means no live holder and no newer client can need it (docs/design.md, "Sweep"):
+- a claim this clone judges expired exactly as a claimer taking it over would
+  (Listing.expired: lease end + clock_skew passed, and this clone has itself seen that
+  very object for its lease + clock_skew; never a claim of my own session);
+- a ref under refs/claims/w/ or refs/claims/s/ (the claim layout) whose object is not a
+  readable claim (forged, damaged, a copy at the wrong ref), as `git claim --break`
+  removes unreadable objects at a write ref; never a claim of a newer format;
+- a ref that shadows the layout (`refs/claims/w` or `refs/claims/s` itself), which
+  blocks every claim of its kind.
+Anything else under refs/claims/ is left alone: a newer gitcoord may use it.
+
+Every delete is leased on the OID judged dead, so a claim renewed (or taken over)
+meanwhile is never removed: its lease is stale, the atomic push fails whole, and the
+sweep reads again and retries without it. Deletes go in batches, one atomic push each
+with one `expire` entry on my audit chain.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import NamedTuple
+
+from gitcoord.core import refnames
+from gitcoord.core.auditlog import entry_message
+from gitcoord.core.claim import Claim
+from gitcoord.core.errors import CannotVerify
+from gitcoord.git.transport import PushOutcome, RefUpdate
+from gitcoord.protocol.session import MAX_TRANSPORT_RETRIES, Session
+from gitcoord.store.listing import InvalidRef, Listing
+
+# The argv of one push carries a lease and a refspec per delete (about 150 bytes): a
+# batch stays well under the smallest common ARG_MAX (macOS: 1 MiB), and its `expire`
+# entry (about 250 bytes a claim) under the audit reader's 4 MiB bound.
+BATCH = 5000
+NAMED_INVALID = 20  # unreadable refs an entry's reason names
+# The claims of one push are named in several chained entries, each under the server
+# hooks' bound on a log commit (64 KiB, server/logrules.py): about 240 claims an entry.
+ENTRY_BYTES = 56 * 1024
+# The two namespaces of claim refs, and the refs that would shadow them.
+LAYOUT = (refnames.WRITE, refnames.SHARED)
+SHADOWS = (refnames.WRITE.rstrip("/"), refnames.SHARED.rstrip("/"))
+
+
+class Dead(NamedTuple):
+    """What a listing shows dead, and the unreadable refs left alone (with why)."""
+
+    expired: list[Claim]
+    invalid: list[InvalidRef]
+    kept: list[InvalidRef]
+
+
+class Swept(NamedTuple):
+    expired: list[Claim]  # removed (or, dry run, to remove)
+    invalid: list[InvalidRef]
+    kept: list[InvalidRef]
+    pushes: int
+    live: int  # claims left on the remote, as last read
+
+
+def dead(listing: Listing, at: float, skew: float) -> Dead:
+    expired = [c for c in listing.by_path() if listing.expired(c, at, skew)]
+    invalid: list[InvalidRef] = []
+    kept: list[InvalidRef] = []
+    for i in listing.invalid:
+        removable = not i.newer_format and (i.ref.startswith(LAYOUT) or i.ref in SHADOWS)
+        (invalid if removable else kept).append(i)
+    return Dead(expired, invalid, kept)
+
+
+def sweep(s: Session, *, dry_run: bool = False, fetched: Listing | None = None) -> Swept:
+    """Delete every dead ref (dry run: only say which); what was removed. `fetched`: a
+    listing fetched just now by the caller (with its own refs in the same fetch)."""
+    listing = fetched if fetched is not None else s.store.fetch_listing()
+    found = dead(listing, s.clock(), s.skew)
+    if dry_run:
+        return Swept(found.expired, found.invalid, found.kept, 0, _live(listing, found.expired))
+    removed: list[Claim] = []
+    junk: list[InvalidRef] = []
+    pushes = failures = 0
+    tip = listing.log_tip
+    while found.expired or found.invalid:
+        claims, refs = found.expired[:BATCH], found.invalid[: BATCH - len(found.expired[:BATCH])]
+        entry = tip
+        for message in _messages(s, claims, refs):
+            entry = s.store.write_log_entry(message, entry)
+        updates = [RefUpdate(c.ref, None, c.oid) for c in claims]
+        updates += [RefUpdate(i.ref, None, i.oid) for i in refs]
+        updates.append(RefUpdate(s.store.my_log_ref, entry, tip))
+        result = s.push(updates)  # raises Refused when a server hook refuses
+        pushes += 1
+        if result.outcome is PushOutcome.LANDED:
+            removed += claims
+            junk += refs
+            tip = entry
+            done = {u.ref for u in updates}
+            found = Dead(
+                [c for c in found.expired if c.ref not in done],
+                [i for i in found.invalid if i.ref not in done],
+                found.kept,
+            )
+            continue
+        # A stale lease (renewed, taken over or removed meanwhile) or no answer: read
+        # again; what is still dead goes in the next push.
+        listing = s.store.fetch_listing()
+        if listing.log_tip == entry:  # it landed after all (the entry is in the same push)
+            removed += claims
+            junk += refs
+        else:
+            failures += 1
+            if failures > MAX_TRANSPORT_RETRIES + 2:
+                raise _gave_up(result.result.err)
+        tip = listing.log_tip
+        found = dead(listing, s.clock(), s.skew)
+    return Swept(removed, junk, found.kept, pushes, _live(listing, removed))
+
+
+def _live(listing: Listing, gone: Sequence[Claim]) -> int:
+    """The claims `listing` shows, less those `gone` (removed, or a dry run's to remove)."""
+    refs = {c.ref for c in gone}
+    return sum(1 for c in listing.claims if c.ref not in refs)
+
+
+def _messages(s: Session, claims: Sequence[Claim], refs: Sequence[InvalidRef]) -> list[str]:
+    """The `expire` entries of one push: the claims removed as `previous` (others' claims
+    this agent removed, as a break's are), in entries small enough for the server hooks'
+    bound on a log commit; the unreadable refs named in the first one's reason."""
+    at = s.clock()
+    reason = ""
+    if refs:
+        named = ", ".join(i.ref for i in refs[:NAMED_INVALID])
+        more = f" (+{len(refs) - NAMED_INVALID} more)" if len(refs) > NAMED_INVALID else ""
+        reason = f"removed {len(refs)} unreadable claim ref(s): {named}{more}; "
+    out = []
+    for chunk in _entry_chunks(claims) or [[]]:
+        why = reason + ("lease + clock_skew passed" if chunk else "")
+        out.append(entry_message("expire", s.me, [], at=at, reason=why, previous=chunk))
+        reason = ""
+    return out
+
+
+def _entry_chunks(claims: Sequence[Claim]) -> list[list[Claim]]:
+    """`claims` in runs whose summaries fit one log entry (an upper estimate per claim:
+    its summary's fixed part, and its JSON-escaped path, agent and session)."""
+    chunks: list[list[Claim]] = []
+    size = ENTRY_BYTES
+    for c in claims:
+        weight = 220 + sum(len(json.dumps(t)) for t in (str(c.path), c.agent, c.session))
+        if size + weight > ENTRY_BYTES:
+            chunks.append([])
+            size = 0
+        chunks[-1].append(c)
+        size += weight
+    return chunks
+
+
+def _gave_up(said: str) -> CannotVerify:
+    return CannotVerify(
+        f"the remote kept changing while sweeping: {said.strip()[-300:]}",
+        fix="run `gitcoord gc` again",
+    )
