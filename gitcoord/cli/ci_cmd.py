@@ -4,22 +4,26 @@ from __future__ import annotations
 
 import os
 import socket
+import sys
 from typing import Annotated
 
 import typer
 
 from gitcoord.ci.commits import RangeInput, check_range
+from gitcoord.ci.landing import landed_since, pushed_before, release_landed
 from gitcoord.ci.report import Report, plain_lines
 from gitcoord.ci.target import ci_target
 from gitcoord.cli.context import emit_json
 from gitcoord.core import timeutil
 from gitcoord.core.config import Config, RemoteConfig
-from gitcoord.core.errors import UsageError
+from gitcoord.core.errors import GitcoordError, UsageError
 from gitcoord.core.identity import Identity
+from gitcoord.core.textsafe import printable
 from gitcoord.git.branches import current_branch
 from gitcoord.git.history import count_commits, is_shallow, merge_base, resolve_commit
 from gitcoord.git.repo import Repo
 from gitcoord.policy.decisions import PushCheck, deploy_pattern
+from gitcoord.protocol.session import Session
 from gitcoord.store import localstate
 from gitcoord.store.approvals import fetch_approvals
 from gitcoord.store.claimstore import ClaimStore
@@ -95,7 +99,7 @@ def ci_command(
     _refuse_shallow(cwd)
     config, rules_text, base_name, tip = _fetch_base(repo, base)
     remote = config.remote.name
-    # CI has no agent identity of its own (and often no user.email); it only reads claims.
+    # CI has no agent identity of its own (and often no user.email): it reads claims.
     me = Identity("gitcoord-ci", socket.gethostname(), cwd, "ci")
     store = ClaimStore(repo, config, me)
     listing = store.fetch_listing()
@@ -121,7 +125,48 @@ def ci_command(
             deploy=_deploy_check(cwd, config, (base_name, tip), new, target_name),
         )
     )
+    _release_on_land(Session(store, config, me), (base_name, tip), new, target_name, range_)
     return _emit(report, as_json)
+
+
+def _release_on_land(
+    session: Session, base: tuple[str, str], new: str, target: str | None, range_: str | None
+) -> None:
+    """When this run checks the base tip itself and `[claims] release_on_land` is on:
+    release the claims its update landed (ci/landing.py)."""
+    base_name, tip = base
+    cwd = session.store.cwd
+    if not session.config.claims.release_on_land or target != base_name:
+        return
+    if new != _commit(cwd, tip):
+        return
+    start = range_.partition("..")[0] if range_ else None
+    _release_landed(session, cwd, (start, pushed_before(os.environ)), new, base_name)
+
+
+def _release_landed(
+    session: Session,
+    cwd: str,
+    candidates: tuple[str | None, str | None],
+    tip: str,
+    branch: str,
+) -> None:
+    """Told on stderr; a failure to release does not fail the run."""
+    old = landed_since(cwd, tip, list(candidates))
+    try:
+        released = release_landed(session, cwd, old, tip, branch)
+    except GitcoordError as exc:
+        print(
+            f"gitcoord ci: warning: could not release landed claims: {exc.message}", file=sys.stderr
+        )
+        return
+    for r in released:
+        for c in r.claims:
+            print(
+                f"gitcoord ci: released {printable(c.agent)}'s {c.mode.value} claim on "
+                f"{printable(str(c.path))}: its work landed in {r.commit[:12]}",
+                file=sys.stderr,
+            )
 
 
 def _target(cwd: str, option: str | None) -> str | None:

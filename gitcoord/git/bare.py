@@ -91,6 +91,16 @@ class CommitChanges(NamedTuple):
 
 def new_commits(git_dir: Path, new: str) -> list[CommitChanges]:
     """Commits reachable from `new` that no branch on the server has yet, with their paths."""
+    return _commits(git_dir, [new, "--not", "--branches"])
+
+
+def landed_commits(git_dir: Path, old: str | None, new: str, limit: int) -> list[CommitChanges]:
+    """The commits of old..new (every commit of `new` when `old` is None), newest first, at
+    most `limit`: what a branch update brought to the branch."""
+    return _commits(git_dir, [f"--max-count={limit}", new, *(["--not", old] if old else [])])
+
+
+def _commits(git_dir: Path, revs: Sequence[str]) -> list[CommitChanges]:
     out = _git(
         git_dir,
         [
@@ -100,9 +110,7 @@ def new_commits(git_dir: Path, new: str) -> list[CommitChanges]:
             "--name-only",
             "--format=%x01%H%x00%ae%x00%(trailers:key=Gitcoord-Agent,valueonly,separator=%x02)"
             "%x00%(trailers:key=Gitcoord-Session,valueonly,separator=%x02)",
-            new,
-            "--not",
-            "--branches",
+            *revs,
             "--",
         ],
     ).decode("utf-8", "surrogateescape")
@@ -128,5 +136,27 @@ def count_missing(git_dir: Path, tip: str, having: str) -> int:
 def is_ancestor(git_dir: Path, old: str, new: str) -> bool:
     res = run_git(
         ["merge-base", "--is-ancestor", old, new], cwd=git_dir, keep_repo_env=True, check=False
+    )
+    return res.returncode == 0
+
+
+def update_refs(
+    git_dir: Path, updates: Sequence[tuple[str, str | None, str | None]], env: dict[str, str]
+) -> bool:
+    """Apply (ref, new or None to delete, expected old or None for "must not exist") in one
+    `update-ref --stdin` transaction, each leased on its old value; whether it was applied.
+    `env`: added to the hook's environment (the transaction runs the hooks again)."""
+    zero = "0" * 40
+    lines = "".join(
+        f"delete {ref} {old}\n" if new is None else f"update {ref} {new} {old or zero}\n"
+        for ref, new, old in updates
+    )
+    res = run_git(
+        ["update-ref", "--stdin"],
+        cwd=git_dir,
+        keep_repo_env=True,
+        env=env,
+        input=lines.encode(),
+        check=False,
     )
     return res.returncode == 0

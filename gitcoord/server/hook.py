@@ -25,7 +25,14 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from gitcoord.server.refchange import CLAIMS, RefChange, claim_writes, parse_changes
+from gitcoord.server.refchange import (
+    BRANCHES,
+    CLAIMS,
+    RELEASING_ENV,
+    RefChange,
+    claim_writes,
+    parse_changes,
+)
 from gitcoord.server.txlock import LockTimeout, Owner, TransactionLock
 
 LOCK_TIMEOUT = 30.0
@@ -43,11 +50,15 @@ def reference_transaction(git_dir: Path, state: str, changes: list[RefChange]) -
     if state in ("committed", "aborted"):
         if claim_writes(changes):
             lock.release()
+        if state != "committed" or os.environ.get(RELEASING_ENV):
+            return 0  # (the server's own release on land is no break, and lands nothing)
         deletes_claims = any(c.ref.startswith(CLAIMS) and c.deletes for c in changes)
-        if state == "committed" and deletes_claims and os.environ.get("GL_USER"):
+        if deletes_claims and os.environ.get("GL_USER"):
             from gitcoord.server import checks
 
             checks.record_breaks(git_dir, git_dir / STATE_DIR, changes)
+        if any(c.ref.startswith(BRANCHES) and not c.deletes for c in changes):
+            _release_landed(git_dir, changes)
         return 0
     if state != "prepared" or not claim_writes(changes):
         return 0
@@ -77,6 +88,33 @@ def reference_transaction(git_dir: Path, state: str, changes: list[RefChange]) -
         if refusals is None or refusals:
             lock.release()  # refused (or crashed): git aborts next; free the lock now
     return 1 if refusals else 0
+
+
+def _release_landed(git_dir: Path, changes: list[RefChange]) -> None:
+    """[claims] release_on_land (landing.py). The update has happened: a failure here is
+    told and logged, never a refusal."""
+    try:
+        from gitcoord.server.landing import release_landed
+
+        release_landed(git_dir, changes)
+    except Exception as exc:
+        log = _log_crash(git_dir, ["reference-transaction", "committed"])
+        print(
+            f"gitcoord: warning: could not release the claims whose work landed ({exc!r}); "
+            f"the push stands\n  fix: ask the server admin to look at {log}",
+            file=sys.stderr,
+        )
+
+
+def _log_crash(git_dir: Path, argv: Sequence[str]) -> Path:
+    import traceback  # only here: importing it costs more than a light hook run
+
+    log = git_dir / STATE_DIR / "hook-errors.log"
+    log.parent.mkdir(exist_ok=True)
+    with open(log, "a", encoding="utf-8") as fh:
+        fh.write(f"{time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime())} {' '.join(argv)}\n")
+        traceback.print_exc(file=fh)
+    return log
 
 
 def _stale_lock_after(git_dir: Path) -> float:
@@ -116,13 +154,7 @@ def main(argv: Sequence[str]) -> int:
                 file=sys.stderr,
             )
             return 1
-        import traceback  # only here: importing it costs more than a light hook run
-
-        log = git_dir / STATE_DIR / "hook-errors.log"
-        log.parent.mkdir(exist_ok=True)
-        with open(log, "a", encoding="utf-8") as fh:
-            fh.write(f"{time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime())} {' '.join(argv)}\n")
-            traceback.print_exc(file=fh)
+        log = _log_crash(git_dir, argv)
         print(
             f"gitcoord: internal error in the server hook ({exc!r}); refusing to be safe\n"
             f"  fix: ask the server admin to look at {log}",

@@ -13,9 +13,9 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from gitcoord.core.claim import Claim, Holder
+from gitcoord.server.refchange import BRANCHES as BRANCHES
 from gitcoord.server.settings import ServerSettings
 
-BRANCHES = "refs/heads/"
 MAX_SHOWN = 5  # refusals listed per ref before "and N more"
 
 

@@ -12,6 +12,10 @@ from typing import NamedTuple
 from gitcoord.core.oids import is_zero
 
 CLAIMS = "refs/claims/"
+BRANCHES = "refs/heads/"
+# Set for the transaction that releases landed claims (landing.py): its own hook run
+# neither records it as a break nor looks for landed work.
+RELEASING_ENV = "GITCOORD_RELEASING"
 
 
 class RefChange(NamedTuple):
