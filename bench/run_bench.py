@@ -33,6 +33,9 @@ from bench.cases import (  # noqa: E402
     listing,
     many_paths,
     startup,
+    task_take,
+    task_workers,
+    watch_frame,
 )
 from bench.report import Results, write_markdown  # noqa: E402
 from bench.sshd import SshUnavailable, loopback_sshd  # noqa: E402
@@ -40,7 +43,18 @@ from bench.timing import Plan  # noqa: E402
 from bench.world import FILE, Transport, World  # noqa: E402
 
 # per transport
-CASES = [claim_latency, claim_forms, many_paths, listing, concurrency, commit_hook, guard]
+CASES = [
+    claim_latency,
+    claim_forms,
+    many_paths,
+    listing,
+    concurrency,
+    commit_hook,
+    guard,
+    task_take,
+    task_workers,
+    watch_frame,
+]
 NOTES = ROOT / "bench" / "notes.md"
 
 

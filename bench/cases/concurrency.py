@@ -28,29 +28,13 @@ def run(world: World, transport: Transport, plan: Plan, results: Results) -> Non
         jobs = [(["git", "claim", f"{a.name}/{tag}.py"], a.path) for a in agents]
         return AGENTS / timed_together(jobs, env)
 
-    cpu = {"raw": 0.0, "claims": 0.0}
-    runs = {"raw": 0, "claims": 0}
-
-    def counted(name: str, measure: Callable[[int], float]) -> Callable[[int], float]:
-        """`measure`, adding the machine's busy CPU time during it to cpu[name]: every
-        process on both sides (sshd's too), and whatever else runs (see the load average)."""
-
-        def run_counted(round_no: int) -> float:
-            before = busy_cpu_seconds()
-            value = measure(round_no)
-            if round_no >= 0:
-                cpu[name] += busy_cpu_seconds() - before
-                runs[name] += 1
-            return value
-
-        return run_counted
-
+    cpu = BusyCpu()
     raw_stat, claim_stat = interleaved(
-        [counted("raw", raw), counted("claims", claims)], plan.heavy_runs, plan.warmup
+        [cpu.counted("raw", raw), cpu.counted("claims", claims)], plan.heavy_runs, plan.warmup
     )
     if busy_cpu_seconds() > 0:
-        per_push = cpu["raw"] / (runs["raw"] * AGENTS)
-        per_claim = cpu["claims"] / (runs["claims"] * AGENTS)
+        per_push = cpu.per_run("raw") / AGENTS
+        per_claim = cpu.per_run("claims") / AGENTS
         cores = os.cpu_count() or 1
         results.facts.append(
             f"CPU time over {transport.name} in the 16-agent case (the machine's busy time "
@@ -69,6 +53,30 @@ def run(world: World, transport: Transport, plan: Plan, results: Results) -> Non
             rate=True,
         )
     )
+
+
+class BusyCpu:
+    """The machine's busy CPU time while each named measure ran, over the recorded rounds:
+    every process on both sides (sshd's too), and whatever else runs (see the load
+    average)."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+        self.runs: dict[str, int] = {}
+
+    def counted(self, name: str, measure: Callable[[int], float]) -> Callable[[int], float]:
+        def run_counted(round_no: int) -> float:
+            before = busy_cpu_seconds()
+            value = measure(round_no)
+            if round_no >= 0:
+                self.seconds[name] = self.seconds.get(name, 0.0) + busy_cpu_seconds() - before
+                self.runs[name] = self.runs.get(name, 0) + 1
+            return value
+
+        return run_counted
+
+    def per_run(self, name: str) -> float:
+        return self.seconds[name] / self.runs[name]
 
 
 def busy_cpu_seconds() -> float:
