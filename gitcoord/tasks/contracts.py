@@ -77,7 +77,15 @@ class Contracts:
                 f"Schema: {exc.message}"[:500],
                 fix=f"fix {path} in a commit and land it on {self.config.source}",
             ) from None
-        error = exceptions.best_match(cls(schema).iter_errors(value))
+        try:
+            error = exceptions.best_match(cls(schema).iter_errors(value))
+        except Exception as exc:  # a $ref that resolves nowhere, or beyond the file
+            said = printable(f"{type(exc).__name__}: {exc}")[:MAX_SHOWN]
+            raise ConfigError(
+                f"{path} (the {which} schema of task kind {kind!r}) cannot be applied: {said}",
+                fix=f'a $ref in {path} may point only inside that file (e.g. "#/$defs/name"); '
+                f"fix it in a commit and land it on {self.config.source}",
+            ) from None
         if error is not None:
             where = "".join(
                 f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.absolute_path
