@@ -1,4 +1,4 @@
-"""How the CLI runs a command: SIGINT and SIGTERM become exceptions, and what the command
+"""How the CLI runs a command: SIGINT, SIGTERM and SIGHUP become exceptions, and what the command
 raises becomes its exit code and message through core/errors.py, the one map."""
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ _caught: list[KeyboardInterrupt] = []
 def _on_signal(signum: int, frame: object) -> None:
     import signal
 
-    exc = Terminated() if signum == signal.SIGTERM else KeyboardInterrupt()
+    exc = KeyboardInterrupt() if signum == signal.SIGINT else Terminated()
     _caught.append(exc)  # typer swallows both into Exit(130): interrupted() recovers which
     raise exc
 
@@ -38,8 +38,8 @@ def exit_code(action: Callable[[], object], argv: Sequence[str]) -> int:
     not verified) runs for both."""
     import signal
 
-    signal.signal(signal.SIGTERM, _on_signal)
-    signal.signal(signal.SIGINT, _on_signal)
+    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):  # HUP: a closed terminal
+        signal.signal(signum, _on_signal)
     try:
         result = action()
         return int(result) if isinstance(result, int) else 0

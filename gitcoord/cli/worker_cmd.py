@@ -10,13 +10,13 @@ look for a task that cannot reach the remote is warned about and retried (task_w
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import os
 import signal
 import sys
 import tempfile
-import time
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -25,16 +25,13 @@ import typer
 from gitcoord.cli import user_command
 from gitcoord.cli.context import Context
 from gitcoord.cli.helpformat import PlainCommand, plain_group
+from gitcoord.cli.leased_run import GRACE, Lease, run_renewing
 from gitcoord.cli.task_output import json_value, print_notes
 from gitcoord.cli.task_wait import take_waiting
-from gitcoord.core import timeutil
 from gitcoord.core.durations import parse_duration
-from gitcoord.core.errors import CannotVerify, GitcoordError, Refused, UsageError
+from gitcoord.core.errors import GitcoordError, Refused, UsageError
 from gitcoord.core.textsafe import printable
 from gitcoord.tasks import Task, TaskQueue
-
-GRACE = user_command.GRACE  # seconds CMD has to end after SIGTERM before it gets SIGKILL
-RETRY_BEAT = 5.0  # seconds before a heartbeat that could not reach the remote is tried again
 
 worker_app = plain_group(
     """Run tasks of the queue: take one, run a command on it, complete or fail it.
@@ -139,41 +136,26 @@ class Worker:
             except KeyboardInterrupt:
                 self._abandon(task, proc, release=True)
                 raise
-            except GitcoordError:
-                self._abandon(task, proc, release=False)
+            except GitcoordError as exc:
+                self._abandon(task, proc, failed=exc.message)
                 raise
 
     def _supervise(self, task: Task, proc: user_command.Process) -> int:
-        """Wait for CMD, heartbeating the task every third of its lease; CMD's exit status.
-        A heartbeat refused (the task is no longer mine) stops CMD and says who has it."""
-        every = self.ttl / 3
-        held = task
-        due = time.monotonic() + every
-        while True:
-            code = user_command.wait(proc, max(0.0, due - time.monotonic()))
-            if code is not None:
-                return code
-            try:
-                held = self.queue.heartbeat(task.id, ttl=self.ttl)
-                due = time.monotonic() + every
-            except Refused as exc:
-                code = user_command.stop(proc, GRACE)
-                raise Refused(
-                    f"lost task {task.id} while {self.name} ran: {exc.message}; "
-                    f"stopped {self.name} (exit status {code})",
-                    fix=exc.fix,
-                ) from None
-            except CannotVerify as exc:
-                if timeutil.now() >= (held.expires_at or 0.0):
-                    code = user_command.stop(proc, GRACE)
-                    raise CannotVerify(
-                        f"could not renew the lease of task {task.id} before it ended "
-                        f"({exc.message}); stopped {self.name} (exit status {code}): the task "
-                        "may be taken by another once reaped",
-                        fix=exc.fix,
-                    ) from None
-                _say(f"warning: heartbeat of task {task.id} failed: {exc.message}; retrying")
-                due = time.monotonic() + min(every, RETRY_BEAT)
+        """Wait for CMD, heartbeating the task every third of its lease (leased_run.py);
+        CMD's exit status. A heartbeat refused (the task is no longer mine) stops CMD and
+        says who has it."""
+
+        def renew() -> float:
+            return self.queue.heartbeat(task.id, ttl=self.ttl).expires_at or 0.0
+
+        lease = Lease(
+            f"task {task.id}",
+            renew,
+            task.expires_at or 0.0,
+            "the task may be taken by another once reaped",
+            _say,
+        )
+        return run_renewing(proc, self.name, lease, self.ttl / 3)
 
     def _finish(self, task: Task, code: int, result_file: Path) -> bool:
         """Complete the task with CMD's result (exit 0), else fail it with the status. A
@@ -193,11 +175,20 @@ class Worker:
         print_notes(self.queue.notes)
         return False
 
-    def _abandon(self, task: Task, proc: user_command.Process | int, *, release: bool) -> None:
-        """Stop CMD if it still runs and, when asked, give the task back. A second signal
+    def _abandon(
+        self,
+        task: Task,
+        proc: user_command.Process | int,
+        *,
+        release: bool = False,
+        failed: str = "",
+    ) -> None:
+        """Stop CMD if it still runs and give the task back: released (an interrupt), or
+        failed with a retry (`failed`: why CMD was stopped, e.g. its --paths' claims were
+        broken), which the queue refuses when the task is no longer mine. A second signal
         does not cut this short: the task would stay running until its lease ends."""
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
-        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+            signal.signal(signum, signal.SIG_IGN)
         if not isinstance(proc, int) and user_command.wait(proc, 0) is None:
             user_command.stop(proc, GRACE)
         if release:
@@ -209,6 +200,10 @@ class Worker:
                     f"warning: could not release task {task.id}: {exc.message}; "
                     "`gitcoord task reap` returns it once its lease ends"
                 )
+        elif failed:
+            with contextlib.suppress(GitcoordError):  # not mine any more: nothing to give
+                moved = self.queue.fail(task.id, f"{self.name} was stopped: {failed}", retry=True)
+                _say(f"task {task.id} is {moved.state} again (one attempt counted)")
 
 
 def _read_result(path: Path) -> Any:

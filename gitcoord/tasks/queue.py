@@ -9,13 +9,12 @@ seeds' atomic rename: of concurrent takers of one task, exactly one creates its 
 from __future__ import annotations
 
 import builtins  # `list` below is the queue's listing
-import contextlib
 import time
 from collections.abc import Sequence
 from typing import Any
 
 from gitcoord.core import refnames, timeutil
-from gitcoord.core.errors import CannotVerify, GitcoordError, Refused, UsageError
+from gitcoord.core.errors import CannotVerify, Refused, UsageError
 from gitcoord.core.task import (
     MAX_LIST,
     MAX_PRIORITY,
@@ -29,19 +28,15 @@ from gitcoord.core.task import (
 from gitcoord.core.task_moves import (
     candidates,
     never_ready,
-    released,
     take_order,
     taken,
     whereabouts,
 )
-from gitcoord.core.textsafe import printable
 from gitcoord.git.transport import RefUpdate
-from gitcoord.protocol.types import Riders
 from gitcoord.store.taskstore import Board
 from gitcoord.tasks.base import check_id, storable
-from gitcoord.tasks.claims import claim_paths
-from gitcoord.tasks.moving import free_slots, pool_size, renaming, slot_ref
-from gitcoord.tasks.running import RunningTasks
+from gitcoord.tasks.moving import free_slots, pool_size, slot_ref
+from gitcoord.tasks.taking import Taking
 
 __all__ = ["Owner", "Task", "TaskQueue"]
 
@@ -49,7 +44,7 @@ POLL = 1.0  # seconds between looks for a ready task under `take --wait`
 MAX_PUSHES = 500  # lost races of one take before it gives up (each loss is another's win)
 
 
-class TaskQueue(RunningTasks):
+class TaskQueue(Taking):
     """One per command: the queue on the coordination remote, as `me`."""
 
     # -- reading -------------------------------------------------------------------------
@@ -205,27 +200,6 @@ class TaskQueue(RunningTasks):
             self.why_none = ""
         return self._paths_free(ready)
 
-    def _paths_free(self, ready: builtins.list[Task]) -> builtins.list[Task]:
-        """The tasks whose --paths no one else claims now (one fetch of the claims, only
-        when some have paths); `why_none` names the holder when that leaves none."""
-        if not any(t.paths for t in ready):
-            return ready
-        listing = self.claims.listing()
-        free = []
-        for task in ready:
-            if claim_paths(task) is None:
-                self.why_none = f"task {task.id} has --paths that are not claim paths"
-            elif holders := self.claims.holders(task, listing):
-                held = holders[0]
-                self.why_none = printable(
-                    f"task {task.id} waits for {held.path}, claimed by {held.agent}"
-                )
-            else:
-                free.append(task)
-        if free:
-            self.why_none = ""
-        return free
-
     def _none_ready(self, board: Board, pool: str | None) -> str:
         where = f" in pool {pool}" if pool else " without a pool"
         pending = [t for t in board.tasks if t.state == "pending" and t.pool == pool]
@@ -261,35 +235,3 @@ class TaskQueue(RunningTasks):
         )
         self.why_none = f"pool {task.pool}: {held}"
         return None
-
-    def _push_take(
-        self, task: Task, new: Task, hold: builtins.list[RefUpdate], ttl: int
-    ) -> Task | None:
-        """The take's one atomic push: `new` once it landed, None when a lease was stale
-        (mover.culprits names the refs). With --paths, the claim protocol's first write
-        carries the take (tasks/claims.py); when the claims are refused after it landed
-        (an overlap only the read after the write shows), the task is given back."""
-        if not task.paths:
-            return self.mover.push(task, new, hold)
-        riders = Riders(renaming(task, new) + hold)
-        self.store.write_staged()
-        try:
-            self.mover.culprits = self.claims.take(task, riders, ttl)
-        except Refused:
-            if not riders.landed:
-                raise
-            self._give_back(new, hold, "its --paths were claimed meanwhile")
-            return None  # try the next task; a fresh board shows who holds the paths
-        except BaseException:
-            if riders.landed:
-                self._give_back(new, hold, "the take was interrupted")
-            raise
-        return None if self.mover.culprits else new
-
-    def _give_back(self, new: Task, hold: builtins.list[RefUpdate], why: str) -> None:
-        """Undo a take whose claims failed: pending again, no attempt counted, slot freed.
-        Best effort: if the remote cannot be reached, the lease ends and reap returns it."""
-        back = self.store.stage(released(new, f"not taken: {why}"), new.oid)
-        freed = [RefUpdate(u.ref, None, new.oid) for u in hold]
-        with contextlib.suppress(GitcoordError):
-            self.mover.push(new, back, freed)

@@ -39,9 +39,14 @@ class RunningTasks(QueueBase):
     def heartbeat(self, task_id: str, *, ttl: int | None = None) -> Task:
         """Extend my running task's lease by `ttl` (default [tasks] ttl) from now."""
         lease = self._ttl(ttl)
-        task = self._own_move(task_id, "heartbeat", lambda t: extended(t, timeutil.now(), lease))
-        self.claims.renew(task, lease)  # its --paths: lost claims fail the heartbeat (exit 1)
-        return task
+
+        def make(task: Task) -> Task:
+            # Its --paths' claims first: a lost claim fails the heartbeat (exit 1) before
+            # the task's lease is extended, so the owner decides what becomes of it.
+            self.claims.renew(task, lease)
+            return extended(task, timeutil.now(), lease)
+
+        return self._own_move(task_id, "heartbeat", make)
 
     def done(self, task_id: str, *, result: Any = None, commit: str | None = None) -> Task:
         """My running task is done, with `result` (checked against its kind's schema)."""
