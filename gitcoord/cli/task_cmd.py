@@ -72,8 +72,8 @@ def add_command(
         typer.Option(
             "--paths",
             metavar="PATH",
-            help="Paths the task will change; repeatable. Stored with the task; a take does "
-            "not claim them yet.",
+            help="Paths the task will change; repeatable. The take claims them for its taker "
+            "in the same push (both or neither); done, fail and release release them.",
         ),
     ] = None,
     as_json: Json = False,

@@ -131,7 +131,7 @@ def parse_config(text: str, source: str = CONFIG_FILE) -> Config:
         roles=roles,
         agents=agents,
         agent_emails=agent_emails,
-        tasks=read_tasks(reader, doc),
+        tasks=read_tasks(reader, doc, claims.max_ttl),
         pools=read_pools(reader, doc),
         source=source,
     )

@@ -55,8 +55,9 @@ def pool_size(pools: Mapping[str, int], pool: str) -> int:
         raise UsageError(f"invalid pool name {pool!r}: {problem}")
     size = pools.get(pool)
     if size is None:
+        known = f"declared: {', '.join(sorted(pools))}" if pools else "it declares none"
         raise UsageError(
-            f"no pool {pool!r} in gitcoord.toml",
+            f"no pool {pool!r} in gitcoord.toml ({known})",
             fix=f"declare it where the policy is committed: [pools.{pool}] slots = 2",
         )
     return size
