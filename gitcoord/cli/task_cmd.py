@@ -137,11 +137,14 @@ def show_command(task_id: TaskId, as_json: Json = False) -> None:
     """
     task, history = _queue(Context.here(), moving=False).show(task_id)
     if as_json:
-        emit_json({"task": task.to_json(), "history": [v.to_json() for v in history]})
+        versions = [v.to_json() for v in history.versions]
+        emit_json({"task": task.to_json(), "history": versions, "history_cut": history.cut})
         return
     print_task(task, False)
     print("history:")
-    for version in history:
+    if history.cut:
+        print(f"  (older versions not shown: the last {len(history.versions)} are read)")
+    for version in history.versions:
         print(version_line(version))
 
 

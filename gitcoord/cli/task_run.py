@@ -10,7 +10,7 @@ import sys
 
 from gitcoord.cli.claim_options import WAIT_FOREVER
 from gitcoord.cli.context import NOBODY, Context
-from gitcoord.cli.task_output import json_value, landed_commit, print_notes, print_task
+from gitcoord.cli.task_output import json_value, print_notes, print_task
 from gitcoord.cli.task_wait import take_waiting
 from gitcoord.core.durations import parse_duration
 from gitcoord.core.textsafe import printable
@@ -33,6 +33,7 @@ def run_take(
     queue = task_queue(Context.here())
     limit = math.inf if wait == WAIT_FOREVER else seconds(wait, "--wait")
     task = take_waiting(queue, task_id, pool=pool, ttl=seconds(ttl, "--ttl"), wait=limit)
+    print_notes(queue.notes)
     print_task(task, as_json, f"took task {task.id}" if task else "")
     if task is None:
         print(printable(f"gitcoord: no task ready: {queue.why_none}"), file=sys.stderr)
@@ -49,7 +50,7 @@ def run_heartbeat(task_id: str, ttl: str | None, as_json: bool) -> int:
 def run_done(task_id: str, result: str | None, commit: str | None, as_json: bool) -> int:
     ctx = Context.here()
     value = json_value(result, "--result")
-    sha = None if commit is None else landed_commit(ctx, commit)
+    sha = None if commit is None else ctx.landed_commit(commit)
     queue = task_queue(ctx)
     task = queue.done(task_id, result=value, commit=sha)
     print_task(task, as_json, f"task {task.id} is done")

@@ -62,6 +62,11 @@ class Board(NamedTuple):
         return [s for s in self.slots if s.pool == pool]
 
 
+class History(NamedTuple):
+    versions: list[Task]  # oldest first
+    cut: bool  # older versions than these exist and were not read (MAX_HISTORY)
+
+
 class TaskStore:
     def __init__(self, repo: Repo, config: Config) -> None:
         self.repo = repo
@@ -105,10 +110,12 @@ class TaskStore:
                 invalid.append(InvalidRef(ref, e.oid, str(exc), isinstance(exc, NewerTask)))
         return Board(tasks, invalid, slots, timeutil.now())
 
-    def history(self, tip: str) -> list[Task]:
-        """The versions of a task, oldest first, from its commit chain (first parents, at
-        most MAX_HISTORY; a commit that is not a readable task version is left out)."""
-        chain = first_parents(self.cwd, tip, MAX_HISTORY)
+    def history(self, tip: str) -> History:
+        """The versions of a task, oldest first, from its commit chain (first parents, the
+        last MAX_HISTORY; a commit that is not a readable task version is left out)."""
+        chain = first_parents(self.cwd, tip, MAX_HISTORY + 1)
+        cut = len(chain) > MAX_HISTORY
+        chain = chain[:MAX_HISTORY]
         small = [e.oid for e in batch_check(self.cwd, chain) if e and e.size <= MAX_OBJECT_BYTES]
         raw = read_objects(self.cwd, small)
         versions = []
@@ -117,7 +124,7 @@ class TaskStore:
                 versions.append(parse_task_commit(raw[oid], oid=oid))
             except (KeyError, InvalidTask):
                 continue
-        return versions
+        return History(versions, cut)
 
     # -- writing -------------------------------------------------------------------------
 

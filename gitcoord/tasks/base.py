@@ -82,7 +82,9 @@ class QueueBase:
         for my agent in another session, says so and how to act as that session, as claims
         do (core/identity.command_from_here): a session is part of who holds a task."""
         task = board.find(task_id)
-        owner = task.owner if task is not None and task.state == "running" else None
+        if task is None:
+            return Refused(f"no task {task_id} on the remote", fix="gitcoord task list")
+        owner = task.owner if task.state == "running" else None
         if owner is None or owner.agent != self.me.agent or owner.session == self.me.session:
             return Refused(
                 f"{whereabouts(task, task_id)}: not yours to {verb}",

@@ -33,7 +33,7 @@ from gitcoord.core.task_moves import (
     whereabouts,
 )
 from gitcoord.git.transport import RefUpdate
-from gitcoord.store.taskstore import Board
+from gitcoord.store.taskstore import Board, History
 from gitcoord.tasks.base import check_id, storable
 from gitcoord.tasks.moving import free_slots, pool_size, slot_ref
 from gitcoord.tasks.taking import Taking
@@ -55,7 +55,7 @@ class TaskQueue(Taking):
         tasks = [t for t in self.board().tasks if state in (None, t.state)]
         return sorted(tasks, key=lambda t: (STATES.index(t.state), *take_order(t)))
 
-    def show(self, task_id: str) -> tuple[Task, builtins.list[Task]]:
+    def show(self, task_id: str) -> tuple[Task, History]:
         """The task as it is now, and its versions (its commit chain), oldest first."""
         task = self.board().find(check_id(task_id))
         if task is None:
@@ -156,9 +156,15 @@ class TaskQueue(Taking):
     def _take_once(
         self, task_id: str | None, pool: str | None, owner: Owner, ttl: int
     ) -> Task | None:
+        reaped = False
         for _ in range(MAX_PUSHES):
             board = self.board()
             ready = self._ready(board, task_id, pool)
+            if not ready and not reaped and self._any_expired(board):
+                # A queue heals itself: expired leases go back (reap) before "none ready".
+                reaped = True
+                self.notes += [f"note: reaped task {t.id}: {t.reason}" for t in self.reap()]
+                continue
             if not ready:
                 return None
             for task in ready:
@@ -170,6 +176,10 @@ class TaskQueue(Taking):
             f"gave up taking a task after {MAX_PUSHES} races lost to other takers",
             fix="retry; if it persists, look for a process pushing task refs in a loop",
         )
+
+    def _any_expired(self, board: Board) -> bool:
+        at, skew = timeutil.now(), self.config.claims.clock_skew
+        return any(t.is_expired(at, skew) for t in board.tasks)
 
     def _ready(self, board: Board, task_id: str | None, pool: str | None) -> builtins.list[Task]:
         """The tasks to try, in order; none, with `why_none` set, when none is ready."""
