@@ -14,6 +14,7 @@ from gitcoord.core.errors import CannotVerify, UsageError
 from gitcoord.core.identity import Identity, published
 from gitcoord.core.paths import ClaimPath, PathCache, normalize_user_path
 from gitcoord.core.textsafe import printable
+from gitcoord.git.remote_commits import landed_commit
 from gitcoord.git.repo import Repo
 from gitcoord.protocol.coordinator import Coordinator
 from gitcoord.store.claimstore import ClaimStore
@@ -117,6 +118,12 @@ class Context:
             is_dir = trailing or not key or (os.path.isdir(where) and not os.path.islink(where))
             out.append(ClaimPath(key, is_dir))
         return out
+
+    def landed_commit(self, text: str) -> str:
+        """`--commit SHA` of `task done` and `git claim -d`: a commit on a remote
+        (git/remote_commits.landed_commit), fetched from [remote] name if need be."""
+        remote = self.config.remote
+        return landed_commit(str(self.repo.toplevel), text, remote.name, remote.timeout)
 
     def warn_invalid(self, listing: Listing) -> None:
         for bad in listing.invalid:

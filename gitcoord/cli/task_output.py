@@ -1,4 +1,4 @@
-"""`gitcoord task`'s input values (`TEXT|@FILE`, `JSON|@FILE`, `--commit SHA`) and how tasks
+"""`gitcoord task`'s input values (`TEXT|@FILE`, `JSON|@FILE`) and how tasks
 are printed."""
 
 from __future__ import annotations
@@ -8,15 +8,13 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from gitcoord.cli.context import Context, emit_json
+from gitcoord.cli.context import emit_json
 from gitcoord.core import timeutil
 from gitcoord.core.claim import MAX_OBJECT_BYTES
 from gitcoord.core.durations import format_duration
-from gitcoord.core.errors import Refused, UsageError
+from gitcoord.core.errors import UsageError
 from gitcoord.core.task import Task
 from gitcoord.core.textsafe import printable
-from gitcoord.git.history import resolve_commit
-from gitcoord.git.remote_commits import fetch_branches, remote_ref_containing
 from gitcoord.store.listing import InvalidRef
 
 
@@ -50,30 +48,6 @@ def json_value(value: str | None, what: str) -> Any:
         return json.loads(text)
     except (ValueError, RecursionError) as exc:
         raise UsageError(f"{what} is not JSON: {exc}"[:300]) from None
-
-
-def landed_commit(ctx: Context, text: str) -> str:
-    """`done --commit SHA`: the commit `text` names here (exit 2 when it names none), which
-    must be on a remote, reachable from a remote-tracking ref, if need be after a fetch of
-    [remote] name's branches. Refused otherwise (exit 1), not just warned about: a done
-    task names the work for everyone, and a commit only this clone has is work no one else
-    can see, lost with the clone."""
-    cwd = str(ctx.repo.toplevel)
-    oid = resolve_commit(cwd, text)
-    if oid is None:
-        raise UsageError(printable(f"--commit {text!r} is not a commit in this repository"))
-    if remote_ref_containing(cwd, oid) is None:
-        remote = ctx.config.remote.name
-        fetch_branches(cwd, remote, ctx.config.remote.timeout)
-        if remote_ref_containing(cwd, oid) is None:
-            raise Refused(
-                printable(
-                    f"--commit {text} ({oid[:12]}) is on no remote: no remote-tracking ref "
-                    f"contains it, even after fetching {remote}"
-                ),
-                fix=printable(f"push it first (e.g. `git push {remote} HEAD`), then retry"),
-            )
-    return oid
 
 
 def print_notes(notes: list[str]) -> None:
