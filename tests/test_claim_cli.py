@@ -126,6 +126,12 @@ def test_release_with_commit_is_recorded(alice: Agent) -> None:
     assert alice.claim("src/api.py").rc == 0
     alice.commit_file("src/api.py", "changed\n")
     head = alice.git("rev-parse", "HEAD").strip()
+    # A commit only this clone has is refused (1), naming the push that fixes it.
+    unpushed = alice.claim("-d", "src/api.py", "--commit", "HEAD")
+    assert (unpushed.rc, unpushed.out) == (1, ""), unpushed.err
+    assert f"({head[:12]}) is on no remote" in unpushed.err
+    assert "push it first (e.g. `git push origin HEAD`)" in unpushed.err
+    alice.git("push", "-q", "--no-verify", "origin", "HEAD:main")
     res = alice.claim("-d", "src/api.py", "--commit", "HEAD")
     assert res.rc == 0 and head[:12] in res.out
     log = alice.gitcoord("log", "src/api.py", "--json").json()["entries"]

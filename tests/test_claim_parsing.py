@@ -63,7 +63,12 @@ DEFAULTS: dict[str, Any] = {
     "commit": None,
     "renew": False,
     "break_": False,
+    "check": False,
+    "mine": False,
+    "agent": None,
+    "under": None,
     "as_json": False,
+    "command": None,
 }
 
 PARSED: list[tuple[list[str], dict[str, Any]]] = [
@@ -85,10 +90,21 @@ PARSED: list[tuple[list[str], dict[str, Any]]] = [
     (["--wait", "a"], {"wait": "forever", "paths": ["a"]}),
     (["--wait", "1s", "a"], {"wait": "1s", "paths": ["a"]}),  # as --ttl 30m
     (["--wait", "3", "a"], {"wait": "3", "paths": ["a"]}),  # run_claim: a unit is needed
-    (["--wait", "--", "1s"], {"wait": "forever", "paths": ["1s"]}),  # clearly a path
+    (["--wait", "./1s"], {"wait": "forever", "paths": ["./1s"]}),  # clearly a path
     (["--wait", "--json", "a"], {"wait": "forever", "as_json": True, "paths": ["a"]}),
     (["-r", "--wait", "a"], {"reason": "--wait", "paths": ["a"]}),  # a value is verbatim
-    (["--", "--wait", "1s"], {"paths": ["--wait", "1s"]}),
+    (["--", "--wait", "1s"], {"command": ["--wait", "1s"]}),  # run_claim: no paths
+    # `--` ends the options: what follows is the command to hold the claims for.
+    (["x", "--", "sleep", "1"], {"paths": ["x"], "command": ["sleep", "1"]}),
+    (
+        ["x", "--ttl", "3s", "--", "sh", "-c", "-d"],
+        {"paths": ["x"], "ttl": "3s", "command": ["sh", "-c", "-d"]},
+    ),
+    (["--wait", "--", "make", "--", "x"], {"wait": "forever", "command": ["make", "--", "x"]}),
+    (["x", "--"], {"paths": ["x"], "command": []}),  # run_claim: nothing to run
+    (["--check", "x", "-m", "read"], {"check": True, "paths": ["x"], "mode": "read"}),
+    (["--mine", "--under", "src/"], {"mine": True, "under": "src/"}),
+    (["--agent=bob", "--json"], {"agent": "bob", "as_json": True}),
     (["--wait=1s", "a"], {"wait": "1s", "paths": ["a"]}),
     (["--renew"], {"renew": True}),
     (["--renew", "--ttl", "2h"], {"renew": True, "ttl": "2h"}),
@@ -97,7 +113,7 @@ PARSED: list[tuple[list[str], dict[str, Any]]] = [
     (["--delete", "--all", "--json"], {"delete": True, "all_": True, "as_json": True}),
     (["--break", "a", "-r", "gone"], {"break_": True, "paths": ["a"], "reason": "gone"}),
     (["-d", "--renew"], {"delete": True, "renew": True}),  # run_claim refuses it, not the parser
-    (["--", "-odd", "--json"], {"paths": ["-odd", "--json"]}),
+    (["./-odd", "--json"], {"paths": ["./-odd"], "as_json": True}),
     (["-", "a"], {"paths": ["-", "a"]}),
     (["-r", "\udcff", "\udcfe"], {"reason": "\udcff", "paths": ["\udcfe"]}),  # not UTF-8
 ]
@@ -144,6 +160,7 @@ TOKENS = st.sampled_from(
         *("-r", "--reason", "-rwhy", "-r=", "--reason=", "-m", "read", "--mode=intent"),
         *("--ttl", "--ttl=30m", "--wait", "--wait=1s", "--commit", "--commit=HEAD", "3"),
         *("-d", "--delete", "--all", "--renew", "--break", "--json", "-dr", "-dm", "-md"),
+        *("--check", "--mine", "--agent", "--under=src", "sleep"),
         *("-h", "--help", "--bogus", "-x", "--json=1", "--all=", "-d=1"),
     ]
 )

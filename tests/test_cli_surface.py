@@ -65,15 +65,15 @@ def test_a_duration_like_word_after_wait_is_never_claimed(alice: Agent, served_r
         bare = alice.claim("--wait", typo, "src/api.py")
         assert (bare.rc, bare.out) == (2, "")
         assert bare.err.startswith(f"gitcoord: invalid --wait '{typo}': expected a number with")
-        assert f"goes after --: git claim --wait -- {typo}\n" in bare.err
+        assert f"duration is claimed as ./{typo}: git claim --wait ./{typo}\n" in bare.err
     assert held_on_server(served_repo) == []
     # A word that names an existing file is that file.
     (alice.path / "2024.md").write_text("x\n")
     assert alice.claim("--wait", "2024.md").rc == 0
     assert alice.claim("-d", "2024.md").rc == 0
-    # After --, a file named like a duration is a path.
+    # As ./10m, a file named like a duration is a path.
     (alice.path / "10m").write_text("x\n")
-    named = alice.claim("--wait", "--", "10m")
+    named = alice.claim("--wait", "./10m")
     assert named.rc == 0, named.err
     assert held_on_server(served_repo) == [("alice", "10m", "write")]
 

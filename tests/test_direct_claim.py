@@ -18,7 +18,7 @@ def test_options_with_values_run_through_the_fast_route(alice: Agent, bob: Agent
     renewed = alice.claim("--renew", "--ttl", "2h", "--json")
     assert renewed.rc == 0, renewed.err
     assert [c["path"] for c in renewed.json()["renewed"]] == ["docs/"]
-    waited = bob.claim("--wait=1s", "-r", "edit", "--json", "--", "src/api.py")
+    waited = bob.claim("--wait=1s", "-r", "edit", "--json", "src/api.py")
     assert waited.rc == 0, waited.err
     data = waited.json()
     assert [c["path"] for c in data["claimed"]] == ["src/api.py"]

@@ -21,16 +21,17 @@ ODD = [
 
 @pytest.mark.parametrize("path", ODD, ids=range(len(ODD)))
 def test_odd_path_is_claimable_and_exclusive(alice: Agent, bob: Agent, path: str) -> None:
-    ok = alice.claim("--", path)
+    typed = f"./{path}" if path.startswith("-") else path  # `--` starts a command to hold for
+    ok = alice.claim(typed)
     assert ok.rc == 0, ok.err
     listing = alice.claim("--json").json()["claims"]
     assert [c["path"] for c in listing] == [path]
-    refused = bob.claim("--", path)
+    refused = bob.claim(typed)
     assert refused.rc == 1, refused.err
     assert f"{path} is claimed by alice" in refused.err
     assert "Traceback" not in refused.err
-    assert alice.claim("-d", "--", path).rc == 0
-    assert bob.claim("--", path).rc == 0
+    assert alice.claim("-d", typed).rc == 0
+    assert bob.claim(typed).rc == 0
 
 
 def test_case_differs_means_different_paths(alice: Agent, bob: Agent) -> None:
@@ -40,7 +41,7 @@ def test_case_differs_means_different_paths(alice: Agent, bob: Agent) -> None:
 
 def test_outside_and_inside_git_dir_are_usage_errors(alice: Agent) -> None:
     for bad in ("../x", "../../etc/passwd", "/tmp", ".git/config", ""):
-        res = alice.claim("--", bad)
+        res = alice.claim(bad)
         assert res.rc == 2, (bad, res.err)
         assert "Traceback" not in res.err
 

@@ -225,6 +225,38 @@ def _gone(pid: int) -> bool:
     return stat.rsplit(")", 1)[1].split()[0] == "Z"
 
 
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            if int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(entry.name))
+    return found
+
+
+def kill_starter(pids: list[int], starter: subprocess.Popen[str]) -> None:
+    """SIGKILL `starter` (no handler of it runs) and assert that the processes `pids`, its
+    command and that command's children, end with it. Not before its command's watchdog
+    runs (a second child): a kill before that leaves only PR_SET_PDEATHSIG, which ends the
+    command but not the children it started."""
+    deadline = time.monotonic() + 20
+    while len(_children(starter.pid)) < 2:
+        assert time.monotonic() < deadline, "the command's watchdog never started"
+        time.sleep(0.05)
+    try:
+        starter.kill()
+        starter.wait(timeout=30)
+        deadline = time.monotonic() + 10
+        while not all(_gone(pid) for pid in pids):
+            assert time.monotonic() < deadline, "CMD outlived its SIGKILLed starter"
+            time.sleep(0.05)
+    finally:
+        for pid in pids:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        starter.communicate(timeout=30)  # (CMD left alive would hold its output open)
+
+
 def test_a_sigkilled_worker_takes_its_command_with_it(team: Team, tmp_path: Path) -> None:
     alice = join(team, "alice")
     add(alice, "orphan")
@@ -234,18 +266,6 @@ def test_a_sigkilled_worker_takes_its_command_with_it(team: Team, tmp_path: Path
     worker = start_worker(alice, "--", "sh", "-c", script)
     wait_for(started)
     wait_for(child)
-    pids = [int(started.read_text()), int(child.read_text())]
-    try:
-        worker.kill()  # SIGKILL: no handler of the worker runs
-        worker.wait(timeout=30)
-        deadline = time.monotonic() + 10
-        while not all(_gone(pid) for pid in pids):
-            assert time.monotonic() < deadline, "CMD outlived its SIGKILLed worker"
-            time.sleep(0.05)
-    finally:
-        for pid in pids:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGKILL)
-        worker.communicate(timeout=30)  # (CMD left alive would hold its output open)
+    kill_starter([int(started.read_text()), int(child.read_text())], worker)
     task = show(alice, "orphan")["task"]
     assert (task["state"], task["owner"]["agent"]) == ("running", "alice")  # reap returns it

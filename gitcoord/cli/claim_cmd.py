@@ -11,9 +11,11 @@ from collections.abc import Callable
 from typing import Annotated, Any
 
 import typer
+from typer._click.globals import get_current_context
 
 from gitcoord.cli.claim_help import typer_help
 from gitcoord.cli.claim_options import (
+    COMMAND,
     OPTIONS,
     PATHS,
     PATHS_HELP,
@@ -43,12 +45,14 @@ def _parameter(option: ClaimOption) -> inspect.Parameter:
     )
 
 
-def command_for(action: Callable[..., None]) -> Callable[..., None]:
+def command_for(action: Callable[..., Any]) -> Callable[..., Any]:
     """A typer command that parses the options of OPTIONS and calls `action` with them as
-    keywords (run_claim's signature); tests pass an action that records them."""
+    keywords (run_claim's signature), and with the CMD... given after `--`, which
+    main.run splits off before click parses (click would take it as paths) and passes as
+    the context's `obj`; tests pass an action that records them."""
 
-    def command(**kwargs: Any) -> None:
-        action(**kwargs)
+    def command(**kwargs: Any) -> Any:
+        return action(**kwargs, **{COMMAND: get_current_context().obj})
 
     paths = inspect.Parameter(
         PATHS,

@@ -16,7 +16,16 @@ DESCRIPTION = (
     "A directory claim (trailing slash, or an existing directory) covers its subtree.",
     "--wait takes a duration (90s, 30m, 2h, 1d) as its next argument or after '='; "
     "followed by anything else it waits without limit. A path that looks like a "
-    "duration goes after --: git claim --wait -- 10m.",
+    "duration is given as ./10m: git claim --wait ./10m; one that starts with '-' as ./-x.",
+    "PATH... -- CMD... holds the claims while CMD runs: they are renewed every third of "
+    "their lease and released when CMD exits (recording HEAD if CMD moved it), and git "
+    "claim exits with CMD's status. CMD reads no standard input; SIGINT or SIGTERM is "
+    "passed on to it. A claim lost meanwhile (broken, or taken after a late renewal) "
+    "stops CMD (SIGTERM, SIGKILL after 10s): exit 1 naming who has it. CMD ends with git "
+    "claim, even one killed with SIGKILL.",
+    "--check PATH... says who would block a claim of the paths (exit 1) or that they are "
+    "free (exit 0), with one fetch and no push. -d --commit SHA needs a commit on the "
+    "remote (exit 1 with the push that fixes it otherwise).",
 )
 
 # (command, what it does), in the order shown.
@@ -25,6 +34,9 @@ EXAMPLES = (
     ('git claim src/api.py -r "fix auth"', "claim a file for writing"),
     ("git claim -m read docs/", "share a directory for reading"),
     ("git claim --wait 10m src/db.py", "queue until the path is free, at most 10m"),
+    ("git claim src/db.py --ttl 10m -- make migrate", "hold the claim while a command runs"),
+    ("git claim --check src/api.py", "who would block a claim (exit 1), without claiming"),
+    ("git claim --agent bob --under src/", "list bob's claims in src/"),
     ("git claim -d src/api.py --commit HEAD", "release, recording the commit that landed"),
     ("git claim --renew", "extend all my claims (heartbeat)"),
     ('git claim --break src/x.py -r "holder is gone"', "break another's claim (recorded)"),

@@ -18,6 +18,7 @@ from gitcoord.core import timeutil
 from gitcoord.core.claim import Claim, Holder
 from gitcoord.core.durations import format_duration
 from gitcoord.core.identity import release_from_here
+from gitcoord.core.paths import ClaimPath, overlaps
 from gitcoord.core.textsafe import printable
 from gitcoord.core.wording import is_mine, is_other_session, other_session
 from gitcoord.store.listing import Listing
@@ -65,10 +66,34 @@ def table(rows: Sequence[Row], indent: str = "") -> list[str]:
     ]
 
 
-def list_claims(ctx: Context, as_json: bool) -> None:
+class Shown(NamedTuple):
+    """Which claims a listing shows (`git claim`, `gitcoord status`): --mine (my agent's,
+    in any session), --agent NAME, --under DIR (in DIR's subtree, or a directory claim
+    covering DIR); all by default."""
+
+    mine: bool = False
+    agent: str | None = None
+    under: str | None = None
+
+
+EVERY = Shown()  # no filter
+
+
+def shown_claims(ctx: Context, claims: list[Claim], shown: Shown) -> list[Claim]:
+    """The claims of `claims` that `shown` selects, in their order."""
+    agent = ctx.me.agent if shown.mine else shown.agent  # --mine needs an identity
+    if agent is not None:
+        claims = [c for c in claims if c.agent == agent]
+    if shown.under is not None:
+        top = ClaimPath(ctx.claim_paths([shown.under])[0].key, is_dir=True)
+        claims = [c for c in claims if overlaps(top, c.path)]
+    return claims
+
+
+def list_claims(ctx: Context, as_json: bool, shown: Shown = EVERY) -> None:
     listing = ctx.listing()
     ctx.warn_invalid(listing)
-    sys.stdout.write(_render(ctx, listing, as_json))
+    sys.stdout.write(_render(ctx, listing, as_json, shown))
 
 
 def when(listing: Listing, c: Claim, me: Holder | None, at: float, skew: float) -> str:
@@ -80,11 +105,13 @@ def when(listing: Listing, c: Claim, me: Holder | None, at: float, skew: float) 
     return f"expired (free here in {format_duration(listing.takeover_at(c, skew) - at)})"
 
 
-def _render(ctx: Context, listing: Listing, as_json: bool) -> str:
+def _render(ctx: Context, listing: Listing, as_json: bool, shown: Shown) -> str:
     at = timeutil.now()
     skew = ctx.config.claims.clock_skew
     me = ctx.viewer_holder
     claims = listing.by_path()
+    if shown != EVERY:
+        claims = shown_claims(ctx, claims, shown)
     if as_json:
         flags = {
             c.ref: (is_mine(c, me), is_other_session(c, me), _expired(listing, c, me, at, skew))
@@ -92,7 +119,7 @@ def _render(ctx: Context, listing: Listing, as_json: bool) -> str:
         }
         return _listing_json(me.agent if me else None, listing, claims, flags)
     if not claims:
-        return "no live claims\n"
+        return "no live claims\n" if shown == EVERY else "no live claims match\n"
     # Remote data is shown escaped: a forged path or reason cannot fake a line.
     rows = [row(c, me, when(listing, c, me, at, skew)) for c in claims]
     lines = table(rows)

@@ -58,10 +58,22 @@ OPTIONS = (
     ClaimOption("commit", ("--commit",), "With -d: the commit that landed the work.", "SHA"),
     ClaimOption("renew", ("--renew",), "Extend my claims."),
     ClaimOption("break_", ("--break",), "Break another agent's claim (needs -r)."),
+    ClaimOption(
+        "check",
+        ("--check",),
+        "Say who would block a claim of PATH... (exit 1) or that it is free; claims nothing.",
+    ),
+    ClaimOption("mine", ("--mine",), "Listing: only my agent's claims."),
+    ClaimOption("agent", ("--agent",), "Listing: only this agent's claims.", "NAME"),
+    ClaimOption("under", ("--under",), "Listing: only claims in DIR (or covering it).", "DIR"),
     ClaimOption("as_json", ("--json",), "Machine-readable output."),
 )
 PATHS = "paths"  # run_claim's keyword for the positional PATH... (None when there are none)
-PATHS_HELP = "Paths to claim or act on."
+PATHS_HELP = (
+    "Paths to claim or act on (a path starting with '-' as ./-x). After them, -- CMD... "
+    "holds the claims while CMD runs."
+)
+COMMAND = "command"  # run_claim's keyword for the CMD... after `--` (None without `--`)
 PATHS_METAVAR = "PATH"
 
 BY_SPELLING = {spelling: option for option in OPTIONS for spelling in option.spellings}
@@ -77,13 +89,29 @@ def _wait_value(word: str) -> bool:
     return bool(_DURATION_LIKE.fullmatch(word)) and not os.path.lexists(word)
 
 
+def split_command(argv: Sequence[str]) -> tuple[list[str], list[str] | None]:
+    """`argv` (as normalise_wait gives it) before the `--` that ends the options, and the
+    CMD... after it (None without one): `git claim PATH... -- CMD...` holds the claims
+    while CMD runs. An option's value is not that `--` (`-r --`)."""
+    out: list[str] = []
+    rest = list(argv)
+    while rest:
+        arg = rest.pop(0)
+        if arg == "--":
+            return out, rest
+        out.append(arg)
+        if rest and _value_follows(arg):
+            out.append(rest.pop(0))
+    return out, None
+
+
 def normalise_wait(argv: Sequence[str]) -> list[str]:
     """`argv` with each `--wait` made explicit, as `--wait=VALUE`: the next argument when it
     looks like a duration and names no existing file (`--wait 3s`, as `--ttl 30m`), else
     `forever` (`--wait src/db.py`
     waits for src/db.py, without limit). `--wait=10m` is left as typed. Option values (`-r
-    --wait`) and everything after `--` are left alone: `--wait -- 10m` waits forever for a
-    file named 10m."""
+    --wait`) and everything after `--` (the CMD to run) are left alone: a file named 10m
+    is waited for as `--wait ./10m`."""
     out: list[str] = []
     rest = list(argv)
     while rest:

@@ -5,19 +5,19 @@ importing typer or the other commands."""
 from __future__ import annotations
 
 import math
-from typing import Any
+import sys
+from typing import Any, TextIO
 
-from gitcoord.cli.claim_listing import list_claims
+from gitcoord.cli.claim_listing import Shown, list_claims
 from gitcoord.cli.claim_options import WAIT_FOREVER
 from gitcoord.cli.context import Context, emit_json, require
 from gitcoord.core import timeutil
 from gitcoord.core.claim import Claim
 from gitcoord.core.durations import format_duration, parse_duration
-from gitcoord.core.errors import UsageError
+from gitcoord.core.errors import UsageError, message_for
 from gitcoord.core.modes import parse_mode
 from gitcoord.core.textsafe import printable
-from gitcoord.git.history import resolve_commit
-from gitcoord.protocol.coordinator import Request
+from gitcoord.protocol.coordinator import ClaimOutcome, Request
 
 MAX_REASON = 2000  # characters: a reason is shown to everyone in listings and the log
 
@@ -33,25 +33,42 @@ def run_claim(
     commit: str | None = None,
     renew: bool = False,
     break_: bool = False,
+    check: bool = False,
+    mine: bool = False,
+    agent: str | None = None,
+    under: str | None = None,
     as_json: bool = False,
-) -> None:
-    """`git claim` with the options of claim_options.OPTIONS (values as typed)."""
+    command: list[str] | None = None,
+) -> int:
+    """`git claim` with the options of claim_options.OPTIONS (values as typed) and the
+    CMD... given after `--`; the exit status (CMD's, when it ran one)."""
     args = paths or []
-    actions = [n for n, on in (("-d", delete), ("--renew", renew), ("--break", break_)) if on]
+    flags = (("-d", delete), ("--renew", renew), ("--break", break_), ("--check", check))
+    actions = [n for n, on in flags if on]
     require(len(actions) <= 1, f"{' and '.join(actions)} cannot be combined")
     action = actions[0] if actions else ("claim" if args else "list")
     _check_options(action, args, mode, ttl, reason, wait, all_, commit)
+    _check_hold_and_filters(action, as_json, mine, agent, under, command)
     ctx = Context.here()
     if action == "list":
-        list_claims(ctx, as_json)
+        list_claims(ctx, as_json, Shown(mine, agent, under))
+    elif action == "claim" and command is not None:
+        from gitcoord.cli import claim_hold  # only a hold starts a program
+
+        claim_hold.can_start(command)  # before claiming: a typo holds nothing
+        outcome = _claim(ctx, args, mode or "write", ttl, reason, wait, as_json, sys.stderr)
+        return claim_hold.hold(ctx, outcome, command)
     elif action == "claim":
         _claim(ctx, args, mode or "write", ttl, reason, wait, as_json)
+    elif action == "--check":
+        return _check(ctx, args, mode or "write", as_json)
     elif action == "-d":
         _release(ctx, args, all_, commit, reason, as_json)
     elif action == "--renew":
         _renew(ctx, args, ttl, reason, as_json)
     else:
         _break(ctx, args, reason, as_json)
+    return 0
 
 
 def _check_options(
@@ -70,19 +87,65 @@ def _check_options(
     require(not (all_ and args), "give paths or --all, not both")
     require(commit is None or action == "-d", "--commit goes with -d")
     require(wait is None or claiming, "--wait goes with claiming paths")
-    require(mode is None or claiming, "--mode goes with claiming paths")
+    require(mode is None or action in ("claim", "--check"), "--mode goes with claiming paths")
     require(
         ttl is None or action in ("claim", "--renew"),
         "--ttl goes with claiming paths or --renew (a lease: -d and --break have none)",
         "git claim PATH --ttl 2h  or  git claim --renew --ttl 2h",
     )
     require(
-        not reason or action != "list",
+        not reason or action not in ("list", "--check"),
         "-r goes with claiming paths, --renew (a new reason), -d (a note for the audit "
-        "log) or --break (why); listing takes none",
+        "log) or --break (why); listing and --check take none",
         'git claim PATH -r "why"',
     )
     require(len(reason) <= MAX_REASON, f"--reason is longer than {MAX_REASON} characters")
+
+
+def _check_hold_and_filters(
+    action: str,
+    as_json: bool,
+    mine: bool,
+    agent: str | None,
+    under: str | None,
+    command: list[str] | None,
+) -> None:
+    """The listing's filters, --check and `-- CMD`: each where it acts, or a usage error."""
+    listing = action == "list"
+    require(
+        listing or not (mine or agent is not None or under is not None),
+        "--mine, --agent and --under go with listing (git claim, no paths)",
+    )
+    require(not (mine and agent is not None), "give --mine or --agent, not both")
+    require(action != "--check" or command is None, "--check runs no command")
+    if command is None:
+        return
+    require(
+        action == "claim",
+        "-- CMD goes after the paths to hold while CMD runs",
+        "git claim PATH... -- CMD ARGS  (a path that starts with '-': ./-x)",
+    )
+    require(bool(command), "nothing to run after --", "git claim PATH... -- CMD ARGS")
+    require(not as_json, "--json does not go with -- CMD (standard output is CMD's)")
+
+
+def _check(ctx: Context, args: list[str], mode_text: str, as_json: bool) -> int:
+    """--check: who would block a claim of `args` now (one fetch, nothing pushed): exit 1
+    naming them, as the claim's refusal would; 0 when the paths are free."""
+    require(bool(args), "--check needs paths", "git claim --check PATH...")
+    mode = parse_mode(mode_text)
+    requests = [Request(p, mode) for p in ctx.claim_paths(args)]
+    blockers, refusal = ctx.coordinator().check(requests)
+    if as_json:
+        emit_json({"free": not blockers, "blockers": [c.public_json() for c in blockers]})
+    if refusal is None:
+        if not as_json:
+            print(printable("free: " + " ".join(str(r.path) for r in requests)))
+        return 0
+    if as_json:
+        print(message_for(refusal), file=sys.stderr)
+        return int(refusal.exit_code)
+    raise refusal
 
 
 def _release(
@@ -93,7 +156,7 @@ def _release(
         "-d needs paths or --all",
         "git claim -d PATH  or  git claim -d --all",
     )
-    sha = _resolve_commit(ctx, commit) if commit else None
+    sha = ctx.landed_commit(commit) if commit else None
     released = ctx.coordinator().release(ctx.claim_paths(args) if args else None, sha, note)
     _report(
         as_json,
@@ -157,13 +220,6 @@ def _lease(ctx: Context, text: str) -> int:
     return seconds
 
 
-def _resolve_commit(ctx: Context, commit: str) -> str:
-    oid = resolve_commit(str(ctx.repo.toplevel), commit)
-    if oid is None:
-        raise UsageError(f"--commit {commit!r} is not a commit in this repository")
-    return oid
-
-
 def _report(as_json: bool, key: str, claims: list[Claim], line: Any) -> None:
     if as_json:
         emit_json({key: [c.public_json() for c in claims]})
@@ -182,7 +238,9 @@ def _claim(
     reason: str,
     wait_text: str | None,
     as_json: bool,
-) -> None:
+    out: TextIO | None = None,
+) -> ClaimOutcome:
+    """Claim `args`, saying so on `out` (standard output by default; a hold's CMD owns it)."""
     mode = parse_mode(mode_text)
     ttl = _lease(ctx, ttl_text) if ttl_text is not None else ctx.config.claims.ttl
     wait: float | None = None
@@ -194,8 +252,8 @@ def _claim(
         except UsageError as exc:
             raise UsageError(
                 exc.message,
-                fix="a limit has a unit (--wait 90s, 10m, 2h); a path that starts with a "
-                f"digit goes after --: git claim --wait -- {wait_text}",
+                fix="a limit has a unit (--wait 90s, 10m, 2h); a file named like a "
+                f"duration is claimed as ./{wait_text}: git claim --wait ./{wait_text}",
             ) from None
     requests = [Request(p, mode) for p in ctx.claim_paths(args)]
     outcome = ctx.coordinator().claim(requests, ttl=ttl, reason=reason, wait=wait)
@@ -207,15 +265,17 @@ def _claim(
                 "waited_seconds": round(outcome.waited, 3),
             }
         )
-        return
+        return outcome
     at = timeutil.now()
     for prev in outcome.taken_from:
         print(
             printable(
                 f"took over {prev.path} from {prev.agent} (its claim expired "
                 f"{format_duration(at - prev.lease_end)} ago)"
-            )
+            ),
+            file=out,
         )
     for c in outcome.held:
         left = format_duration(c.expires_at - at)
-        print(printable(f"claimed {c.path} ({c.mode.value}, expires in {left})"))
+        print(printable(f"claimed {c.path} ({c.mode.value}, expires in {left})"), file=out)
+    return outcome

@@ -6,9 +6,10 @@ on a LAN. So every form `git claim` accepts is parsed here, from the one declara
 claim_options.py, by click's rules as typer applies them: long options as `--ttl 30m` or
 `--ttl=30m`, short ones as `-r why`, `-rwhy` or bundled (`-dm read`), a value taken
 verbatim even when it starts with '-', the last of a repeated option wins, paths anywhere,
-a lone `-` is a path and `--` ends the options. What it cannot parse (help, an unknown
-option, a missing value, a value given to a flag) returns None: typer then shows the help
-or its usual usage error. tests/test_claim_parsing.py checks both parsers agree.
+a lone `-` is a path and `--` ends the options (what follows is the CMD to hold the claims
+for). What it cannot parse (help, an unknown option, a missing value, a value given to a
+flag) returns None: typer then shows the help or its usual usage error.
+tests/test_claim_parsing.py checks both parsers agree.
 """
 
 from __future__ import annotations
@@ -16,7 +17,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from gitcoord.cli.claim_options import BY_SPELLING, OPTIONS, PATHS, normalise_wait
+from gitcoord.cli.claim_options import (
+    BY_SPELLING,
+    COMMAND,
+    OPTIONS,
+    PATHS,
+    normalise_wait,
+    split_command,
+)
 
 
 class _CannotParse(Exception):
@@ -28,13 +36,10 @@ def direct_claim_arguments(argv: Sequence[str]) -> dict[str, Any] | None:
     when typer must parse it (help and usage errors)."""
     values: dict[str, Any] = {option.name: option.initial for option in OPTIONS}
     paths: list[str] = []
-    rest = normalise_wait(argv)
+    rest, command = split_command(normalise_wait(argv))
     try:
         while rest:
             arg = rest.pop(0)
-            if arg == "--":
-                paths += rest
-                break
             if arg.startswith("--"):
                 _long(arg, rest, values)
             elif arg.startswith("-") and arg != "-":
@@ -43,7 +48,7 @@ def direct_claim_arguments(argv: Sequence[str]) -> dict[str, Any] | None:
                 paths.append(arg)
     except _CannotParse:
         return None
-    return {PATHS: paths or None, **values}
+    return {PATHS: paths or None, **values, COMMAND: command}
 
 
 def _long(arg: str, rest: list[str], values: dict[str, Any]) -> None:

@@ -15,7 +15,7 @@ from gitcoord.cli.approve_cmd import approve_command
 from gitcoord.cli.ci_cmd import ci_command
 from gitcoord.cli.claim_cmd import HELP as CLAIM_HELP
 from gitcoord.cli.claim_cmd import claim_command
-from gitcoord.cli.claim_options import normalise_wait
+from gitcoord.cli.claim_options import normalise_wait, split_command
 from gitcoord.cli.gc_cmd import gc_command
 from gitcoord.cli.guard_cmd import guard_command
 from gitcoord.cli.helpformat import PlainCommand, PlainGroup, usage_error
@@ -108,17 +108,20 @@ def claim_typer(command: Callable[..., None]) -> typer.Typer:
 claim_app = claim_typer(claim_command)
 
 
-def _claim_argv(argv: Sequence[str], prog: str) -> list[str]:
+def _claim_argv(argv: Sequence[str], prog: str) -> tuple[list[str], list[str] | None]:
     """`--wait 3s` made explicit (claim_options.normalise_wait) for `git claim`,
     `gitcoord claim` and `gitcoord task take` only: other commands' arguments
-    (`sync-check -- cmd --wait`) are not such options."""
+    (`sync-check -- cmd --wait`) are not such options. For a claim, also the CMD... after
+    its `--` (split_command), which click would take as more paths; it reaches the
+    command as the context's `obj` (claim_cmd.command_for)."""
     if prog == "git claim":
-        return normalise_wait(argv)
+        return split_command(normalise_wait(argv))
     if argv[:1] == ["claim"]:
-        return ["claim", *normalise_wait(argv[1:])]
+        before, command = split_command(normalise_wait(argv[1:]))
+        return ["claim", *before], command
     if argv[:2] == ["task", "take"]:
-        return ["task", "take", *normalise_wait(argv[2:])]
-    return list(argv)
+        return ["task", "take", *normalise_wait(argv[2:])], None
+    return list(argv), None
 
 
 def _context_for(command: typer.Typer, argv: Sequence[str], prog: str) -> Context:
@@ -142,8 +145,8 @@ def run(command: typer.Typer, argv: Sequence[str], prog: str) -> int:
 
     def invoke() -> int:
         try:
-            args = _claim_argv(argv, prog)
-            result = command(args=args, prog_name=prog, standalone_mode=False)
+            args, words = _claim_argv(argv, prog)
+            result = command(args=args, prog_name=prog, standalone_mode=False, obj=words)
         except typer.Exit as exc:
             result = exc.exit_code
         except typer.Abort:

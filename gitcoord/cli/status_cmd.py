@@ -7,12 +7,13 @@ from typing import Annotated, Any
 
 import typer
 
-from gitcoord.cli.claim_listing import row, table, when
+from gitcoord.cli.claim_listing import Shown, row, shown_claims, table, when
 from gitcoord.cli.context import Context, emit_json
 from gitcoord.core import timeutil
 from gitcoord.core.claim import Claim
 from gitcoord.core.config import CONFIG_FILE
 from gitcoord.core.durations import format_duration
+from gitcoord.core.errors import UsageError
 from gitcoord.core.identity import release_from_here
 from gitcoord.core.textsafe import printable
 from gitcoord.core.wording import is_mine, is_other_session
@@ -23,21 +24,38 @@ SOON_SECONDS = 600  # "expiring soon": within ten minutes, or within a tenth of 
 
 def status_command(
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+    mine_only: Annotated[
+        bool, typer.Option("--mine", help="Only my agent's claims (any session).")
+    ] = False,
+    agent: Annotated[
+        str | None, typer.Option("--agent", metavar="NAME", help="Only this agent's claims.")
+    ] = None,
+    under: Annotated[
+        str | None,
+        typer.Option("--under", metavar="DIR", help="Only claims in DIR (or covering it)."),
+    ] = None,
 ) -> None:
     """Show who I am, my claims, others' live claims, and mine that expire soon.
 
     \b
-    Example:
+    Examples:
       gitcoord status
+      gitcoord status --agent bob --under src/
     """
+    if mine_only and agent is not None:
+        raise UsageError("give --mine or --agent, not both")
     ctx = Context.here()
     listing = ctx.listing()
     ctx.warn_invalid(listing)
     at = timeutil.now()
     skew = ctx.config.claims.clock_skew
     me = ctx.viewer_holder
-    mine = sorted((c for c in listing.claims if is_mine(c, me)), key=lambda c: c.path)
-    others = sorted((c for c in listing.live(at, skew) if c not in mine), key=lambda c: c.path)
+    selected = shown_claims(ctx, listing.claims, Shown(mine_only, agent, under))
+    mine = sorted((c for c in selected if is_mine(c, me)), key=lambda c: c.path)
+    others = sorted(
+        (c for c in selected if not listing.expired(c, at, skew) and not is_mine(c, me)),
+        key=lambda c: c.path,
+    )
     sessions = [c for c in others if is_other_session(c, me)]
     soon = [c for c in mine if c.lease_end - at < max(SOON_SECONDS, c.ttl / 10)]
     if as_json:

@@ -171,10 +171,11 @@ def wait(proc: Process, timeout: float | None = None) -> int | None:
     return code
 
 
-def stop(proc: Process, grace: float) -> int:
-    """End a program started in the `background`: SIGTERM to its group, SIGKILL after `grace`
-    seconds if it still runs; its exit status."""
-    _signal_group(proc, signal.SIGTERM)
+def stop(proc: Process, grace: float, signum: int = signal.SIGTERM) -> int:
+    """End a program started in the `background`: `signum` (SIGTERM, or the SIGINT an
+    interrupted caller passes on) to its group, SIGKILL after `grace` seconds if it still
+    runs; its exit status."""
+    _signal_group(proc, signum)
     code = wait(proc, grace)
     if code is None:
         _signal_group(proc, signal.SIGKILL)

@@ -26,7 +26,7 @@ from gitcoord.core.errors import CannotVerify, Refused
 from gitcoord.core.paths import ClaimPath, overlaps
 from gitcoord.core.wording import describe
 from gitcoord.git.transport import RefUpdate
-from gitcoord.protocol import messages, renewing
+from gitcoord.protocol import leases, messages, renewing
 from gitcoord.protocol.claiming import ClaimAttempt
 from gitcoord.protocol.session import Session
 from gitcoord.protocol.types import BreakOutcome, ClaimOutcome, Request, Riders
@@ -73,6 +73,19 @@ class Coordinator(Session):
     ) -> list[Claim]:
         """Extend my claims (all, or those on `paths`); see renewing.py."""
         return renewing.renew(self, paths, ttl, reason)
+
+    def check(self, requests: Sequence[Request]) -> tuple[list[Claim], Refused | None]:
+        """The live claims that would block a claim of `requests` now, and the refusal a
+        claim would meet (None when they are free): one fetch, nothing pushed."""
+        listing = self.store.fetch_listing()
+        at = self.clock()
+        found = leases.blockers(requests, listing, self.me, at, self.skew)
+        if not found:
+            return [], None
+        refusal = messages.blocked(
+            found, requests, at, listing, self.skew, waited=False, me=self.holder, checked=True
+        )
+        return found, refusal
 
     def release(
         self, paths: Sequence[ClaimPath] | None, commit: str | None = None, note: str = ""

@@ -87,13 +87,15 @@ def blocked(
     *,
     waited: bool,
     me: Holder | None = None,
+    checked: bool = False,
 ) -> Refused:
-    """A claim refused (or given up on after --wait) because of `holders`."""
+    """A claim refused (or given up on after --wait, or found blocked by `git claim
+    --check`: `checked`) because of `holders`."""
     seen: dict[str, Claim] = {c.ref: c for c in holders}
     lines = [_where(c, requests) + holder(c, at, listing, skew, me) for c in seen.values()]
     paths = " ".join(quote(r.path) for r in requests)
     first = next(iter(seen.values()))
-    head = "gave up waiting: " if waited else "refused: "
+    head = "would be refused: " if checked else "gave up waiting: " if waited else "refused: "
     message = head + lines[0]
     if len(lines) > 1:
         message += "".join(f"\n  also: {ln}" for ln in lines[1:])
