@@ -230,6 +230,23 @@ def fail_command(
     print_notes(queue.notes)
 
 
+@task_app.command("cancel", cls=PlainCommand)
+def cancel_command(
+    task_id: TaskId,
+    reason: Annotated[str, typer.Option("--reason", "-r", metavar="REASON", help="Why.")] = "",
+    as_json: Json = False,
+) -> None:
+    """Withdraw a pending task: failed, naming who cancelled it and why (anyone may).
+
+    \b
+    Example:
+      gitcoord task cancel t-1a2b3c4d5e -r "duplicate of t-9f8e7d6c5b"
+    """
+    require(bool(reason.strip()), "cancel needs a reason: -r REASON")
+    task = _queue(Context.here()).cancel(task_id, reason)
+    print_task(task, as_json, f"cancelled task {task.id}")
+
+
 @task_app.command("release", cls=PlainCommand)
 def release_command(task_id: TaskId, as_json: Json = False) -> None:
     """Give my running task back, unfinished: pending again, no attempt counted.

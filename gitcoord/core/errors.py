@@ -36,7 +36,7 @@ EXIT_MEANINGS = {
     "has unpushed commits or a dirty working tree, so the command did not run",
     ExitCode.INTERRUPTED: "interrupted (SIGINT); what the command pushed and had not verified "
     "is taken back first",
-    ExitCode.TERMINATED: "terminated (SIGTERM); the same",
+    ExitCode.TERMINATED: "terminated (SIGTERM, or SIGHUP: the terminal closed); the same",
 }
 
 

@@ -36,6 +36,7 @@ from gitcoord.git.transport import RefUpdate
 from gitcoord.store.taskstore import Board, History
 from gitcoord.tasks.base import check_id, storable
 from gitcoord.tasks.moving import free_slots, pool_size, slot_ref
+from gitcoord.tasks.running import RETRIES as MOVE_RETRIES
 from gitcoord.tasks.taking import Taking
 
 __all__ = ["Owner", "Task", "TaskQueue"]
@@ -106,6 +107,32 @@ class TaskQueue(Taking):
         if self.mover.push(None, staged, []) is None:
             raise Refused(f"a task with id {task.id} was added by someone else meanwhile")
         return staged
+
+    def cancel(self, task_id: str, reason: str) -> Task:
+        """Withdraw a pending task: failed, naming who cancelled it and why. Anyone may, as
+        anyone may add one; a running task is its owner's to fail or release."""
+        me = self._owner()
+        check_id(task_id)
+        for _ in range(MOVE_RETRIES):
+            board = self.board()
+            task = board.find(task_id)
+            if task is None or task.state != "pending":
+                raise Refused(
+                    f"{whereabouts(task, task_id)}: only a pending task can be cancelled",
+                    fix=f"gitcoord task show {task_id}",
+                )
+            new = task.version(
+                state="failed",
+                reason=f"cancelled by {me.agent}: {reason}",
+                finished_at=timeutil.now(),
+            )
+            storable(new)
+            if self.mover.push(task, self.store.stage(new, task.oid), []) is not None:
+                return new._replace(ref=new.home)
+        raise CannotVerify(
+            f"task {task_id} kept changing while it was cancelled ({MOVE_RETRIES} tries)",
+            fix=f"gitcoord task show {task_id}",
+        )
 
     def _check_new(self, task: Task) -> None:
         """Every field as a reader will check it, before anything is pushed (exit 2)."""
