@@ -3,7 +3,7 @@
 what the command then prints and exits.
 
 Parsing: typer's own parser, the real commands of main.app (click's make_context, after
-main.run's `--wait` normalisation), against the fast parser; where the fast parser gives
+the `--wait` normalisation main.run makes), against the fast parser; where the fast parser gives
 up, typer must show help or a usage error. Running: the installed `gitcoord` console script
 (the lean route) against main.run on main.app in another process (typer), in a real clone
 of a real remote, compared byte for byte.
@@ -26,6 +26,7 @@ from typer._click.exceptions import UsageError as ClickUsageError
 from typer.main import get_command
 
 from gitcoord.cli import main
+from gitcoord.cli.claim_options import normalise_wait
 from gitcoord.cli.direct_commands import direct_arguments
 from tests.gitenv import Agent, Result
 
@@ -36,13 +37,12 @@ def typer_parse(name: str, argv: list[str]) -> dict[str, Any] | None:
     """The keywords typer's `task NAME` (or `watch`) command gets for `argv`; None for help
     or a usage error (the command would not run)."""
     group = get_command(main.app)
-    words = ["watch"] if name == "watch" else ["task", name]
     if name == "watch":
         command, parent = group.commands["watch"], None  # type: ignore[attr-defined]
     else:
         task = group.commands["task"]  # type: ignore[attr-defined]
         command, parent = task.commands[name], ClickContext(task, info_name="task")
-    args = main._claim_argv([*words, *argv], "gitcoord")[len(words) :]
+    args = normalise_wait(argv) if name == "take" else argv  # as main.run does
     try:
         with command.make_context(name, args, parent=parent) as ctx:
             return dict(ctx.params)
@@ -183,6 +183,7 @@ def test_both_routes_print_and_exit_alike(alice: Agent, bob: Agent, tmp_path: Pa
     # Nothing to take: exit 1 and why, in text and in JSON.
     assert same(alice, "task", "take").rc == 1
     assert json.loads(same(alice, "task", "take", "--json").out) == {"task": None}
+    assert same(alice, "task", "take", "--wait", "1s", "--json").rc == 1
     # Usage errors of the commands themselves (exit 2), with --json's error on stdout.
     assert same(alice, "task", "take", "Bad Id").rc == 2
     assert same(alice, "task", "take", "--ttl", "soon", "--json").rc == 2
