@@ -101,10 +101,11 @@ class QueueProcess:
     environment (its identity, HOME and PATH), so many agents' moves run in parallel
     without paying a CLI start each. `call("take", ...)` runs `queue.take(...)` there."""
 
-    def __init__(self, agent: Agent) -> None:
+    def __init__(self, agent: Agent, env: dict[str, str] | None = None) -> None:
         ctx = mp.get_context("fork")
         self.conn, child = ctx.Pipe()
-        self.proc = ctx.Process(target=_serve, args=(str(agent.path), agent.environ(), child))
+        environ = {**agent.environ(), **(env or {})}  # `env`: e.g. a session of its own
+        self.proc = ctx.Process(target=_serve, args=(str(agent.path), environ, child))
         self.proc.start()
 
     def ask(self, method: str, *args: Any, **kwargs: Any) -> tuple[str, Any]:
