@@ -29,6 +29,7 @@ from bench.cases import (  # noqa: E402
     claim_latency,
     commit_hook,
     concurrency,
+    gc_sweep,
     guard,
     listing,
     many_paths,
@@ -54,6 +55,7 @@ CASES = [
     task_take,
     task_workers,
     watch_frame,
+    gc_sweep,
 ]
 NOTES = ROOT / "bench" / "notes.md"
 

@@ -177,3 +177,80 @@ def test_gc_with_nothing_to_do_says_so_and_pushes_nothing(
     res = bob.gitcoord("gc")
     assert (res.rc, res.out, res.err) == (0, "nothing to remove: 1 live claim(s) left\n", "")
     assert server_refs(served_repo) == before
+
+
+TEMPLATES = Path(__file__).parent.parent / "gitcoord" / "templates" / "ci"
+
+
+def job_lines(template: str, job: str) -> list[str]:
+    """The lines of one top-level job (GitLab) or one job under `jobs:` (GitHub)."""
+    lines = template.splitlines()
+    start = lines.index(job)
+    indent = len(job) - len(job.lstrip())
+    end = next(
+        (
+            i
+            for i in range(start + 1, len(lines))
+            if len(lines[i]) - len(lines[i].lstrip()) <= indent
+        ),
+        len(lines),
+    )
+    return lines[start + 1 : end]
+
+
+def sweep_in_a_fresh_clone(alice: Agent, commands: list[str], agent: str) -> Path:
+    """Plant an unreadable claim ref and a dead pool slot beside a live claim, then run
+    the sweep job's commands as CI would, in a fresh clone: both refs must go, the claim
+    stay. The clone's git dir."""
+    assert alice.claim("src/api.py").rc == 0
+    live = refnames.claim_ref("src/api.py", Mode("write"), "alice", "")
+    _push_object(alice, refnames.WRITE + "junk", _blob(alice, "not a claim"))
+    _push_object(alice, refnames.slot_ref("build", 1), _commit(alice, "no task"))
+    runner = alice.path.parent / "runner"
+    url = alice.git("remote", "get-url", "origin").strip()
+    subprocess.run(["git", "clone", "-q", url, str(runner)], env=alice.env, check=True)
+    env = {**alice.env, "GITCOORD_AGENT": agent}
+    for command in commands:
+        proc = subprocess.run(
+            ["bash", "-e", "-c", command], cwd=runner, env=env, capture_output=True, text=True
+        )
+        assert proc.returncode == 0, (command, proc.stderr)
+    left = alice.git("ls-remote", "origin", "refs/claims/*", "refs/task-slots/*")
+    assert [ln.split()[1] for ln in left.splitlines()] == [live]
+    return runner / ".git"
+
+
+def test_the_github_template_sweeps_on_a_schedule(alice: Agent, served_repo: Path) -> None:
+    template = (TEMPLATES / "github.yml").read_text()
+    assert '  schedule:\n    - cron: "23 * * * *"' in template
+    assert job_lines(template, "  gitcoord:")[0] == "    if: github.event_name != 'schedule'"
+    sweep = job_lines(template, "  sweep:")
+    assert sweep[0] == "    if: github.event_name == 'schedule'"
+    assert "      contents: write  # the deletes and their audit entries are pushes" in sweep
+    runs = [ln.split("- run: ", 1)[1] for ln in sweep if ln.startswith("      - run: ")]
+    assert runs == [
+        'python -m pip install "$GITCOORD_INSTALL"',
+        "gitcoord gc",
+        "gitcoord task reap",
+    ]
+    (agent,) = [ln.split(": ")[1].split()[0] for ln in sweep if "GITCOORD_AGENT:" in ln]
+    git_dir = sweep_in_a_fresh_clone(alice, runs[1:], agent)
+    # What the cache step keeps between runs is what gc wrote.
+    (cached,) = [ln.split("path: ")[1] for ln in sweep if "path: " in ln]
+    assert cached == ".git/gitcoord/observed-*.marshal"
+    assert list(git_dir.parent.glob(cached))
+    assert [e.agent for e in remote_log(served_repo) if e.event == "expire"] == [agent]
+
+
+def test_the_gitlab_template_sweeps_in_scheduled_pipelines(alice: Agent) -> None:
+    template = (TEMPLATES / "gitlab.yml").read_text()
+    rules = job_lines(template, "gitcoord:")
+    first = rules.index('    - if: $CI_PIPELINE_SOURCE == "schedule"')
+    assert rules[first - 1 : first + 2][::2] == ["  rules:", "      when: never"]
+    sweep = job_lines(template, "gitcoord-sweep:")
+    assert sweep[1:3] == ["  rules:", '    - if: $CI_PIPELINE_SOURCE == "schedule"']
+    items = [ln.strip()[2:] for ln in sweep if ln.startswith("    - ") and "if:" not in ln]
+    assert items[-2:] == ["gitcoord gc", "gitcoord task reap"]
+    assert "      - .git/gitcoord/" in sweep
+    git_dir = sweep_in_a_fresh_clone(alice, items[-2:], "gitcoord-sweep")
+    assert list((git_dir / "gitcoord").glob("observed-*.marshal"))

@@ -169,14 +169,22 @@ def ci_template(host: str, source: InstallSource) -> tuple[str, str]:
 
 
 def without_install(text: str) -> list[str]:
-    """A CI job's lines without its install block (the comment down to GITCOORD_INSTALL):
-    two jobs that differ only there differ only in what the user was told to edit."""
+    """A CI job's lines without its install blocks (each comment down to GITCOORD_INSTALL;
+    the sweep job has its own): two jobs that differ only there differ only in what the
+    user was told to edit."""
     lines = text.splitlines()
-    start = next((i for i, line in enumerate(lines) if INSTALL_COMMENT in line), None)
-    if start is None:
-        return lines
-    end = next(
-        (i for i in range(start, len(lines)) if lines[i].lstrip().startswith("GITCOORD_INSTALL:")),
-        None,
-    )
-    return lines if end is None else lines[:start] + lines[end + 1 :]
+    while True:
+        start = next((i for i, line in enumerate(lines) if INSTALL_COMMENT in line), None)
+        if start is None:
+            return lines
+        end = next(
+            (
+                i
+                for i in range(start, len(lines))
+                if lines[i].lstrip().startswith("GITCOORD_INSTALL:")
+            ),
+            None,
+        )
+        if end is None:
+            return lines
+        lines = lines[:start] + lines[end + 1 :]
