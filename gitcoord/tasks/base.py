@@ -7,7 +7,7 @@ from gitcoord.core.claim import MAX_OBJECT_BYTES
 from gitcoord.core.config import Config
 from gitcoord.core.config_tasks import LONGEST_TASK_LEASE
 from gitcoord.core.durations import format_duration
-from gitcoord.core.errors import ConfigError, Refused, UsageError
+from gitcoord.core.errors import Refused, UsageError
 from gitcoord.core.identity import Identity
 from gitcoord.core.task import Owner, Task, key_problem, title_problem
 from gitcoord.core.task_moves import whereabouts
@@ -57,17 +57,18 @@ class QueueBase:
         return Owner(self.me.agent, self.me.session, self.me.host)
 
     def lease(self, ttl: int | None) -> int:
-        """A lease asked for (default [tasks] ttl), bounded as a claim's is: by [claims]
-        max_ttl, the longest lease the team allows (cli/claim_run.py words it alike)."""
-        seconds = self.config.tasks.ttl if ttl is None else ttl
+        """A lease asked for (default [tasks] ttl, which the policy's load already bounds),
+        bounded as a claim's is: by [claims] max_ttl, the longest lease the team allows
+        (cli/claim_run.py words it alike)."""
+        if ttl is None:
+            return self.config.tasks.ttl
+        seconds = ttl
         longest = min(self.config.claims.max_ttl, LONGEST_TASK_LEASE)
         if seconds <= 0:
             raise UsageError("a task's lease (--ttl) is more than 0s")
         if seconds > longest:
-            asked = "--ttl" if ttl is not None else "[tasks] ttl"
-            error = UsageError if ttl is not None else ConfigError
-            raise error(
-                f"{asked} {format_duration(seconds)} is longer than the longest lease, "
+            raise UsageError(
+                f"--ttl {format_duration(seconds)} is longer than the longest lease, "
                 f"{format_duration(longest)} ([claims] max_ttl in gitcoord.toml)",
                 fix="take it for less and heartbeat it: `gitcoord task heartbeat ID` "
                 "(worker run does, every third of its lease)",
