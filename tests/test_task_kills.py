@@ -344,11 +344,14 @@ class Kills:
         at_once(self.survive, list(enumerate(self.survivors)))
 
     def survive(self, n: int, survivor: QueueProcess) -> None:
-        for pool in (None, f"k{n - 1}") if n else (None,):
-            while (task := survivor.call("take", pool=pool, ttl=120)) is not None:
-                survivor.call("done", task.id, result={"by": "survivor"})
-                with self.tally.lock:
-                    self.tally.survivor_done += 1
+        try:
+            for pool in (None, f"k{n - 1}") if n else (None,):
+                while (task := survivor.call("take", pool=pool, ttl=120)) is not None:
+                    survivor.call("done", task.id, result={"by": "survivor"})
+                    with self.tally.lock:
+                        self.tally.survivor_done += 1
+        except Exception:
+            self.tally.problem(f"survivor {n}: {traceback.format_exc()}")
 
     def check_all_done_once(self) -> None:
         tasks = server_tasks(self.repo)
