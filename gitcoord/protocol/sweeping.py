@@ -36,7 +36,10 @@ from gitcoord.store.listing import InvalidRef, Listing
 # push of 10,000 deletes of 10,000 refs took a minute here. Batches of 1,000 shrink R as
 # they go (half the matching in all), keep each push well inside [remote] timeout (12 s
 # at 10,000 refs here), and keep the argv (about 150 bytes a delete) small.
+# A push that gets no answer within the timeout (a loaded machine, many refs) is retried
+# in halves, down to MIN_BATCH.
 BATCH = 1000
+MIN_BATCH = 50
 NAMED_INVALID = 20  # unreadable refs an entry's reason names
 # The claims of one push are named in several chained entries, each under the server
 # hooks' bound on a log commit (64 KiB, server/logrules.py): about 240 claims an entry.
@@ -82,9 +85,10 @@ def sweep(s: Session, *, dry_run: bool = False, fetched: Listing | None = None) 
     removed: list[Claim] = []
     junk: list[InvalidRef] = []
     pushes = failures = 0
+    size = BATCH
     tip = listing.log_tip
     while found.expired or found.invalid:
-        claims, refs = found.expired[:BATCH], found.invalid[: BATCH - len(found.expired[:BATCH])]
+        claims, refs = found.expired[:size], found.invalid[: size - len(found.expired[:size])]
         entry = tip
         for message in _messages(s, claims, refs):
             entry = s.store.write_log_entry(message, entry)
@@ -110,6 +114,8 @@ def sweep(s: Session, *, dry_run: bool = False, fetched: Listing | None = None) 
         if listing.log_tip == entry:  # it landed after all (the entry is in the same push)
             removed += claims
             junk += refs
+        elif result.outcome is PushOutcome.UNANSWERED and size > MIN_BATCH:
+            size = max(MIN_BATCH, size // 2)  # too slow for [remote] timeout: smaller pushes
         else:
             failures += 1
             if failures > MAX_TRANSPORT_RETRIES + 2:
