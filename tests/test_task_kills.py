@@ -91,7 +91,7 @@ class Tally:
     reaped: int = 0
     late_refused: int = 0
     survivor_done: int = 0
-    fixed_by_hint: int = 0
+    removed: Counter[str] = field(default_factory=Counter)  # leftovers removed as told
     problems: list[str] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -156,12 +156,22 @@ class Kills:
         """A move in agent a's clone; a leftover lock a kill left that gitcoord names
         (`then: rm PATH`) is removed as the message says, once, and the move retried."""
         verdict, value = self.queues[a].ask(method, *args, **kwargs)
-        if verdict != "ok" and follow_hint(value):
-            with self.tally.lock:
-                self.tally.fixed_by_hint += 1
+        if verdict != "ok" and self.follow_hint(value):
             verdict, value = self.queues[a].ask(method, *args, **kwargs)
         assert verdict == "ok", value
         return value
+
+    def follow_hint(self, said: str) -> bool:
+        """A kill can leave .git/packed-refs.lock (and .new) behind; gitcoord names them and
+        says `then: rm PATH...` (exit 3). Do as it says; whether there was such a hint."""
+        hint = re.search(r"then: rm (.+)$", said, re.MULTILINE)
+        if not hint:
+            return False
+        for path in shlex.split(hint.group(1)):
+            Path(path).unlink(missing_ok=True)
+            with self.tally.lock:
+                self.tally.removed[Path(path).name] += 1
+        return True
 
     # -- one trial ------------------------------------------------------------------------
 
@@ -323,9 +333,7 @@ class Kills:
 
     def late_owner(self, agent: Agent, verb: str, task_id: str, oid: str) -> None:
         res = agent.gitcoord("task", verb, task_id)
-        if res.rc != 0 and follow_hint(res.err):
-            with self.tally.lock:
-                self.tally.fixed_by_hint += 1
+        if res.rc != 0 and self.follow_hint(res.err):
             res = agent.gitcoord("task", verb, task_id)
         now = server_refs(self.repo, refnames.TASKS)
         if (
@@ -442,17 +450,6 @@ def phase(op: str, victim: Victim) -> str:
     return "worker done" if victim.hit_after_cmd() else "worker heartbeat"
 
 
-def follow_hint(said: str) -> bool:
-    """A kill can leave .git/packed-refs.lock (and .new) behind; gitcoord names them and
-    says `then: rm PATH...` (exit 3). Do as it says; whether there was such a hint."""
-    hint = re.search(r"then: rm (.+)$", said, re.MULTILINE)
-    if not hint:
-        return False
-    for path in shlex.split(hint.group(1)):
-        Path(path).unlink(missing_ok=True)
-    return True
-
-
 @pytest.fixture
 def kills(make_agent: Callable[[str], Agent], served_repo: Path, tmp_path: Path) -> Iterator[Kills]:
     names = ["lead", *(f"racer-{i}" for i in range(AGENTS))]
@@ -482,7 +479,8 @@ def test_workers_killed_at_random_points_lose_no_task_and_complete_none_twice(
         f"before the kill {t.completed_first}; left {dict(sorted(t.left.items()))}; reaped "
         f"back to pending {t.reaped}, late owners refused {t.late_refused}; the survivors "
         f"completed {t.survivor_done}; {len(kills.ids)} tasks, each done exactly once: "
-        f"{'yes' if not t.problems else 'NO'}; stale locks removed as told {t.fixed_by_hint}"
+        f"{'yes' if not t.problems else 'NO'}; files a kill left that gitcoord named and we "
+        f"removed as it said {dict(t.removed)}"
     )
     assert t.problems == [], "\n".join(t.problems[:20])
     assert sum(t.trials.values()) == AGENTS * ROUNDS * PER_ROUND >= 100
