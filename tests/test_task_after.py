@@ -11,6 +11,7 @@ import pytest
 from gitcoord.core.task import Task
 from gitcoord.core.task_moves import never_ready
 from gitcoord.git.objects import CommitBatch
+from gitcoord.tasks.queue import SPREAD, spread
 from tests.gitenv import Agent
 from tests.taskenv import server_history, server_tasks, share_policy
 
@@ -85,3 +86,16 @@ def test_a_take_reaps_expired_leases_before_saying_none_is_ready(
     assert [v.state for v in server_history(served_repo, task.oid)] == [
         "pending", "running", "pending", "running",
     ]  # fmt: skip
+
+
+def test_spread_keeps_the_best_first_and_priorities_in_order() -> None:
+    ready = [Task(id=f"h{n}", title="t", priority=5) for n in range(3)]
+    ready += [Task(id=f"l{n}", title="t", priority=1) for n in range(30)]
+    for _ in range(20):
+        order = [t.id for t in spread(ready)]
+        assert order[0] == "h0" and set(order[1:3]) == {"h1", "h2"}
+        assert sorted(order) == sorted(t.id for t in ready)
+    lows = ready[3:]
+    orders = {tuple(t.id for t in spread(lows)[1:SPREAD]) for _ in range(20)}
+    assert len(orders) > 1  # losers do not all try the same second task
+    assert all(spread(lows)[SPREAD + 1 :] == lows[SPREAD + 1 :] for _ in range(5))
