@@ -51,7 +51,7 @@ def gc_command(
     swept = sweep(coordinator, dry_run=dry_run, fetched=fetched)
     # The slots: `task reap`'s own rule and deletes (tasks/running.py), on the same fetch.
     skew = ctx.config.claims.clock_skew
-    cleared = queue._clear_slots(queue.store.read(), timeutil.now(), skew, dry_run)
+    cleared = queue.clear_dead_slots(queue.store.read(), timeutil.now(), skew, dry_run)
     if as_json:
         emit_json(
             {

@@ -148,10 +148,10 @@ class RunningTasks(QueueBase):
             got = self.mover.push(task, self.store.stage(new, task.oid), freeing(board, task))
             if got is not None:  # (None: its owner moved it first)
                 moved.append(got)
-        self.cleared = self._clear_slots(board, at, skew, dry_run)
+        self.cleared = self.clear_dead_slots(board, at, skew, dry_run)
         return moved
 
-    def _clear_slots(self, board: Board, at: float, skew: float, dry_run: bool) -> list[str]:
+    def clear_dead_slots(self, board: Board, at: float, skew: float, dry_run: bool) -> list[str]:
         """Delete slot refs that hold no running task: not a running version of a task of
         their pool, or one whose lease ended and that is no task's running ref (a running
         ref's own slot goes with its reap). A live version's slot is never touched."""
