@@ -154,7 +154,7 @@ def test_a_path_released_earlier_says_so(alice: Agent) -> None:
         (
             ("-r", "x"),
             "-r goes with claiming paths, --renew (a new reason), -d (a note for the "
-            "audit log) or --break (why); listing takes none",
+            "audit log) or --break (why); listing and --check take none",
         ),
         (
             ("--ttl", "1h"),
