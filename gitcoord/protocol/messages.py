@@ -46,10 +46,21 @@ def _where(c: Claim, requests: Sequence[Request]) -> str:
     inside docs/: ` (or, for a directory I asked for, `docs/ contains docs/guide.md: `)."""
     for r in requests:
         if r.path != c.path and overlaps(r.path, c.path):
-            inside = c.path.is_dir and len(c.path.parts) < len(r.path.parts)
-            relation = "is inside" if inside or not r.path.is_dir else "contains"
+            relation = _relation(r.path, c.path)
             return f"{printable(str(r.path))} {relation} {printable(str(c.path))}: "
     return ""
+
+
+def _relation(mine: ClaimPath, theirs: ClaimPath) -> str:
+    """How `mine` meets `theirs` (they overlap), as words between the two."""
+    if theirs.is_pattern and not mine.is_pattern:
+        return "is matched by" if not mine.is_dir else "may hold paths matched by"
+    if mine.is_pattern:
+        if theirs.is_pattern:
+            return "may match a path of"  # decided conservatively (core/pattern_overlap.py)
+        return "matches" if not theirs.is_dir else "may match paths in"
+    inside = theirs.is_dir and len(theirs.parts) < len(mine.parts)
+    return "is inside" if inside or not mine.is_dir else "contains"
 
 
 def newer_format(existing: InvalidRef, path: str) -> CannotVerify:
