@@ -34,6 +34,8 @@ def test_odd_path_is_claimable_and_exclusive(alice: Agent, bob: Agent, path: str
     assert refused.rc == 1, refused.err
     assert f"{path} is claimed by alice" in refused.err
     assert "Traceback" not in refused.err
+    if path.startswith("-"):  # the fix is a command that works as written
+        assert f"(`git claim -d ./{path}`)" in refused.err
     assert alice.claim("-d", typed).rc == 0
     assert bob.claim(typed).rc == 0
 

@@ -11,7 +11,7 @@ from gitcoord.core.durations import format_duration
 from gitcoord.core.errors import CannotVerify, Refused
 from gitcoord.core.identity import command_from_here, release_from_here
 from gitcoord.core.paths import ClaimPath, overlaps
-from gitcoord.core.textsafe import printable, shell_word
+from gitcoord.core.textsafe import path_word, printable
 from gitcoord.core.wording import describe, held_by, is_other_session, other_session
 from gitcoord.git.transport import PushResult
 from gitcoord.protocol.types import Request
@@ -20,7 +20,7 @@ from gitcoord.store.listing import InvalidRef, Listing
 
 def quote(path: ClaimPath | str) -> str:
     """A path as the user would type it in a shell."""
-    return shell_word(str(path))
+    return path_word(str(path))
 
 
 def holder(
