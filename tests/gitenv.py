@@ -85,6 +85,18 @@ class Agent:
         )
         return Result(proc.returncode, proc.stdout, proc.stderr)
 
+    def spawn(self, *args: str) -> subprocess.Popen[str]:
+        """Start a command in this agent's clone, not waited for (text pipes on stdout and
+        stderr): a process to race, signal or kill."""
+        return subprocess.Popen(
+            list(args),
+            cwd=self.path,
+            env=self.environ(),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+
     def claim(self, *args: str, **kw: Any) -> Result:
         return self.run("git", "claim", *args, **kw)
 

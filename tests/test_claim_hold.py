@@ -19,14 +19,7 @@ pytestmark = pytest.mark.transports("file")
 
 
 def start_hold(agent: Agent, *args: str) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        ["git-claim", *args],  # not through git: signals go to git claim itself
-        cwd=agent.path,
-        env=agent.environ(),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    return agent.spawn("git-claim", *args)  # not through git: signals reach git claim
 
 
 def test_a_hold_outlives_its_ttl_records_head_and_passes_on_the_status(

@@ -37,14 +37,7 @@ def test_wait_before_a_path_waits_without_limit_until_released(
     alice: Agent, bob: Agent, served_repo: Path
 ) -> None:
     assert bob.claim("src/api.py").rc == 0
-    waiter = subprocess.Popen(
-        ["git", "claim", "--wait", "src/api.py"],
-        cwd=alice.path,
-        env=alice.environ(),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    waiter = alice.spawn("git", "claim", "--wait", "src/api.py")
     try:
         time.sleep(3)
         assert waiter.poll() is None  # still waiting: no limit was taken from the path

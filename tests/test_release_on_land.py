@@ -150,7 +150,7 @@ def _ci(agent: Agent, **env: str) -> str:
         "--target",
         "main",
     )
-    assert res.rc in (0, 1), res.err  # the checks' verdict is not what is tested here
+    assert res.rc == 0, res.err  # the landed work passes the checks; only releasing is told
     return res.err
 
 

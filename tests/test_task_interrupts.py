@@ -7,7 +7,6 @@ refs are the ground truth."""
 from __future__ import annotations
 
 import signal
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -32,14 +31,7 @@ def test_an_interrupt_during_the_takes_push_leaves_neither_task_nor_claim(
     assert alice.gitcoord("task", "add", "api", "--id", "api", "--paths", "src/api.py").rc == 0
     wrap = GitWrap(alice, tmp_path / "wrap")
     wrap.arm(gate="1")
-    proc = subprocess.Popen(
-        ["gitcoord", "task", "take", "api"],
-        cwd=alice.path,
-        env=alice.environ(),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    proc = alice.spawn("gitcoord", "task", "take", "api")
     try:
         wrap.wait_for("at-push-1", proc)
         proc.send_signal(signal.SIGINT)  # while the take's push waits at the gate

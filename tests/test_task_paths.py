@@ -27,14 +27,7 @@ def _ok(res: Result) -> Any:
 
 def _take(agent: Agent) -> subprocess.Popen[str]:
     """`gitcoord task take --json` started in the agent's clone, not waited for."""
-    return subprocess.Popen(
-        ["gitcoord", "task", "take", "--json"],
-        cwd=agent.path,
-        env=agent.environ(),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    return agent.spawn("gitcoord", "task", "take", "--json")
 
 
 def _claims(repo: Path) -> dict[str, str]:

@@ -53,14 +53,7 @@ def show(agent: Agent, task_id: str) -> dict[str, Any]:
 
 
 def start_worker(agent: Agent, *args: str) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        ["gitcoord", "worker", "run", *args],
-        cwd=agent.path,
-        env=agent.environ(),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    return agent.spawn("gitcoord", "worker", "run", *args)
 
 
 def wait_for(path: Path, timeout: float = 20) -> None:
