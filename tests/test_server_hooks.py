@@ -13,7 +13,9 @@ from pathlib import Path
 
 import pytest
 
+from gitcoord.core.auditlog import MAX_LOG_OBJECT_BYTES
 from tests.gitenv import Agent, clone, make_bare, seed
+from tests.remote_state import remote_claims, remote_log
 from tests.serverside import gitcoord_server, make_claim, write_commit
 
 
@@ -208,6 +210,31 @@ def test_a_pattern_claim_guards_its_matches_on_the_server(
     assert refused.rc == 1, refused.err
     assert "src/ may hold paths matched by :(glob)src/*.py" in refused.err
     assert bob.claim("docs/*.md").rc == 0  # apart: granted through the server's hooks
+
+
+def test_a_thousand_path_claim_passes_the_servers_bound_on_log_entries(
+    served: Path, alice: Agent
+) -> None:
+    """A 1,000-path claim's audit entry (~200 KB) is over the server's 64 KiB bound on a log
+    commit: it is written as chained entries, all in the claim's one push."""
+    paths = [f"src/generated/module_{n:04d}.py" for n in range(1000)]
+    held = alice.claim(*paths)
+    assert held.rc == 0, held.err[-600:]
+    assert len(remote_claims(served)) == 1000
+    assert alice.claim("-d", "--all").rc == 0
+    entries = remote_log(served)
+    for event in ("claim", "grant", "release"):
+        named = [c["path"] for e in entries if e.event == event for c in e.claims]
+        assert sorted(named) == paths, event
+    assert len({e.at for e in entries if e.event == "claim"}) == 1  # one change, one time
+    sizes = subprocess.run(
+        ["git", "cat-file", "--batch-check=%(objectsize)", "--batch-all-objects"],
+        cwd=served,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    assert max(map(int, sizes)) <= MAX_LOG_OBJECT_BYTES
 
 
 def test_author_email_is_the_identity_without_a_trailer(

@@ -209,6 +209,24 @@ def test_a_failed_poll_is_warned_and_retried_not_fatal(team: Team, tmp_path: Pat
     assert warned[0].endswith("retrying in 1s") and warned[1].endswith("retrying in 2s"), err
 
 
+def test_a_file_left_by_a_killed_git_stops_the_worker_at_once(team: Team) -> None:
+    """A leftover packed-refs.new/.lock never goes away by waiting: the worker exits 3
+    naming it and the `rm` that fixes it, instead of retrying forever."""
+    alice, bob = join(team, "alice"), join(team, "bob")
+    add(bob, "gone-soon")
+    assert alice.gitcoord("task", "list").rc == 0  # mirrors the task's ref
+    alice.git("pack-refs", "--all")
+    assert bob.gitcoord("task", "cancel", "gone-soon", "-r", "not needed").rc == 0
+    left = [alice.path / ".git" / f"packed-refs.{ext}" for ext in ("lock", "new")]
+    for path in left:
+        path.write_text("")  # what a git killed while pruning that ref leaves
+    worker = start_worker(alice, "--", "true")
+    _, err = worker.communicate(timeout=60)
+    assert worker.returncode == 3, err
+    assert "retrying" not in err
+    assert f"rm {left[0]} {left[1]}" in err
+
+
 def _gone(pid: int) -> bool:
     """Whether process `pid` has ended (a zombie not yet reaped by its new parent counts)."""
     try:

@@ -13,7 +13,7 @@ import json
 from collections.abc import Mapping
 
 from gitcoord.ci.history import read_commits
-from gitcoord.core.auditlog import entry_message
+from gitcoord.core.auditlog import entry_messages
 from gitcoord.core.oids import is_zero
 from gitcoord.git.changes import commit_changes
 from gitcoord.git.history import first_parents, resolve_commit
@@ -86,9 +86,10 @@ def release_landed(
         if not releases:
             return Planned([], [], listing)
         updates = [RefUpdate(c.ref, None, c.oid) for r in releases for c in r.claims]
-        tip = listing.log_tip
-        for r in releases:
-            message = entry_message(
+        messages = [
+            message
+            for r in releases
+            for message in entry_messages(
                 "release",
                 session.me,
                 r.claims,
@@ -96,8 +97,8 @@ def release_landed(
                 reason=f"landed on {branch}",
                 commit=r.commit,
             )
-            tip = session.store.write_log_entry(message, tip)
-        updates.append(RefUpdate(session.store.my_log_ref, tip, listing.log_tip))
+        ]
+        updates.append(session.chained(messages, listing.log_tip))
         return Planned(updates, releases, listing)
 
     return leased_update(session, plan, kept_rejecting).outcome

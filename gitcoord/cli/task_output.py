@@ -70,10 +70,12 @@ def _left(task: Task, at: float) -> str:
 
 
 def summaries(tasks: list[Task], at: float) -> list[str]:
-    """The lines of `task list`: id, state, priority, pool, owner, title (remote text
-    escaped, as everywhere)."""
-    wide = max((len(t.id) for t in tasks), default=0)
-    lines = []
+    """The lines of `task list`: a header, then id, state, priority, pool, owner, title
+    (remote text escaped, as everywhere); none for no tasks."""
+    if not tasks:
+        return []
+    wide = max(len(t.id) for t in tasks)
+    lines = [f"{'ID':<{wide}}  {'STATE':<7}  {'PRIO':<4} {'POOL':<8} {'OWNER':<12} TITLE"]
     for t in tasks:
         extra = f" ({_left(t, at)})" if t.state == "running" else ""
         pool = t.pool or "-"

@@ -14,7 +14,7 @@ import sys
 import time
 
 from gitcoord.core.durations import format_duration
-from gitcoord.core.errors import CannotVerify
+from gitcoord.core.errors import CannotVerify, NeedsCleanup
 from gitcoord.core.textsafe import printable
 from gitcoord.tasks import Task, TaskQueue
 
@@ -43,6 +43,8 @@ def take_waiting(
         started = time.monotonic()
         try:
             return queue.take(task_id, pool=pool, ttl=ttl, wait=_left(deadline))
+        except NeedsCleanup:
+            raise  # a file in this clone blocks git: waiting will not remove it
         except CannotVerify as exc:
             left = _left(deadline)
             if left <= 0:

@@ -2,7 +2,9 @@
 
 One entry per change to claims (claim, grant, renew, release, retract, take, break, and
 `gitcoord gc`'s expire), appended
-to the acting agent's chain under refs/claims-log/ (store/audit.py reads the chains).
+to the acting agent's chain under refs/claims-log/ (store/audit.py reads the chains). A change
+to more claims than one entry may name (a 1,000-path claim) is written as several chained
+entries of the same event, all in the change's one push.
 """
 
 from __future__ import annotations
@@ -23,8 +25,12 @@ LOG_FORMAT = 1
 EVENTS = ("claim", "grant", "renew", "release", "retract", "break", "expire")
 # An entry's body nests {"claims": [{...}]}: three levels, and room for one more.
 MAX_DEPTH = 4
-# Larger messages are skipped unparsed (a 1,000-path claim's entry is ~300 KB).
+# Larger messages are skipped unparsed.
 MAX_ENTRY_BYTES = 4 * 1024 * 1024
+# The server hooks' bound on one log commit (server/logrules.py): every agent's `gitcoord
+# log` downloads every entry. Entries are written under it, with room for the header.
+MAX_LOG_OBJECT_BYTES = 64 * 1024
+ENTRY_BUDGET = 56 * 1024
 
 
 def claim_summary(c: Claim) -> dict[str, Any]:
@@ -37,6 +43,53 @@ def claim_summary(c: Claim) -> dict[str, Any]:
         "oid": c.oid,
         "expires_at": timeutil.to_iso(c.expires_at),
     }
+
+
+def entry_chunks(claims: Sequence[Claim]) -> list[list[Claim]]:
+    """`claims` in runs whose summaries fit one entry (an upper estimate per claim: its
+    summary's fixed part, and its JSON-escaped path, agent and session); none for none."""
+    chunks: list[list[Claim]] = []
+    size = ENTRY_BUDGET
+    for c in claims:
+        weight = 220 + sum(len(json.dumps(t)) for t in (str(c.path), c.agent, c.session))
+        if size + weight > ENTRY_BUDGET:
+            chunks.append([])
+            size = 0
+        chunks[-1].append(c)
+        size += weight
+    return chunks
+
+
+def entry_messages(
+    event: str,
+    me: Identity,
+    claims: Sequence[Claim],
+    *,
+    at: float,
+    reason: str = "",
+    commit: str | None = None,
+    previous: Sequence[Claim] = (),
+    overlapped: Sequence[Claim] = (),
+) -> list[str]:
+    """The messages of the chained entries that record one change (entry_message), each
+    naming a run of `claims` and then of `previous` small enough for the server's bound."""
+    out, start, mine = [], 0, len(claims)
+    for n, chunk in enumerate(entry_chunks([*claims, *previous]) or [[]]):
+        end = start + len(chunk)  # runs of `claims`, then of `previous`, in order
+        out.append(
+            entry_message(
+                event,
+                me,
+                claims[start:end],
+                at=at,
+                reason=reason,
+                commit=commit,
+                previous=previous[max(0, start - mine) : max(0, end - mine)],
+                overlapped=overlapped if n == 0 else (),
+            )
+        )
+        start = end
+    return out
 
 
 def entry_message(

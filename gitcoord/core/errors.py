@@ -105,6 +105,11 @@ class CannotVerify(GitcoordError):
     exit_code = ExitCode.CANNOT_VERIFY
 
 
+class NeedsCleanup(CannotVerify):
+    """A file left in this clone (by a killed git) blocks git: retrying cannot mend it, so
+    loops that retry a failed look (`--wait`, `worker run`) stop on it at once."""
+
+
 class GitFailed(GitcoordError):
     """A git command failed in a way that is not a refusal or a transport problem."""
 

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from enum import Enum
 from typing import NamedTuple
 
-from gitcoord.core.errors import CannotVerify
+from gitcoord.core.errors import CannotVerify, NeedsCleanup
 from gitcoord.git.process import GitResult, GitTimedOut, run_git
 
 
@@ -135,11 +135,11 @@ _BOILERPLATE = (
 LEFTOVER = r"unable to create file (\S+packed-refs\.new): File exists"
 
 
-def leftover_error(path: str, remote: str) -> CannotVerify:
+def leftover_error(path: str, remote: str) -> NeedsCleanup:
     # git writes packed-refs.new only while holding packed-refs.lock; a kill leaves both.
     lock = path.removesuffix(".new") + ".lock"
     both = [p for p in (lock, path) if os.path.exists(p)] or [path]
-    return CannotVerify(
+    return NeedsCleanup(
         f"a file left by an interrupted git process blocks ref updates (fetch from "
         f"{remote!r}): {', '.join(both)}",
         fix="make sure no git command runs in this clone, then: rm "

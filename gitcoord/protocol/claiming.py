@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from gitcoord.core.auditlog import entry_message
+from gitcoord.core.auditlog import entry_messages
 from gitcoord.core.claim import Claim
 from gitcoord.core.errors import CannotVerify, Refused
 from gitcoord.git.transport import PushOutcome, PushResult, git_said
@@ -84,9 +84,11 @@ class ClaimAttempt:
             if not self.fetched:
                 return self._fetch()  # my refs as last fetched may be stale: look again
             return wait_or_refuse(s, self.waiting, blocked.holders, listing)
-        message = entry_message("claim", s.me, claims, at=at, reason=self.reason, previous=previous)
+        messages = entry_messages(
+            "claim", s.me, claims, at=at, reason=self.reason, previous=previous
+        )
         olds = [_oid_at(listing, c.ref) for c in claims]
-        claims, updates = s.write(claims, olds, listing, message)
+        claims, updates = s.write(claims, olds, listing, messages)
         # From here the claims may be on the remote (an interrupted push may still land):
         # an interrupt retracts them, leased on their new OIDs, so only if they landed.
         s.unverified.update((c.ref, c) for c in claims)

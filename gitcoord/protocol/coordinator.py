@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from gitcoord.core import refnames
-from gitcoord.core.auditlog import entry_message
+from gitcoord.core.auditlog import entry_messages
 from gitcoord.core.claim import Claim
 from gitcoord.core.errors import CannotVerify, Refused
 from gitcoord.core.paths import ClaimPath, overlaps
@@ -99,10 +99,10 @@ class Coordinator(Session):
             if not mine.targets:
                 return Planned([], mine, listing)
             updates = [RefUpdate(c.ref, None, c.oid) for c in mine.targets]
-            message = entry_message(
+            entries = entry_messages(
                 "release", self.me, mine.targets, at=at, reason=note, commit=commit
             )
-            updates.append(self.log_update(listing, message))
+            updates.append(self.log_update(listing, entries))
             return Planned(updates, mine, listing)
 
         done = leased_update(self, plan, kept_rejecting)
@@ -128,8 +128,8 @@ class Coordinator(Session):
                 raise self._nothing_to_break(path, listing, reason)
             updates = [RefUpdate(c.ref, None, c.oid) for c in targets]
             updates += [RefUpdate(i.ref, None, i.oid) for i in junk]
-            message = entry_message("break", self.me, [], at=at, reason=reason, previous=targets)
-            updates.append(self.log_update(listing, message))
+            entries = entry_messages("break", self.me, [], at=at, reason=reason, previous=targets)
+            updates.append(self.log_update(listing, entries))
             return Planned(updates, BreakOutcome(targets, junk), listing)
 
         def give_up(_result: object) -> CannotVerify:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import NamedTuple
 
-from gitcoord.core.auditlog import entry_message
+from gitcoord.core.auditlog import entry_messages
 from gitcoord.core.claim import Claim, new_nonce
 from gitcoord.core.durations import format_duration
 from gitcoord.core.errors import CannotVerify, Refused
@@ -134,8 +134,8 @@ def grant(
             )
             for c in pending
         ]
-        message = entry_message("grant", s.me, full, at=s.clock())
-        full, updates = s.write(full, [c.oid for c in pending], listing, message)
+        messages = entry_messages("grant", s.me, full, at=s.clock())
+        full, updates = s.write(full, [c.oid for c in pending], listing, messages)
         if not s.push(updates).landed:
             listing = s.store.fetch_listing(wrote=full)
             if not all(holds(listing, f) for f in full):

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from gitcoord.core.auditlog import entry_message
+from gitcoord.core.auditlog import entry_messages
 from gitcoord.core.claim import Claim
 from gitcoord.core.errors import Refused
 from gitcoord.core.paths import ClaimPath
@@ -45,8 +45,8 @@ def renew(
             fresh.append(version if reason is None else version._replace(reason=reason))
         if not fresh:
             return Planned([], mine, listing)
-        message = entry_message("renew", s.me, fresh, at=at, reason=reason or "")
-        written, updates = s.write(fresh, [c.oid for c in mine.targets], listing, message)
+        messages = entry_messages("renew", s.me, fresh, at=at, reason=reason or "")
+        written, updates = s.write(fresh, [c.oid for c in mine.targets], listing, messages)
         return Planned(updates, Mine(written, mine.lost), listing)
 
     try:

@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable, Sequence
 
 from gitcoord.core import timeutil
-from gitcoord.core.auditlog import LogEntry, entry_message
+from gitcoord.core.auditlog import LogEntry, entry_messages
 from gitcoord.core.claim import PROVISIONAL_SECONDS, Claim, Holder
 from gitcoord.core.config import Config
 from gitcoord.core.errors import CannotVerify
@@ -76,10 +76,16 @@ class Session:
             self.store.fetch_logs()
         return mirrored_trail(self.store.cwd, self.store.remote_key)
 
-    def log_update(self, listing: Listing, message: str) -> RefUpdate:
-        """Append `message` to my audit chain, leased on the tip `listing` saw."""
-        oid = self.store.write_log_entry(message, listing.log_tip)
-        return RefUpdate(self.store.my_log_ref, oid, listing.log_tip)
+    def log_update(self, listing: Listing, messages: Sequence[str]) -> RefUpdate:
+        """Append the entries `messages` to my audit chain, leased on the tip `listing` saw."""
+        return self.chained(messages, listing.log_tip)
+
+    def chained(self, messages: Sequence[str], tip: str | None) -> RefUpdate:
+        """My log ref's update appending `messages` (chained, in order) to `tip`."""
+        oid = self.store.write_log_entry(messages[0], tip)
+        for message in messages[1:]:
+            oid = self.store.write_log_entry(message, oid)
+        return RefUpdate(self.store.my_log_ref, oid, tip)
 
     def push(self, updates: Sequence[RefUpdate]) -> PushResult:
         """One atomic push; raises Refused when the server refused it (PushOutcome.REFUSED)."""
@@ -89,13 +95,17 @@ class Session:
         return result
 
     def write(
-        self, claims: Sequence[Claim], olds: Sequence[str | None], listing: Listing, message: str
+        self,
+        claims: Sequence[Claim],
+        olds: Sequence[str | None],
+        listing: Listing,
+        messages: Sequence[str],
     ) -> tuple[list[Claim], list[RefUpdate]]:
         """Stage `claims` (each replacing the OID in `olds`) and the log entry; the updates."""
         oids = self.store.write_claim_commits(claims)
         written = [c._replace(oid=o) for c, o in zip(claims, oids, strict=True)]
         updates = [RefUpdate(c.ref, c.oid, old) for c, old in zip(written, olds, strict=True)]
-        updates.append(self.log_update(listing, message))
+        updates.append(self.log_update(listing, messages))
         self._last_log_entry = updates[-1].new
         return written, updates
 
@@ -127,10 +137,10 @@ class Session:
                 return
             at = self.clock()
             updates = [RefUpdate(c.ref, None, c.oid) for c in mine]
-            message = entry_message(
+            messages = entry_messages(
                 "retract", self.me, mine, at=at, reason=why, overlapped=overlapped
             )
-            updates.append(self.log_update(listing, message))
+            updates.append(self.log_update(listing, messages))
             if self.push(updates).landed:
                 self.verified(claims)
                 return
@@ -171,10 +181,8 @@ class Session:
         if self._last_log_entry is not None:
             at = self.clock()
             updates = [RefUpdate(c.ref, None, c.oid) for c in pending]
-            message = entry_message("retract", self.me, pending, at=at, reason=INTERRUPTED)
-            tip = self._last_log_entry
-            oid = self.store.write_log_entry(message, tip)
-            updates.append(RefUpdate(self.store.my_log_ref, oid, tip))
+            messages = entry_messages("retract", self.me, pending, at=at, reason=INTERRUPTED)
+            updates.append(self.chained(messages, self._last_log_entry))
             if self.push(updates).landed:
                 self.verified(pending)
                 return

@@ -19,12 +19,11 @@ with one `expire` entry on my audit chain.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from typing import NamedTuple
 
 from gitcoord.core import refnames
-from gitcoord.core.auditlog import entry_message
+from gitcoord.core.auditlog import entry_chunks, entry_message
 from gitcoord.core.claim import Claim
 from gitcoord.core.errors import CannotVerify
 from gitcoord.git.transport import PushOutcome, RefUpdate
@@ -41,9 +40,6 @@ from gitcoord.store.listing import InvalidRef, Listing
 BATCH = 1000
 MIN_BATCH = 50
 NAMED_INVALID = 20  # unreadable refs an entry's reason names
-# The claims of one push are named in several chained entries, each under the server
-# hooks' bound on a log commit (64 KiB, server/logrules.py): about 240 claims an entry.
-ENTRY_BYTES = 56 * 1024
 # The two namespaces of claim refs, and the refs that would shadow them.
 LAYOUT = (refnames.WRITE, refnames.SHARED)
 SHADOWS = (refnames.WRITE.rstrip("/"), refnames.SHARED.rstrip("/"))
@@ -89,12 +85,11 @@ def sweep(s: Session, *, dry_run: bool = False, fetched: Listing | None = None) 
     tip = listing.log_tip
     while found.expired or found.invalid:
         claims, refs = found.expired[:size], found.invalid[: size - len(found.expired[:size])]
-        entry = tip
-        for message in _messages(s, claims, refs):
-            entry = s.store.write_log_entry(message, entry)
         updates = [RefUpdate(c.ref, None, c.oid) for c in claims]
         updates += [RefUpdate(i.ref, None, i.oid) for i in refs]
-        updates.append(RefUpdate(s.store.my_log_ref, entry, tip))
+        log = s.chained(_messages(s, claims, refs), tip)
+        entry = log.new
+        updates.append(log)
         result = s.push(updates)  # raises Refused when a server hook refuses
         pushes += 1
         if result.outcome is PushOutcome.LANDED:
@@ -142,26 +137,11 @@ def _messages(s: Session, claims: Sequence[Claim], refs: Sequence[InvalidRef]) -
         more = f" (+{len(refs) - NAMED_INVALID} more)" if len(refs) > NAMED_INVALID else ""
         reason = f"removed {len(refs)} unreadable claim ref(s): {named}{more}; "
     out = []
-    for chunk in _entry_chunks(claims) or [[]]:
+    for chunk in entry_chunks(claims) or [[]]:
         why = reason + ("lease + clock_skew passed" if chunk else "")
         out.append(entry_message("expire", s.me, [], at=at, reason=why, previous=chunk))
         reason = ""
     return out
-
-
-def _entry_chunks(claims: Sequence[Claim]) -> list[list[Claim]]:
-    """`claims` in runs whose summaries fit one log entry (an upper estimate per claim:
-    its summary's fixed part, and its JSON-escaped path, agent and session)."""
-    chunks: list[list[Claim]] = []
-    size = ENTRY_BYTES
-    for c in claims:
-        weight = 220 + sum(len(json.dumps(t)) for t in (str(c.path), c.agent, c.session))
-        if size + weight > ENTRY_BYTES:
-            chunks.append([])
-            size = 0
-        chunks[-1].append(c)
-        size += weight
-    return chunks
 
 
 def _gave_up(said: str) -> CannotVerify:

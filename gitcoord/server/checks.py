@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from gitcoord.core import timeutil
+from gitcoord.core.auditlog import MAX_LOG_OBJECT_BYTES
 from gitcoord.core.claim import MAX_OBJECT_BYTES, Claim
 from gitcoord.core.oids import is_zero
 from gitcoord.core.refnames import CLAIMS, LOG, SLOTS, TASKS
@@ -130,7 +131,7 @@ def _log_checks(git_dir: Path, changes: Sequence[RefChange], pusher: Pusher) -> 
     }
     brought = [oid for oids in new_commits.values() for oid in oids[:MAX_NEW_LOG_COMMITS]]
     infos = {**tips, **bare.object_info(git_dir, brought)}
-    small = [i.oid for i in infos.values() if i.size <= MAX_OBJECT_BYTES]
+    small = [i.oid for i in infos.values() if i.size <= MAX_LOG_OBJECT_BYTES]
     raw = read_objects(git_dir, small, keep_repo_env=True)
     return check_logs(changes, new_commits, infos, raw, pusher, _ancestor(git_dir))
 

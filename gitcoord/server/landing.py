@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from gitcoord.core import timeutil
-from gitcoord.core.auditlog import entry_message
+from gitcoord.core.auditlog import entry_messages
 from gitcoord.core.claim import Claim
 from gitcoord.core.identity import Identity
 from gitcoord.core.oids import is_zero
@@ -86,8 +86,11 @@ def _apply(git_dir: Path, releases: Sequence[Release], me: Identity, branch: str
     tip = bare.current_refs(git_dir, ref).get(ref)
     at = timeutil.now()
     messages = [
-        entry_message("release", me, r.claims, at=at, reason=f"landed on {branch}", commit=r.commit)
+        message
         for r in releases
+        for message in entry_messages(
+            "release", me, r.claims, at=at, reason=f"landed on {branch}", commit=r.commit
+        )
     ]
     entries = write_commits(git_dir, messages, chain=True, chain_parent=tip)
     updates: list[tuple[str, str | None, str | None]] = [

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 
-from gitcoord.core.claim import MAX_OBJECT_BYTES
+from gitcoord.core.auditlog import MAX_LOG_OBJECT_BYTES
 from gitcoord.core.commitshape import shape_problem
 from gitcoord.core.refnames import LOG, log_ref
 from gitcoord.git.bare import MAX_NEW_LOG_COMMITS, ObjectInfo
@@ -66,8 +66,8 @@ def _log_entry_problem(
     ref: str, oid: str, info: ObjectInfo | None, raw: bytes | None, pusher: Pusher
 ) -> str | None:
     """Why one pushed commit is not a valid entry of the log at `ref`; None if it is."""
-    if info is not None and (info.type != "commit" or info.size > MAX_OBJECT_BYTES):
-        limit = MAX_OBJECT_BYTES
+    if info is not None and (info.type != "commit" or info.size > MAX_LOG_OBJECT_BYTES):
+        limit = MAX_LOG_OBJECT_BYTES
         return f"is a {info.type} of {info.size} bytes, not a log commit (at most {limit})"
     if info is None or raw is None:
         return "is missing"

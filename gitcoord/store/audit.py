@@ -1,7 +1,8 @@
 """The audit trail: one append-only chain of log commits per agent under refs/claims-log/.
 
-Each change to claims (claim, grant, renew, release, retract, take, break) appends one entry to
-the acting agent's chain in the same atomic push as the change itself, so the trail can
+Each change to claims (claim, grant, renew, release, retract, take, break) appends its entry
+(or, for many claims, chained entries) to the acting agent's chain in the same atomic push as
+the change itself, so the trail can
 never disagree with the refs. Agents never contend on one log ref.
 """
 
@@ -19,12 +20,11 @@ def read_log(cwd: str, log_prefix: str, limit: int | None = None) -> list[LogEnt
     refs = [r.ref for r in list_refs(cwd, log_prefix) if r.type == "commit"]
     if not refs:
         return []
-    entries = []
-    for oid, message in commit_messages(cwd, refs):
-        entry = parse_entry(oid, message)
-        if entry:
-            entries.append(entry)
-    entries.sort(key=lambda e: (e.at, e.oid))
+    # git lists a child before its parent: reversed, one change's chained entries (which
+    # share their time) keep their order.
+    entries = [e for oid, message in commit_messages(cwd, refs) if (e := parse_entry(oid, message))]
+    entries.reverse()
+    entries.sort(key=lambda e: e.at)
     return entries[-limit:] if limit else entries
 
 
