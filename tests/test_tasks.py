@@ -338,6 +338,27 @@ def test_heartbeat_extends_reap_requeues_then_fails_and_the_late_owner_is_refuse
     ]
 
 
+def test_the_owner_moves_its_task_on_the_version_it_pushed_without_a_fetch(
+    alice: Agent, bob: Agent, tmp_path: Path, served_repo: Path
+) -> None:
+    """A take's push is mirrored, so the owner's heartbeat and done lease on the version in
+    hand: no read of the board before them. A stale one is read again (the late owner's
+    refusal above)."""
+    _task(alice, "add", "quick", "--id", "quick")
+    fault = FetchFault(alice, tmp_path / "fault")
+    fault.fail()  # count the fetches of task refs from here, failing none
+    assert _task(alice, "take")["id"] == "quick"
+    took = fault.fetches()
+    _task(alice, "heartbeat", "quick")
+    assert _task(alice, "done", "quick")["state"] == "done"
+    assert fault.fetches() == took
+    assert _states(served_repo) == {"quick": "done"}
+    _task(bob, "add", "other", "--id", "other")  # a task the mirror has never seen: read
+    assert _task(bob, "take")["id"] == "other"
+    assert alice.gitcoord("task", "done", "other").rc == 1  # not mine, after a fresh read
+    assert fault.fetches() == took + 1
+
+
 def test_forged_task_refs_are_listed_invalid_and_never_stop_a_take(
     alice: Agent, bob: Agent, served_repo: Path
 ) -> None:

@@ -142,9 +142,12 @@ class TaskStore:
         self._unwritten.write(self.repo.common_dir, fmt, config.get("core.sharedrepository"))
 
     def push(self, updates: Sequence[RefUpdate]) -> PushResult:
-        """One atomic push, every ref leased (transport.push): the commits staged first."""
+        """One atomic push, every ref leased (transport.push): the commits staged first.
+        What lands is mirrored too (as a fetch would), so an owner's next move can lease on
+        the version it pushed without fetching first (tasks/running.py)."""
         self.write_staged()
-        return push(self.cwd, self.remote, updates, (), self.config.remote.timeout)
+        track = self.refspecs() if not self.config.remote.url else []
+        return push(self.cwd, self.remote, updates, track, self.config.remote.timeout)
 
 
 def _task(ref: str, e: RefEntry, raw: dict[str, bytes]) -> Task:

@@ -76,12 +76,18 @@ class RunningTasks(QueueBase):
         )
 
     def _own_move(self, task_id: str, verb: str, make: Callable[[Task], Task]) -> Task:
+        """One move of my running task. The first try leases on the version in the mirror
+        (where my own take or heartbeat put it), without a fetch; a stale lease, or a task
+        the mirror does not show as mine, is read again from the remote."""
         owner = self._owner()
         check_id(task_id)
+        board, fresh = self.store.read(), False
         for _ in range(RETRIES):
-            board = self.board()
             task = board.find(task_id, "running")
             if task is None or not task.owned_by(owner.agent, owner.session):
+                if not fresh:
+                    board, fresh = self.board(), True
+                    continue
                 raise self.not_mine(board, task_id, verb)
             new = make(task)
             storable(new)
@@ -92,6 +98,7 @@ class RunningTasks(QueueBase):
                 if got.state != "running":
                     self._release_paths(got, verb)
                 return got
+            board, fresh = self.board(), True
         raise CannotVerify(
             f"task {task_id} kept changing while this {verb} was pushed ({RETRIES} tries)",
             fix=f"gitcoord task show {task_id}",
