@@ -15,19 +15,17 @@ from collections.abc import Sequence
 from typing import Any
 
 from gitcoord.cli.context import Context
+from gitcoord.core.config import CHECK_DEFAULTS
 from gitcoord.core.errors import CannotVerify, Refused
 from gitcoord.core.paths import ClaimPath
-from gitcoord.policy import freshness
-from gitcoord.policy.findings import mode_of
 from gitcoord.store import freshness as base_store
-from gitcoord.store import localstate
 
 
 class Freshness:
     def __init__(self, ctx: Context, paths: Sequence[ClaimPath]) -> None:
         self.ctx = ctx
         self.paths = paths
-        self.mode = mode_of(ctx.config, "fresh")
+        self.mode = ctx.config.checks.get("fresh", CHECK_DEFAULTS["fresh"])
         self.base = base_store.base_ref(ctx.config) if self.mode != "off" else None
         self.fetched = False  # the base as the remote has it now is in hand
         self.checked = False
@@ -62,12 +60,16 @@ class Freshness:
         commits = base_store.ahead(self.ctx.repo, self.base)
         if not commits:
             return []
+        from gitcoord.policy import freshness  # only when the base has moved past HEAD
+
         partial = len(commits) > base_store.MAX_COMMITS
         stale = freshness.stale_paths(self.paths, commits[: base_store.MAX_COMMITS])
         if not stale:
             return []
         base = base_store.describe(self.ctx.repo, self.ctx.config, self.base, partial)
         findings = [freshness.finding(s, self.mode, base) for s in stale]
+        from gitcoord.store import localstate
+
         hook = "claim" if claiming else "claim --check"
         localstate.log_findings(self.ctx.repo.state_dir, hook, self.ctx.me.agent, findings)
         if self.mode == "enforce":

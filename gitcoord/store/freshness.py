@@ -10,17 +10,18 @@ leaves the refspec out of that fetch (git/fetching.fetch), and the check has not
 from __future__ import annotations
 
 import contextlib
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from gitcoord.core import refnames
 from gitcoord.core.change import CommitPaths
 from gitcoord.core.config import Config
 from gitcoord.core.errors import CannotVerify
 from gitcoord.git.baselog import commits_ahead
-from gitcoord.git.branches import HEADS, remote_default_branch, tracked_default_branch
 from gitcoord.git.fetching import MIRROR_LOCK, fetch
 from gitcoord.git.repo import Repo
-from gitcoord.policy.freshness import Base
+
+if TYPE_CHECKING:  # the names are needed only when there is something to report
+    from gitcoord.policy.freshness import Base
 
 # The base's commits that HEAD lacks, read at most: a clone this far behind is told that
 # much, and the check stays one short `git log` however far behind it is.
@@ -39,7 +40,7 @@ class BaseRef(NamedTuple):
 
     @property
     def refspec(self) -> str:
-        return f"+{HEADS + self.branch if self.branch else 'HEAD'}:{self.local}"
+        return f"+{'refs/heads/' + self.branch if self.branch else 'HEAD'}:{self.local}"
 
 
 def base_ref(config: Config) -> BaseRef:
@@ -64,6 +65,9 @@ def describe(repo: Repo, config: Config, base: BaseRef, partial: bool) -> Base:
     """How messages name the base, and the command that rebases onto it. The remote's HEAD
     is named as this clone last saw it, else as the remote says now (a round trip only
     when there is something to report)."""
+    from gitcoord.git.branches import remote_default_branch, tracked_default_branch
+    from gitcoord.policy.freshness import Base
+
     cwd = str(repo.toplevel)
     branch = base.branch or tracked_default_branch(cwd, base.remote)
     if branch is None:
