@@ -85,7 +85,8 @@ def shown_claims(ctx: Context, claims: list[Claim], shown: Shown) -> list[Claim]
     if agent is not None:
         claims = [c for c in claims if c.agent == agent]
     if shown.under is not None:
-        top = ClaimPath(ctx.claim_paths([shown.under])[0].key, is_dir=True)
+        asked = ctx.claim_paths([shown.under])[0]
+        top = asked if asked.is_pattern else ClaimPath(asked.key, is_dir=True)
         claims = [c for c in claims if overlaps(top, c.path)]
     return claims
 
