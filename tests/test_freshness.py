@@ -9,6 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from gitcoord.core.change import CommitPaths
+from gitcoord.core.paths import ClaimPath
+from gitcoord.policy.freshness import Base, finding, stale_paths
 from tests.gitenv import Agent, base_env, clone, make_bare
 from tests.remote_state import held_on_server
 
@@ -170,3 +173,52 @@ def test_a_bad_mode_names_the_key(alice: Agent) -> None:
     res = alice.claim("src/api.py")
     assert res.rc == 2
     assert "gitcoord.toml:2: checks.fresh: expected one of off, monitor, warn, enforce" in res.err
+
+
+def test_a_pattern_claim_names_the_commits_of_the_files_it_matches(
+    alice: Agent, bob: Agent
+) -> None:
+    oids = [_bob_changes(bob, f"src/m{i}.py", subject=f"bob: m{i}") for i in range(7)]
+    _bob_changes(bob, "src/notes.txt", subject="bob: notes")  # not matched
+    res = alice.claim("src/*.py")
+    assert res.rc == 0, res.err
+    named = ", ".join(f'{o[:12]} "bob: m{i}"' for i, o in reversed(list(enumerate(oids))))
+    newest = named.split(", ")[:5]
+    assert res.err.splitlines()[0] == (
+        "gitcoord: warning by fresh: :(glob)src/*.py changed on origin/main after your "
+        f"HEAD's merge base, in 7 commits: {', '.join(newest)} and 2 more"
+    )
+
+
+def test_with_a_separate_coordination_remote_the_base_comes_from_origin(
+    alice: Agent, bob: Agent, tmp_path: Path
+) -> None:
+    coord = make_bare(tmp_path / "coord.git", alice.env)
+    alice.set_policy(f'[remote]\nurl = "file://{coord}"\n')
+    oid = _bob_changes(bob, "src/api.py")
+    res = alice.claim("src/api.py")
+    assert res.rc == 0, res.err
+    assert res.err == _warning("src/api.py", oid)
+    assert [(a, p) for a, p, _ in held_on_server(coord)] == [("alice", "src/api.py")]
+    alice.set_policy(f'[remote]\nurl = "file://{coord}"\n[checks]\nfresh = "enforce"\n')
+    refused = alice.claim("src/db.py", "src/api.py", "--mode", "read")
+    assert refused.rc == 1
+    assert "refused by [checks] fresh" in refused.err
+    assert [(a, p) for a, p, _ in held_on_server(coord)] == [("alice", "src/api.py")]
+
+
+def test_the_rule_counts_covered_files_once_per_commit_and_says_when_it_read_only_some() -> None:
+    commits = [
+        CommitPaths("a" * 40, "two files", ("src/a.py", "src/b.py")),
+        CommitPaths("b" * 40, "docs", ("docs/x.md",)),
+        *(CommitPaths(f"{i:040x}", f"c{i}", ("src/a.py",)) for i in range(6)),
+    ]
+    claimed = [ClaimPath("src", True), ClaimPath("docs/y.md"), ClaimPath("src", True)]
+    (stale,) = stale_paths(claimed, commits)
+    assert stale.path == ClaimPath("src", True) and len(stale.commits) == 7
+    base = Base("origin/main", "git pull --rebase origin main", partial=True)
+    assert finding(stale, "warn", base).message == (
+        "src/ changed on origin/main after your HEAD's merge base, in 7+ commits: "
+        + ", ".join(f'{c.oid[:12]} "{c.subject}"' for c in stale.commits[:5])
+        + " and at least 2 more"
+    )

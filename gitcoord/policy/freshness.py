@@ -52,7 +52,7 @@ def _named(commits: Sequence[CommitPaths], partial: bool) -> str:
     shown = ", ".join(f'{c.oid[:12]} "{printable(c.subject)}"' for c in commits[:NAMED])
     more = len(commits) - NAMED
     if more > 0:
-        shown += f" and {more}{' or more' if partial else ''} more"
+        shown += f" and {'at least ' if partial else ''}{more} more"
     count = f"{len(commits)}{'+' if partial else ''}"
     return f"{count} commit{'s' if len(commits) != 1 else ''}: {shown}"
 
