@@ -22,13 +22,16 @@ from gitcoord.store import freshness as base_store
 
 
 class Freshness:
+    """The check for one command's claimed paths: before_push (enforce), riding (the
+    refspec for the command's fetch), then report once the fetch is done."""
+
     def __init__(self, ctx: Context, paths: Sequence[ClaimPath]) -> None:
         self.ctx = ctx
         self.paths = paths
         self.mode = ctx.config.checks.get("fresh", CHECK_DEFAULTS["fresh"])
         self.base = base_store.base_ref(ctx.config) if self.mode != "off" else None
         self.fetched = False  # the base as the remote has it now is in hand
-        self.checked = False
+        self.checked = False  # report ran: a command judges its paths once
         self.refused: Refused | None = None  # enforce's verdict on a stale path
 
     def before_push(self) -> None:

@@ -58,16 +58,17 @@ def _named(commits: Sequence[CommitPaths], partial: bool) -> str:
 
 
 def finding(stale: Stale, mode: str, base: Base) -> Finding:
-    path = printable(str(stale.path))
+    # The branch's name may come from the remote (its HEAD): shown escaped, as the subjects.
+    path, shown = printable(str(stale.path)), printable(base.shown)
     return Finding(
         check="fresh",
         mode=mode,
         path=str(stale.path),
         subject=base.shown,
-        message=f"{path} changed on {base.shown} after your HEAD's merge base, in "
+        message=f"{path} changed on {shown} after your HEAD's merge base, in "
         + _named(stale.commits, base.partial),
         reason=DEFAULT_WHY["fresh"],
-        fix=base.fix,
+        fix=printable(base.fix),
     )
 
 
@@ -79,7 +80,7 @@ def refusal(stale: Sequence[Stale], base: Base, claiming: bool) -> Refused:
         'refused by [checks] fresh = "enforce": '
         + "\n  ".join(lines)
         + ("\n  nothing was claimed" if claiming else ""),
-        fix=base.fix + then,
+        fix=printable(base.fix) + then,
     )
 
 
