@@ -128,6 +128,7 @@ def test_check_names_the_blockers_without_claiming(
     assert bob.claim("--check", "-m", "read", "docs/", "--json").json() == {
         "free": True,
         "blockers": [],
+        "stale": [],  # [checks] fresh (tests/test_freshness.py)
     }
     assert (held_on_server(served_repo), len(remote_log(served_repo))) == before  # no push
 

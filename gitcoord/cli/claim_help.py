@@ -29,6 +29,10 @@ DESCRIPTION = (
     "--check PATH... says who would block a claim of the paths (exit 1) or that they are "
     "free (exit 0), with one fetch and no push. -d --commit SHA needs a commit on the "
     "remote (exit 1 with the push that fixes it otherwise).",
+    "Claiming (or --check of) a path that the base branch changed after HEAD's merge base "
+    "names those commits and the fix (git pull --rebase origin main) on stderr, and in "
+    '--json as "stale"; gitcoord.toml [checks] fresh = off, monitor, warn (the default) '
+    "or enforce (refused, exit 1, nothing pushed).",
 )
 
 # (command, what it does), in the order shown.

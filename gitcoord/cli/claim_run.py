@@ -8,6 +8,7 @@ import math
 import sys
 from typing import Any, TextIO
 
+from gitcoord.cli.claim_fresh import Freshness
 from gitcoord.cli.claim_listing import Shown, list_claims
 from gitcoord.cli.claim_options import WAIT_FOREVER
 from gitcoord.cli.context import Context, emit_json, require
@@ -130,14 +131,19 @@ def _check_hold_and_filters(
 
 
 def _check(ctx: Context, args: list[str], mode_text: str, as_json: bool) -> int:
-    """--check: who would block a claim of `args` now (one fetch, nothing pushed): exit 1
-    naming them, as the claim's refusal would; 0 when the paths are free."""
+    """--check: who would block a claim of `args` now (one fetch, nothing pushed), and
+    the base's commits changing them ([checks] fresh): exit 1 naming them, as the claim's
+    refusal would; 0 when the paths are free."""
     require(bool(args), "--check needs paths", "git claim --check PATH...")
     mode = parse_mode(mode_text)
     requests = [Request(p, mode) for p in ctx.claim_paths(args)]
-    blockers, refusal = ctx.coordinator().check(requests)
+    fresh = Freshness(ctx, [r.path for r in requests])
+    blockers, refusal = ctx.coordinator().check(requests, also=fresh.riding())
+    stale = fresh.report(claiming=False)
+    refusal = fresh.refused or refusal  # enforce: a stale path refuses, as a claim would
     if as_json:
-        emit_json({"free": not blockers, "blockers": [c.public_json() for c in blockers]})
+        found = [c.public_json() for c in blockers]
+        emit_json({"free": not blockers, "blockers": found, "stale": stale})
     if refusal is None:
         if not as_json:
             print(printable("free: " + " ".join(str(r.path) for r in requests)))
@@ -256,13 +262,17 @@ def _claim(
                 f"duration is claimed as ./{wait_text}: git claim --wait ./{wait_text}",
             ) from None
     requests = [Request(p, mode) for p in ctx.claim_paths(args)]
-    outcome = ctx.coordinator().claim(requests, ttl=ttl, reason=reason, wait=wait)
+    fresh = Freshness(ctx, [r.path for r in requests])
+    fresh.before_push()  # enforce: a stale path refuses here, before anything is pushed
+    also = fresh.riding()
+    outcome = ctx.coordinator().claim(requests, ttl=ttl, reason=reason, wait=wait, also=also)
     if as_json:
         emit_json(
             {
                 "claimed": [c.public_json() for c in outcome.held],
                 "taken_from": [c.public_json() for c in outcome.taken_from],
                 "waited_seconds": round(outcome.waited, 3),
+                "stale": fresh.report(claiming=True),
             }
         )
         return outcome
@@ -278,4 +288,5 @@ def _claim(
     for c in outcome.held:
         left = format_duration(c.expires_at - at)
         print(printable(f"claimed {c.path} ({c.mode.value}, expires in {left})"), file=out)
+    fresh.report(claiming=True)  # warn: on standard error, after what was claimed
     return outcome

@@ -55,13 +55,14 @@ _SECTIONS: list[tuple[str, str, dict[str, Any]]] = [
     (
         "checks",
         "Each check's rollout mode: off | monitor (record silently) | warn (print, allow)\n"
-        "| enforce (refuse).",
+        "| enforce (refuse). fresh: claiming a path the base changed after HEAD's merge base.",
         {
             "claims": "enforce",
             "rules": "enforce",
             "guards": "enforce",
             "roles": "enforce",
             "sync": "enforce",
+            "fresh": "warn",
         },
     ),
     (

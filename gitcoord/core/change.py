@@ -15,3 +15,12 @@ class Change(NamedTuple):
         if self.status == "R" and self.old_path:
             return (self.old_path, self.path)
         return (self.path,)
+
+
+class CommitPaths(NamedTuple):
+    """A commit (as git log reads it: hostile text until shown through textsafe) and the
+    paths it changes."""
+
+    oid: str
+    subject: str
+    paths: tuple[str, ...]

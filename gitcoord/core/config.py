@@ -23,7 +23,12 @@ from gitcoord.core.errors import ConfigError
 
 CONFIG_FILE = "gitcoord.toml"
 CHECK_MODES = ("off", "monitor", "warn", "enforce")
-CHECK_NAMES = ("claims", "rules", "guards", "roles", "sync")
+CHECK_NAMES = ("claims", "rules", "guards", "roles", "sync", "fresh")
+# Every check refuses by default but freshness, which warns: a claim on a path the base
+# changed since HEAD's merge base is usually made right before `git pull --rebase`.
+CHECK_DEFAULTS: Mapping[str, str] = MappingProxyType(
+    {**dict.fromkeys(CHECK_NAMES, "enforce"), "fresh": "warn"}
+)
 GUARD_TIERS = ("block", "approve", "warn")
 READ_RULES = ("allow", "ask", "deny")  # [[guard]] read: what an agent's read of the path gets
 OFFLINE_POLICIES = ("fail-closed", "fail-open")
@@ -68,7 +73,7 @@ class Config(NamedTuple):
     remote: RemoteConfig = RemoteConfig()
     claims: ClaimsConfig = ClaimsConfig()
     rules_file: str = "RULES.md"
-    checks: Mapping[str, str] = MappingProxyType(dict.fromkeys(CHECK_NAMES, "enforce"))
+    checks: Mapping[str, str] = CHECK_DEFAULTS
     sync_protected: tuple[str, ...] = ("main", "release/*")
     sync_max_behind: int = 0
     sync_deploy: tuple[str, ...] = ()  # branches a push may move only to a commit with the base tip
@@ -111,7 +116,7 @@ def parse_config(text: str, source: str = CONFIG_FILE) -> Config:
     rules = reader.table(doc, "rules", ("file", "exempt"))
     checks_tbl = reader.table(doc, "checks", CHECK_NAMES)
     checks = {
-        name: reader.get(checks_tbl, "checks", name, "enforce", one_of(CHECK_MODES))
+        name: reader.get(checks_tbl, "checks", name, CHECK_DEFAULTS[name], one_of(CHECK_MODES))
         for name in CHECK_NAMES
     }
     s = reader.table(doc, "sync", ("protected", "max_behind", "deploy"))

@@ -12,8 +12,24 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from gitcoord.core.errors import CannotVerify
+from gitcoord.git.objects import delete_refs
 from gitcoord.git.process import GitResult, GitTimedOut, run_git_while
 from gitcoord.git.transport import leftover_error, timed_out_error, unreachable
+
+FETCH = (
+    "-c",
+    "protocol.version=2",
+    "-c",
+    "advice.fetchShowForcedUpdates=false",
+    "fetch",
+    "--no-tags",
+    "--prune",
+    "--quiet",
+    "--no-write-fetch-head",
+    "--no-auto-maintenance",
+    "--no-recurse-submodules",
+    "--no-show-forced-updates",
+)
 
 
 def fetch(
@@ -33,36 +49,30 @@ def fetch(
     the process dies. A local ref-lock race that still happens (a push of another session
     updating its mirrored log ref, a leftover lock file) is retried, never reported as an
     unreachable remote. `timeout` (seconds) bounds each attempt's git; past it, git is
-    stopped and CannotVerify says the remote timed out.
+    stopped and CannotVerify says the remote timed out. A glob refspec matching nothing
+    fetches nothing; so does an exact one (`+SRC:DST`, the freshness check's base branch)
+    whose SRC the remote lacks: it would fail the whole fetch, so it is left out (its DST
+    deleted: it would name what the remote no longer has) and the fetch made again.
     """
-    args = [
-        "-c",
-        "protocol.version=2",
-        "-c",
-        "advice.fetchShowForcedUpdates=false",
-        "fetch",
-        "--no-tags",
-        "--prune",
-        "--quiet",
-        "--no-write-fetch-head",
-        "--no-auto-maintenance",
-        "--no-recurse-submodules",
-        "--no-show-forced-updates",
-        remote,
-        *refspecs,
-    ]
+    wanted = list(refspecs)
     started = time.monotonic()
     attempt = 0
-    while True:
+    while wanted:  # none: a bare `git fetch REMOTE` would fetch its defaults
         with _serialized(lock):
             first = meanwhile if attempt == 0 else None
             try:
+                args = [*FETCH, remote, *wanted]
                 res = run_git_while(args, cwd=cwd, meanwhile=first, timeout=timeout)
             except GitTimedOut as exc:
                 raise timed_out_error(cwd, remote, exc.seconds) from None
         if res.returncode == 0:
             return
         attempt += 1
+        lacking = _lacking(res, wanted)
+        if lacking is not None:
+            wanted.remove(lacking)
+            delete_refs(cwd, [lacking.split(":", 1)[1]])
+            continue
         if not _local_race(res, cwd, remote):
             raise unreachable(res, remote)
         if time.monotonic() - started > MIRROR_RACE_PATIENCE:
@@ -73,6 +83,15 @@ def fetch(
                 fix="retry; if it persists, look for a git process stuck in this clone",
             )
         time.sleep(min(0.01 * attempt, 0.1))
+
+
+def _lacking(result: GitResult, refspecs: Sequence[str]) -> str | None:
+    """The exact refspec whose source the remote lacks, if that failed the fetch."""
+    found = re.search(r"couldn't find remote ref (\S+)", result.err)
+    if found is None:
+        return None
+    sources = ((r, r.lstrip("+").split(":", 1)[0]) for r in refspecs if "*" not in r)
+    return next((r for r, src in sources if src == found[1]), None)
 
 
 MIRROR_LOCK = "mirror.lock"  # in the clone's state dir (<git-common-dir>/gitcoord/)

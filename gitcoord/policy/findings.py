@@ -13,7 +13,7 @@ from typing import NamedTuple
 from gitcoord.core.approvals import Approval
 from gitcoord.core.change import Change
 from gitcoord.core.claim import Claim
-from gitcoord.core.config import Config
+from gitcoord.core.config import CHECK_DEFAULTS, Config
 
 DEFAULT_WHY = {
     "claims": "another agent holds this path; two writers on one path silently lose work",
@@ -23,6 +23,8 @@ DEFAULT_WHY = {
     "rules": "the team's rules changed since you last read them",
     "roles": "a role limits where an agent may write",
     "sync": "a push that drops the remote's commits silently rolls back others' work",
+    "fresh": "work on an old copy of a path conflicts with the base's newer commits, or "
+    "undoes them",
 }
 
 
@@ -53,7 +55,7 @@ class PolicyInput(NamedTuple):
 
 
 class Finding(NamedTuple):
-    check: str  # claims | rules | guards | roles | sync
+    check: str  # claims | rules | guards | roles | sync | fresh
     mode: str  # monitor | warn | enforce
     path: str
     subject: str  # the holder or the pattern
@@ -89,8 +91,8 @@ def touched_paths(changes: Iterable[Change]) -> list[str]:
 
 
 def mode_of(config: Config, check: str) -> str:
-    """The check's mode from `[checks]`: off | monitor | warn | enforce (the default)."""
-    return config.checks.get(check, "enforce")
+    """The check's mode from `[checks]`: off | monitor | warn | enforce (config.CHECK_DEFAULTS)."""
+    return config.checks.get(check, CHECK_DEFAULTS.get(check, "enforce"))
 
 
 def why(inp: PolicyInput, key: str, override: str = "") -> str:

@@ -37,9 +37,11 @@ class ClaimAttempt:
         reason: str,
         wait: float | None,
         riders: Riders | None = None,
+        also: Sequence[str] = (),
     ) -> None:
         self.s = s
         self.riders = riders
+        self.also = also  # refspecs every fetch of the claim brings too (Coordinator.claim)
         self.requests = list(dict.fromkeys(requests))
         self.ttl = ttl
         self.reason = reason
@@ -63,7 +65,7 @@ class ClaimAttempt:
 
     def _fetch(self, wrote: Sequence[Claim] = ()) -> Listing:
         self.fetched = True
-        return self.s.store.fetch_listing(wrote=wrote)
+        return self.s.store.fetch_listing(wrote=wrote, also=self.also)
 
     def _once(self, listing: Listing) -> Listing | ClaimOutcome:
         """One attempt from `listing`: the outcome, or the listing to try again from."""

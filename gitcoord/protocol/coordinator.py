@@ -54,12 +54,16 @@ class Coordinator(Session):
         reason: str,
         wait: float | None = None,
         riders: Riders | None = None,
+        also: Sequence[str] = (),
     ) -> ClaimOutcome:
         """Claim every request, all or nothing. `wait` (seconds, may be inf) queues until free.
         If anything stops it half-way (an interrupt, SIGTERM, an error), what it pushed and
-        did not verify is retracted first. `riders` go in the first push (types.Riders)."""
+        did not verify is retracted first. `riders` go in the first push (types.Riders);
+        `also`, refspecs, in the read after it (the base branch, for the freshness check)."""
         try:
-            attempt = ClaimAttempt(self, requests, ttl=ttl, reason=reason, wait=wait, riders=riders)
+            attempt = ClaimAttempt(
+                self, requests, ttl=ttl, reason=reason, wait=wait, riders=riders, also=also
+            )
             return attempt.run()
         except BaseException:
             self.retract_unverified()
@@ -74,10 +78,13 @@ class Coordinator(Session):
         """Extend my claims (all, or those on `paths`); see renewing.py."""
         return renewing.renew(self, paths, ttl, reason)
 
-    def check(self, requests: Sequence[Request]) -> tuple[list[Claim], Refused | None]:
+    def check(
+        self, requests: Sequence[Request], also: Sequence[str] = ()
+    ) -> tuple[list[Claim], Refused | None]:
         """The live claims that would block a claim of `requests` now, and the refusal a
-        claim would meet (None when they are free): one fetch, nothing pushed."""
-        listing = self.store.fetch_listing()
+        claim would meet (None when they are free): one fetch (bringing `also` refspecs
+        too), nothing pushed."""
+        listing = self.store.fetch_listing(also=also)
         at = self.clock()
         found = leases.blockers(requests, listing, self.me, at, self.skew)
         if not found:

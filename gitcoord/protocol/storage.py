@@ -21,8 +21,9 @@ class ClaimStorage(Protocol):
     cwd: str  # the working tree, and remote_key the mirror's name: where fetched refs are
     remote_key: str
 
-    def fetch_listing(self, wrote: Sequence[Claim] = ()) -> Listing:
-        """Every claim on the remote, fetched now; `wrote`: claims just pushed (parsed in hand)."""
+    def fetch_listing(self, wrote: Sequence[Claim] = (), *, also: Sequence[str] = ()) -> Listing:
+        """Every claim on the remote, fetched now; `wrote`: claims just pushed (parsed in hand);
+        `also`: more refspecs in the same fetch."""
         ...
 
     def read_listing(self, *, only: Collection[str] | None = None) -> Listing:
