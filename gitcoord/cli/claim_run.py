@@ -17,6 +17,7 @@ from gitcoord.core.durations import format_duration, parse_duration
 from gitcoord.core.errors import UsageError, message_for
 from gitcoord.core.modes import parse_mode
 from gitcoord.core.textsafe import printable
+from gitcoord.core.waiter import DEFAULT_PRIORITY, PRIORITIES
 from gitcoord.protocol.coordinator import ClaimOutcome, Request
 
 MAX_REASON = 2000  # characters: a reason is shown to everyone in listings and the log
@@ -28,6 +29,7 @@ def run_claim(
     ttl: str | None = None,
     reason: str = "",
     wait: str | None = None,
+    priority: str | None = None,
     delete: bool = False,
     all_: bool = False,
     commit: str | None = None,
@@ -48,6 +50,7 @@ def run_claim(
     require(len(actions) <= 1, f"{' and '.join(actions)} cannot be combined")
     action = actions[0] if actions else ("claim" if args else "list")
     _check_options(action, args, mode, ttl, reason, wait, all_, commit)
+    _check_priority(wait, priority)
     _check_hold_and_filters(action, as_json, mine, agent, under, command)
     ctx = Context.here()
     if action == "list":
@@ -56,10 +59,12 @@ def run_claim(
         from gitcoord.cli import claim_hold  # only a hold starts a program
 
         claim_hold.can_start(command)  # before claiming: a typo holds nothing
-        outcome = _claim(ctx, args, mode or "write", ttl, reason, wait, as_json, sys.stderr)
+        outcome = _claim(
+            ctx, args, mode or "write", ttl, reason, wait, as_json, sys.stderr, priority
+        )
         return claim_hold.hold(ctx, outcome, command)
     elif action == "claim":
-        _claim(ctx, args, mode or "write", ttl, reason, wait, as_json)
+        _claim(ctx, args, mode or "write", ttl, reason, wait, as_json, priority=priority)
     elif action == "--check":
         return _check(ctx, args, mode or "write", as_json)
     elif action == "-d":
@@ -100,6 +105,17 @@ def _check_options(
         'git claim PATH -r "why"',
     )
     require(len(reason) <= MAX_REASON, f"--reason is longer than {MAX_REASON} characters")
+
+
+def _check_priority(wait: str | None, priority: str | None) -> None:
+    """--priority orders waiters: it goes with --wait, and names one of the classes."""
+    example = "git claim --wait 10m --priority high PATH"
+    require(priority is None or wait is not None, "--priority goes with --wait", example)
+    require(
+        priority is None or priority in PRIORITIES,
+        f"invalid --priority {printable(priority or '')!r}: expected {', '.join(PRIORITIES)}",
+        example,
+    )
 
 
 def _check_hold_and_filters(
@@ -239,6 +255,7 @@ def _claim(
     wait_text: str | None,
     as_json: bool,
     out: TextIO | None = None,
+    priority: str | None = None,
 ) -> ClaimOutcome:
     """Claim `args`, saying so on `out` (standard output by default; a hold's CMD owns it)."""
     mode = parse_mode(mode_text)
@@ -256,7 +273,9 @@ def _claim(
                 f"duration is claimed as ./{wait_text}: git claim --wait ./{wait_text}",
             ) from None
     requests = [Request(p, mode) for p in ctx.claim_paths(args)]
-    outcome = ctx.coordinator().claim(requests, ttl=ttl, reason=reason, wait=wait)
+    outcome = ctx.coordinator().claim(
+        requests, ttl=ttl, reason=reason, wait=wait, priority=priority or DEFAULT_PRIORITY
+    )
     if as_json:
         emit_json(
             {

@@ -24,9 +24,10 @@ from gitcoord.core.auditlog import entry_message
 from gitcoord.core.claim import Claim
 from gitcoord.core.errors import CannotVerify, Refused
 from gitcoord.core.paths import ClaimPath, overlaps
+from gitcoord.core.waiter import DEFAULT_PRIORITY
 from gitcoord.core.wording import describe
 from gitcoord.git.transport import RefUpdate
-from gitcoord.protocol import leases, messages, renewing
+from gitcoord.protocol import leases, messages, queue, renewing
 from gitcoord.protocol.claiming import ClaimAttempt
 from gitcoord.protocol.session import Session
 from gitcoord.protocol.types import BreakOutcome, ClaimOutcome, Request, Riders
@@ -54,16 +55,24 @@ class Coordinator(Session):
         reason: str,
         wait: float | None = None,
         riders: Riders | None = None,
+        priority: str = DEFAULT_PRIORITY,
     ) -> ClaimOutcome:
-        """Claim every request, all or nothing. `wait` (seconds, may be inf) queues until free.
-        If anything stops it half-way (an interrupt, SIGTERM, an error), what it pushed and
-        did not verify is retracted first. `riders` go in the first push (types.Riders)."""
+        """Claim every request, all or nothing. `wait` (seconds, may be inf) queues until
+        free, published as a waiter of `priority` (queue.py) once blocked. If anything
+        stops it half-way (an interrupt, SIGTERM, an error), what it pushed and did not
+        verify is retracted first. `riders` go in the first push (types.Riders). The
+        waiter is removed when the claim is granted or given up."""
         try:
-            attempt = ClaimAttempt(self, requests, ttl=ttl, reason=reason, wait=wait, riders=riders)
-            return attempt.run()
+            attempt = ClaimAttempt(
+                self, requests, ttl=ttl, reason=reason, wait=wait, riders=riders, priority=priority
+            )
+            outcome = attempt.run()
         except BaseException:
             self.retract_unverified()
+            queue.withdraw(self)
             raise
+        queue.withdraw(self)
+        return outcome
 
     def renew(
         self,

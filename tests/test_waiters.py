@@ -1,0 +1,213 @@
+"""Fair waiting (issue 16, item 6), end to end: real clones of a bare file:// remote, the
+real CLI, the queue read back from the server's refs/claim-waiters/ (never from a client's
+listing code): a `--wait` claim is published while it waits and removed when granted or
+given up; a killed waiter lapses and `gitcoord gc` removes it; --priority orders the
+queue; a writer that waited past [claims] promote_after is granted while readers keep
+arriving."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+from gitcoord.core import refnames
+from gitcoord.core.waiter import Waiter, parse_waiter_commit
+from gitcoord.git.objects import list_refs, read_objects
+from tests.fastclock import run_ahead
+from tests.gitenv import Agent
+from tests.remote_state import held_on_server
+
+pytestmark = pytest.mark.transports("file")
+
+
+def remote_waiters(repo: Path) -> list[Waiter]:
+    """Every waiter ref on the server, parsed (one that does not parse fails the test)."""
+    entries = list_refs(str(repo), refnames.WAITERS)
+    raw = read_objects(str(repo), (e.oid for e in entries))
+    return [parse_waiter_commit(raw[e.oid], ref=e.ref, oid=e.oid) for e in entries]
+
+
+def start(agent: Agent, *args: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        ["git-claim", *args],
+        cwd=agent.path,
+        env=agent.environ(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+@contextmanager
+def running(proc: subprocess.Popen[str]) -> Iterator[subprocess.Popen[str]]:
+    try:
+        yield proc
+    finally:
+        if proc.poll() is None:
+            os.kill(proc.pid, signal.SIGKILL)
+            proc.communicate()
+
+
+def until(check: Callable[[], bool], what: str, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while not check():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.1)
+
+
+def queued(repo: Path) -> list[tuple[str, str, tuple[str, ...], str]]:
+    return sorted(
+        (w.agent, w.mode.value, tuple(str(p) for p in w.paths), w.priority)
+        for w in remote_waiters(repo)
+    )
+
+
+def test_a_waiter_is_listed_while_it_waits_and_gone_once_granted(
+    alice: Agent, bob: Agent, carol: Agent, served_repo: Path
+) -> None:
+    assert bob.claim("src/api.py").rc == 0
+    with running(start(alice, "--wait", "60s", "--priority", "high", "src/api.py")) as waiter:
+        until(lambda: queued(served_repo) != [], "alice's waiter on the remote")
+        assert queued(served_repo) == [("alice", "write", ("src/api.py",), "high")]
+        listed = carol.claim()
+        assert listed.rc == 0, listed.err
+        lines = listed.out.splitlines()
+        assert lines[1] == "waiting (1):"
+        shown = lines[2].split()
+        assert shown[:4] + shown[5:] == ["src/api.py", "write", "alice", "waiting", "high"]
+        data = carol.claim("--json").json()
+        assert [(w["agent"], w["paths"], w["mode"], w["priority"]) for w in data["waiting"]] == [
+            ("alice", ["src/api.py"], "write", "high")
+        ]
+        assert data["waiting"][0]["ref"].startswith("refs/claim-waiters/")
+        status = carol.gitcoord("status")
+        assert "waiting (1), first in line first:" in status.out, status.out
+        assert carol.gitcoord("status", "--json").json()["waiting"][0]["agent"] == "alice"
+        assert bob.claim("-d", "src/api.py").rc == 0
+        out, err = waiter.communicate(timeout=60)
+    assert waiter.returncode == 0, err
+    assert out.startswith("claimed src/api.py")
+    assert held_on_server(served_repo) == [("alice", "src/api.py", "write")]
+    assert remote_waiters(served_repo) == []
+    assert "waiting" not in carol.claim().out
+
+
+def test_a_waiter_that_gives_up_leaves_no_ref(alice: Agent, bob: Agent, served_repo: Path) -> None:
+    assert bob.claim("src/api.py").rc == 0
+    gave_up = alice.claim("--wait", "3s", "src/api.py")
+    assert gave_up.rc == 1
+    assert "\ngitcoord: gave up waiting: src/api.py is claimed by bob" in gave_up.err, gave_up.err
+    assert remote_waiters(served_repo) == []
+
+
+def test_a_killed_waiter_lapses_and_gc_removes_it(
+    alice: Agent, bob: Agent, carol: Agent, served_repo: Path, tmp_path: Path
+) -> None:
+    assert bob.claim("src/api.py").rc == 0
+    with running(start(alice, "--wait", "src/api.py")) as waiter:
+        until(lambda: queued(served_repo) != [], "alice's waiter on the remote")
+        os.kill(waiter.pid, signal.SIGKILL)
+        waiter.communicate()
+    assert queued(served_repo) == [("alice", "write", ("src/api.py",), "normal")]
+    assert "waiting (1):" in carol.claim().out  # live until its lease ends
+    run_ahead(carol, tmp_path / "site", 120)  # the waiter's 30 s lease has passed for carol
+    assert "waiting" not in carol.claim().out
+    dry = carol.gitcoord("gc", "--dry-run")
+    assert dry.rc == 0, dry.err
+    assert "would remove dead waiter of alice (write src/api.py)" in dry.out, dry.out
+    assert len(remote_waiters(served_repo)) == 1
+    swept = carol.gitcoord("gc", "--json")
+    assert swept.rc == 0, swept.err
+    assert [w["agent"] for w in swept.json()["waiters"]] == ["alice"]
+    assert remote_waiters(served_repo) == []
+    assert held_on_server(served_repo) == [("bob", "src/api.py", "write")]  # bob's is live
+
+
+def test_the_higher_priority_waiter_is_granted_first(
+    alice: Agent, bob: Agent, carol: Agent, served_repo: Path
+) -> None:
+    assert bob.claim("src/").rc == 0
+    with running(start(alice, "--wait", "60s", "src/api.py")) as low:
+        until(lambda: len(queued(served_repo)) == 1, "alice's waiter")
+        with running(start(carol, "--wait", "60s", "--priority", "critical", "src/")) as high:
+            until(lambda: len(queued(served_repo)) == 2, "carol's waiter")
+            assert bob.claim("-d", "src/").rc == 0
+            out, err = high.communicate(timeout=60)
+            assert high.returncode == 0, err
+            assert out.startswith("claimed src/ (write")
+            # carol was granted while alice, first to wait but of normal priority, waits on.
+            assert low.poll() is None
+            assert held_on_server(served_repo) == [("carol", "src/", "write")]
+            assert queued(served_repo) == [("alice", "write", ("src/api.py",), "normal")]
+            assert carol.claim("-d", "src/").rc == 0
+        out, err = low.communicate(timeout=60)
+    assert low.returncode == 0, err
+    assert out.startswith("claimed src/api.py (write")
+    assert held_on_server(served_repo) == [("alice", "src/api.py", "write")]
+    assert remote_waiters(served_repo) == []
+
+
+PROMOTE = '[claims]\npromote_after = "2s"\n'
+
+
+def test_a_waiting_writer_is_granted_while_readers_keep_arriving(
+    make_agent: Callable[[str], Agent], served_repo: Path
+) -> None:
+    """The issue's acceptance: two readers take turns on src/ so that one always holds it
+    (each claims before the other releases); a writer waits. Once it has waited past
+    promote_after, new read claims are refused naming it, the held ones run out, and the
+    writer is granted."""
+    writer, *readers = (make_agent(n) for n in ("alice", "bob", "carol"))
+    for agent in (writer, *readers):
+        agent.set_policy(PROMOTE)
+    assert readers[0].claim("-m", "read", "src/").rc == 0
+    refusals: list[str] = []
+    stop = threading.Event()
+
+    def take_turns() -> None:
+        turn = 1
+        while not stop.is_set():
+            got = readers[turn].claim("-m", "read", "src/api.py")
+            if got.rc == 1:
+                refusals.append(got.err)
+            time.sleep(0.3)
+            readers[1 - turn].claim("-d", "--all")
+            turn = 1 - turn
+
+    with running(start(writer, "--wait", "90s", "src/")) as waiting:
+        until(lambda: queued(served_repo) != [], "the writer's waiter")
+        turns = threading.Thread(target=take_turns)
+        turns.start()
+        try:
+            out, err = waiting.communicate(timeout=90)
+        finally:
+            stop.set()
+            turns.join()
+    assert waiting.returncode == 0, err
+    assert out.startswith("claimed src/ (write")
+    held = held_on_server(served_repo)
+    assert ("alice", "src/", "write") in held and all(a == "alice" for a, _, _ in held), held
+    assert refusals, "no reader was ever held off"
+    assert refusals[0].startswith(
+        "gitcoord: refused: alice waits to write src/ (normal priority, waiting "
+    )
+    assert "[claims] promote_after (2s) goes before new read and intent claims" in refusals[0]
+    assert remote_waiters(served_repo) == []
+
+
+def test_priority_goes_with_wait(alice: Agent, served_repo: Path) -> None:
+    alone = alice.claim("--priority", "high", "src/api.py")
+    assert (alone.rc, alone.out) == (2, "")
+    assert alone.err.startswith("gitcoord: --priority goes with --wait")
+    bad = alice.claim("--wait", "5s", "--priority", "urgent", "src/api.py")
+    assert bad.rc == 2
+    assert "invalid --priority 'urgent': expected low, normal, high, critical" in bad.err
+    assert held_on_server(served_repo) == []
