@@ -19,11 +19,18 @@ from pathlib import Path
 import pytest
 
 from gitcoord.core import refnames
+from gitcoord.core.modes import Mode
+from gitcoord.core.paths import ClaimPath
 from gitcoord.core.waiter import Waiter, parse_waiter_commit
 from gitcoord.git.objects import list_refs, read_objects
+from gitcoord.git.repo import Repo
+from gitcoord.protocol.coordinator import Coordinator, Request
+from gitcoord.store.claimstore import ClaimStore
+from gitcoord.store.policy_source import load_policy
 from tests.fastclock import run_ahead
 from tests.gitenv import Agent
 from tests.remote_state import held_on_server
+from tests.test_hostile import _blob, _commit, _push_object
 
 pytestmark = pytest.mark.transports("file")
 
@@ -211,3 +218,53 @@ def test_priority_goes_with_wait(alice: Agent, served_repo: Path) -> None:
     assert bad.rc == 2
     assert "invalid --priority 'urgent': expected low, normal, high, critical" in bad.err
     assert held_on_server(served_repo) == []
+
+
+def test_hostile_waiter_refs_are_skipped_with_a_warning_and_swept(
+    alice: Agent, bob: Agent, served_repo: Path
+) -> None:
+    forged = refnames.waiter_ref("bob", "s")
+    _push_object(alice, refnames.WAITERS + "aaaa", _blob(alice, "not a waiter"))
+    _push_object(alice, forged, _commit(alice, "waiter\n\n" + "[" * 5000))
+    listed = bob.claim("--json")
+    assert listed.rc == 0, listed.err
+    assert listed.json()["waiting"] == []
+    assert f"warning: skipping {refnames.WAITERS}aaaa" in listed.err
+    assert f"warning: skipping {forged}" in listed.err
+    assert alice.claim("-m", "read", "src/").rc == 0  # a forged waiter holds nothing off
+    swept = bob.gitcoord("gc")
+    assert swept.rc == 0, swept.err
+    assert f"removed {forged}: waiter body is nested deeper than 4 levels" in swept.out
+    assert list_refs(str(served_repo), refnames.WAITERS) == []
+
+
+def test_a_waiter_renews_its_place_while_it_waits(
+    alice: Agent, bob: Agent, served_repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """In process, with the time injected: each poll of the wait loop passes 4 s, so the
+    30 s waiter lease is renewed (a new object, leased on the old) every 15 s; bob releases
+    after a minute of this time, and alice is granted with no waiter ref left."""
+    assert bob.claim("src/api.py").rc == 0
+    for key, value in alice.environ().items():
+        monkeypatch.setenv(key, value)
+    repo = Repo.discover(str(alice.path))
+    config = load_policy(repo.toplevel).config
+    me = repo.identity()
+    now = [time.time()]
+    seen: list[str] = []
+
+    def sleep(_seconds: float) -> None:
+        now[0] += 4
+        seen.extend(w.oid for w in remote_waiters(served_repo) if w.oid not in seen)
+        if len(seen) == 4:
+            assert bob.claim("-d", "src/api.py").rc == 0
+
+    coordinator = Coordinator(
+        ClaimStore(repo, config, me), config, me, clock=lambda: now[0], sleep=sleep
+    )
+    request = Request(ClaimPath.parse_stored("src/api.py"), Mode.WRITE)
+    held = coordinator.claim([request], ttl=600, reason="", wait=300).held
+    assert [str(c.path) for c in held] == ["src/api.py"]
+    assert len(seen) == 4  # published, then renewed three times (each a new object)
+    assert remote_waiters(served_repo) == []
+    assert held_on_server(served_repo) == [("alice", "src/api.py", "write")]
