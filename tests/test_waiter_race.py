@@ -19,8 +19,7 @@ from gitcoord.core.modes import Mode, compatible
 from gitcoord.core.paths import ClaimPath, overlaps
 from tests.gitenv import Agent
 from tests.racing import Racers, Want
-from tests.remote_state import remote_claims, remote_log
-from tests.test_waiters import remote_waiters
+from tests.remote_state import remote_claims, remote_log, remote_waiters
 
 RACERS = 8
 HOLD = 0.3

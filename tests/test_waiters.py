@@ -21,25 +21,18 @@ import pytest
 from gitcoord.core import refnames
 from gitcoord.core.modes import Mode
 from gitcoord.core.paths import ClaimPath
-from gitcoord.core.waiter import Waiter, parse_waiter_commit
-from gitcoord.git.objects import list_refs, read_objects
+from gitcoord.git.objects import list_refs
 from gitcoord.git.repo import Repo
 from gitcoord.protocol.coordinator import Coordinator, Request
 from gitcoord.store.claimstore import ClaimStore
 from gitcoord.store.policy_source import load_policy
 from tests.fastclock import run_ahead
 from tests.gitenv import Agent
-from tests.remote_state import held_on_server
+from tests.remote_state import held_on_server, remote_waiters
+from tests.serverside import gitcoord_server
 from tests.test_hostile import _blob, _commit, _push_object
 
 pytestmark = pytest.mark.transports("file")
-
-
-def remote_waiters(repo: Path) -> list[Waiter]:
-    """Every waiter ref on the server, parsed (one that does not parse fails the test)."""
-    entries = list_refs(str(repo), refnames.WAITERS)
-    raw = read_objects(str(repo), (e.oid for e in entries))
-    return [parse_waiter_commit(raw[e.oid], ref=e.ref, oid=e.oid) for e in entries]
 
 
 def start(agent: Agent, *args: str) -> subprocess.Popen[str]:
@@ -268,3 +261,30 @@ def test_a_waiter_renews_its_place_while_it_waits(
     assert len(seen) == 4  # published, then renewed three times (each a new object)
     assert remote_waiters(served_repo) == []
     assert held_on_server(served_repo) == [("alice", "src/api.py", "write")]
+
+
+def test_server_hooks_accept_a_waiter_and_refuse_forged_ones(
+    alice: Agent, bob: Agent, served_repo: Path, env: dict[str, str]
+) -> None:
+    """With gitcoord's server hooks installed, the queue works as without them; a waiter
+    ref holding no waiter, or (GL_USER) in another agent's name, is refused."""
+    assert gitcoord_server(env, "install", str(served_repo)).rc == 0
+    assert bob.claim("src/api.py").rc == 0
+    with running(start(alice, "--wait", "60s", "src/api.py")) as waiter:
+        until(lambda: queued(served_repo) != [], "alice's waiter on the remote")
+        assert bob.claim("-d", "src/api.py").rc == 0
+        out, err = waiter.communicate(timeout=60)
+    assert waiter.returncode == 0, err
+    assert out.startswith("claimed src/api.py") and "could not publish" not in err
+    assert remote_waiters(served_repo) == []
+    junk = alice.run("git", "push", "origin", f"{_blob(alice, 'x')}:{refnames.WAITERS}aaaa")
+    assert junk.rc != 0
+    assert f"gitcoord: refused {refnames.WAITERS}aaaa: not a valid waiter" in junk.err
+    bob.extra["GL_USER"] = "carol"  # over file:// the hooks see the pusher's environment
+    forged = bob.claim("--wait", "2s", "src/api.py")  # alice holds it now
+    assert forged.rc == 1
+    assert "note: could not publish this claim's place in the queue (the remote refused" in (
+        forged.err
+    )
+    assert "a waiter in the name of bob, but you are carol" in forged.err
+    assert remote_waiters(served_repo) == []
