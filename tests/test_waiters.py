@@ -288,3 +288,31 @@ def test_server_hooks_accept_a_waiter_and_refuse_forged_ones(
     )
     assert "a waiter in the name of bob, but you are carol" in forged.err
     assert remote_waiters(served_repo) == []
+
+
+def test_new_readers_go_behind_a_promoted_writer_and_check_says_so(
+    alice: Agent, bob: Agent, carol: Agent, served_repo: Path
+) -> None:
+    carol.set_policy('[claims]\npromote_after = "1s"\n')
+    assert bob.claim("-m", "read", "src/").rc == 0
+    with running(start(alice, "--wait", "60s", "src/")) as writer:
+        until(lambda: queued(served_repo) != [], "alice's waiter")
+        time.sleep(1.5)  # alice has now waited past carol's promote_after
+        check = carol.claim("--check", "-m", "read", "src/api.py")
+        assert check.rc == 1
+        assert check.err.startswith("gitcoord: would be refused: alice waits to write src/")
+        assert carol.claim("--check", "-m", "read", "--json", "src/api.py").json()["free"] is False
+        refused = carol.claim("-m", "read", "src/api.py")
+        assert refused.rc == 1
+        assert refused.err.startswith("gitcoord: refused: alice waits to write src/ (normal")
+        queued_reader = carol.claim("-m", "read", "--wait", "2s", "src/api.py")
+        assert queued_reader.rc == 1
+        assert "gitcoord: gave up waiting: alice waits to write src/" in queued_reader.err
+        assert "ahead in the queue" in queued_reader.err
+        assert held_on_server(served_repo) == [("bob", "src/", "read")]
+        assert carol.claim("-m", "read", "docs/").rc == 0  # elsewhere, readers go on
+        assert bob.claim("-d", "src/").rc == 0
+        out, err = writer.communicate(timeout=60)
+    assert writer.returncode == 0, err
+    assert out.startswith("claimed src/ (write")
+    assert remote_waiters(served_repo) == []

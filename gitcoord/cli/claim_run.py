@@ -153,7 +153,7 @@ def _check(ctx: Context, args: list[str], mode_text: str, as_json: bool) -> int:
     requests = [Request(p, mode) for p in ctx.claim_paths(args)]
     blockers, refusal = ctx.coordinator().check(requests)
     if as_json:
-        emit_json({"free": not blockers, "blockers": [c.public_json() for c in blockers]})
+        emit_json({"free": refusal is None, "blockers": [c.public_json() for c in blockers]})
     if refusal is None:
         if not as_json:
             print(printable("free: " + " ".join(str(r.path) for r in requests)))

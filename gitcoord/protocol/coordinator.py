@@ -85,12 +85,27 @@ class Coordinator(Session):
 
     def check(self, requests: Sequence[Request]) -> tuple[list[Claim], Refused | None]:
         """The live claims that would block a claim of `requests` now, and the refusal a
-        claim would meet (None when they are free): one fetch, nothing pushed."""
+        claim would meet (None when they are free; a promoted waiting writer refuses a
+        read or intent claim, queue.py): one fetch, nothing pushed."""
         listing = self.store.fetch_listing()
         at = self.clock()
         found = leases.blockers(requests, listing, self.me, at, self.skew)
         if not found:
-            return [], None
+            promote_after = float(self.config.claims.promote_after)
+            ahead = queue.deferred_to(
+                requests,
+                listing,
+                self.me,
+                at=at,
+                skew=self.skew,
+                promote_after=promote_after,
+                queued=None,
+            )
+            if not ahead:
+                return [], None
+            return [], messages.behind_waiters(
+                ahead, requests, at, promote_after, waited=False, checked=True
+            )
         refusal = messages.blocked(
             found, requests, at, listing, self.skew, waited=False, me=self.holder, checked=True
         )

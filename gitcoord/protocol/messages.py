@@ -260,12 +260,13 @@ def behind_waiters(
     promote_after: float,
     *,
     waited: bool,
+    checked: bool = False,
 ) -> Refused:
     """A claim that defers to waiters (protocol/queue.py): refused at once (a new read or
     intent claim meeting a writer waiting past [claims] promote_after), or given up after
     --wait behind those ahead of it in the queue."""
     first = ahead[0]
-    head = "gave up waiting: " if waited else "refused: "
+    head = "would be refused: " if checked else "gave up waiting: " if waited else "refused: "
     limit = format_duration(promote_after)
     why = (
         "ahead in the queue"
