@@ -63,6 +63,10 @@ def test_a_waiter_counts_until_its_lease_and_the_skew_have_passed() -> None:
     end = T0 + LEASE_SECONDS + SKEW
     assert _defers(listing, "src/", Mode.READ, at=end - 1) == ["bob"]
     assert _defers(listing, "src/", Mode.READ, at=end + 1) == []
+    # One written far ahead of my clock (a forged created_at) counts for nothing.
+    start = T0 - LEASE_SECONDS - SKEW
+    assert _defers(listing, "src/", Mode.READ, at=start + 1) == ["bob"]
+    assert _defers(listing, "src/", Mode.READ, at=start - 1) == []
 
 
 def test_a_waiting_claim_defers_to_waiters_ranked_ahead_by_priority_then_time() -> None:

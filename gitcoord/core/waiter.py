@@ -51,7 +51,11 @@ class Waiter(NamedTuple):
         return min(self.expires_at, self.created_at + LEASE_SECONDS)
 
     def is_live(self, at: float, skew: float) -> bool:
-        return at <= self.lease_end + skew
+        """Until its lease end plus `skew`; and not written further ahead of my clock than
+        a lease plus `skew` (a forged `created_at` in the future would make it live for
+        ever, holding readers off; a waiter only orders the queue, so a clock that far
+        ahead costs its holder only its place)."""
+        return self.created_at - LEASE_SECONDS - skew <= at <= self.lease_end + skew
 
     def rank(self) -> tuple[int, float, str, str]:
         """The queue's total order, first in line smallest: priority class, then the
