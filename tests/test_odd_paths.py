@@ -22,6 +22,10 @@ ODD = [
 @pytest.mark.parametrize("path", ODD, ids=range(len(ODD)))
 def test_odd_path_is_claimable_and_exclusive(alice: Agent, bob: Agent, path: str) -> None:
     typed = f"./{path}" if path.startswith("-") else path  # `--` starts a command to hold for
+    if any(ch in path for ch in "*?["):  # a new name with wildcards is a pattern claim
+        for agent in (alice, bob):
+            (agent.path / path).parent.mkdir(parents=True, exist_ok=True)
+            (agent.path / path).write_text("odd\n")
     ok = alice.claim(typed)
     assert ok.rc == 0, ok.err
     listing = alice.claim("--json").json()["claims"]
@@ -30,6 +34,8 @@ def test_odd_path_is_claimable_and_exclusive(alice: Agent, bob: Agent, path: str
     assert refused.rc == 1, refused.err
     assert f"{path} is claimed by alice" in refused.err
     assert "Traceback" not in refused.err
+    if path.startswith("-"):  # the fix is a command that works as written
+        assert f"(`git claim -d ./{path}`)" in refused.err
     assert alice.claim("-d", typed).rc == 0
     assert bob.claim(typed).rc == 0
 

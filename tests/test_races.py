@@ -97,8 +97,6 @@ def test_same_path_race_one_winner_every_round(
 def test_overlapping_race_never_two_incompatible_holders(
     racers: tuple[list[Agent], Racers], served_repo: Path, transport: str
 ) -> None:
-    agents, pool = racers
-    overlap_rounds = 25 if transport in FAST else 6
     wants = [
         Want(("src/",)),
         Want(("src/api.py",)),
@@ -109,8 +107,38 @@ def test_overlapping_race_never_two_incompatible_holders(
         Want(("src/api.py", "docs/")),
         Want(("docs/guide.md",), "intent"),
     ]
+    _overlap_rounds(racers, served_repo, transport, wants, 25 if transport in FAST else 6)
+
+
+def test_pattern_race_never_two_incompatible_holders(
+    racers: tuple[list[Agent], Racers], served_repo: Path, transport: str
+) -> None:
+    """Pattern claims racing paths, directories and each other (the issue's race round)."""
+    wants = [
+        Want((":(glob)src/**/*.py",)),
+        Want(("src/api.py",)),
+        Want((":(glob)src/*.py",), "read"),
+        Want((":(glob)**/*.md",), "intent"),
+        Want(("src/",), "read"),
+        Want((":(glob)docs/*",)),
+        Want(("docs/guide.md", ":(glob)src/db*")),
+        Want((":(glob)src/a*.py",), "intent"),
+    ]
+    _overlap_rounds(racers, served_repo, transport, wants, 12 if transport in FAST else 4)
+
+
+def _overlap_rounds(
+    racers: tuple[list[Agent], Racers],
+    served_repo: Path,
+    transport: str,
+    wants: list[Want],
+    rounds: int,
+) -> None:
+    """Every racer claims its want at once, each round in a rotated order; the winners, the
+    server's refs and the audit trail never show two incompatible holders."""
+    agents, pool = racers
     total_holds = 0
-    for round_no in range(overlap_rounds):
+    for round_no in range(rounds):
         since = time.time() - 0.001
         order = wants[round_no % RACERS :] + wants[: round_no % RACERS]
         verdicts = pool.round(order)
@@ -131,7 +159,7 @@ def test_overlapping_race_never_two_incompatible_holders(
         audit = _held_per_audit(served_repo, since)
         assert audit == sorted(held), (audit, held)
         pool.release([i for i, (v, _) in enumerate(verdicts) if v == "won"])
-    print(f"\nRACE overlap {transport}: {overlap_rounds} rounds, {total_holds} grants, 0 double")
+    print(f"\nRACE overlap {transport}: {rounds} rounds, {total_holds} grants, 0 double")
     # Progress over the run, not per round: without --wait, racers whose provisional claims
     # meet may all be refused in a round. Alone this gets 8-10 grants in 6 gitolite rounds;
     # under the whole suite's load it got 2 once, so the bound is "someone wins at all".

@@ -192,6 +192,24 @@ def test_push_changing_a_path_someone_else_holds_is_refused_naming_the_holder(
     assert bob.run("git", "push", "origin", "HEAD:main").rc == 0
 
 
+def test_a_pattern_claim_guards_its_matches_on_the_server(
+    served: Path, alice: Agent, bob: Agent, env: dict[str, str]
+) -> None:
+    assert alice.claim("src/*.py", "-r", "python pass").rc == 0
+    before = _remote_ref(served, "refs/heads/main", env)
+    bob.commit_file("src/db.py", "bob was here\n")
+    pushed = bob.run("git", "push", "--no-verify", "origin", "HEAD:main")
+    assert pushed.rc != 0
+    assert "changes src/db.py: :(glob)src/*.py is claimed by alice" in pushed.err
+    assert "(`git claim -d ':(glob)src/*.py'`)" in pushed.err  # a pasteable command
+    assert _remote_ref(served, "refs/heads/main", env) == before
+    # A claim meeting the pattern is refused by the server's own check too, naming it.
+    refused = bob.claim("src/")
+    assert refused.rc == 1, refused.err
+    assert "src/ may hold paths matched by :(glob)src/*.py" in refused.err
+    assert bob.claim("docs/*.md").rc == 0  # apart: granted through the server's hooks
+
+
 def test_author_email_is_the_identity_without_a_trailer(
     served: Path, alice: Agent, bob: Agent
 ) -> None:

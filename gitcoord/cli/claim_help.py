@@ -14,6 +14,9 @@ DESCRIPTION = (
     "A claim is a ref on the shared remote, created by an atomic compare-and-swap push: "
     "a refused push is a refused claim. Claims on several paths are all-or-nothing. "
     "A directory claim (trailing slash, or an existing directory) covers its subtree.",
+    "A quoted pattern ('src/**/*.py', gitignore-style, relative to the current directory) "
+    "holds every path it matches, now and later; it is listed as :(glob)src/**/*.py. An "
+    "argument with *, ? or [ that names an existing file claims that file.",
     "--wait takes a duration (90s, 30m, 2h, 1d) as its next argument or after '='; "
     "followed by anything else it waits without limit. A path that looks like a "
     "duration is given as ./10m: git claim --wait ./10m; one that starts with '-' as ./-x.",
@@ -37,6 +40,7 @@ EXAMPLES = (
     ("git claim", "list live claims (* marks mine)"),
     ('git claim src/api.py -r "fix auth"', "claim a file for writing"),
     ("git claim -m read docs/", "share a directory for reading"),
+    ("git claim 'src/**/*.py'", "claim every Python file under src/, new ones too"),
     ("git claim --wait 10m src/db.py", "queue until the path is free, at most 10m"),
     ("git claim --wait 1h --priority high src/", "queue ahead of normal-priority waiters"),
     ("git claim src/db.py --ttl 10m -- make migrate", "hold the claim while a command runs"),

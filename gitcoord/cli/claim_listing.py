@@ -86,9 +86,15 @@ def shown_claims(ctx: Context, claims: list[Claim], shown: Shown) -> list[Claim]
     if agent is not None:
         claims = [c for c in claims if c.agent == agent]
     if shown.under is not None:
-        top = ClaimPath(ctx.claim_paths([shown.under])[0].key, is_dir=True)
+        top = _under(ctx, shown.under)
         claims = [c for c in claims if overlaps(top, c.path)]
     return claims
+
+
+def _under(ctx: Context, under: str) -> ClaimPath:
+    """--under DIR as the claim path a listing's entries must overlap (a pattern as is)."""
+    asked = ctx.claim_paths([under])[0]
+    return asked if asked.is_pattern else ClaimPath(asked.key, is_dir=True)
 
 
 def shown_waiters(ctx: Context, listing: Listing, at: float, shown: Shown) -> list[Waiter]:
@@ -98,7 +104,7 @@ def shown_waiters(ctx: Context, listing: Listing, at: float, shown: Shown) -> li
     if agent is not None:
         waiters = [w for w in waiters if w.agent == agent]
     if shown.under is not None:
-        top = ClaimPath(ctx.claim_paths([shown.under])[0].key, is_dir=True)
+        top = _under(ctx, shown.under)
         waiters = [w for w in waiters if any(overlaps(top, p) for p in w.paths)]
     return waiters
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
 from functools import cached_property
 from typing import Any
@@ -12,7 +11,8 @@ from gitcoord.core.claim import Holder
 from gitcoord.core.config import Config
 from gitcoord.core.errors import CannotVerify, UsageError
 from gitcoord.core.identity import Identity, published
-from gitcoord.core.paths import ClaimPath, PathCache, normalize_user_path
+from gitcoord.core.paths import ClaimPath, PathCache
+from gitcoord.core.pattern_args import typed_claim_path
 from gitcoord.core.textsafe import printable
 from gitcoord.git.remote_commits import landed_commit
 from gitcoord.git.repo import Repo
@@ -105,18 +105,16 @@ class Context:
         precompose = self.repo.config_flag("core.precomposeunicode")
         cache = PathCache()
         for arg in args:
-            key, trailing = normalize_user_path(
-                arg,
-                cwd=cwd,
-                toplevel=top,
-                ignorecase=ignorecase,
-                precompose=precompose,
-                cache=cache,
+            out.append(
+                typed_claim_path(
+                    arg,
+                    cwd=cwd,
+                    toplevel=top,
+                    ignorecase=ignorecase,
+                    precompose=precompose,
+                    cache=cache,
+                )
             )
-            where = os.path.join(top, key)
-            # A symlink named without a trailing slash is claimed as the link (a file).
-            is_dir = trailing or not key or (os.path.isdir(where) and not os.path.islink(where))
-            out.append(ClaimPath(key, is_dir))
         return out
 
     def landed_commit(self, text: str) -> str:

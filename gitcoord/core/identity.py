@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from gitcoord.core.textsafe import shell_word
+from gitcoord.core.textsafe import path_word, shell_word
 
 
 class Identity(NamedTuple):
@@ -34,7 +34,7 @@ def published(me: Identity, publish_location: bool) -> Identity:
 def command_from_here(session: str, path: str, verb: str = "-d") -> str:
     """The command that acts (`-d`, `--renew`) on my other session's claim on `path` from
     this session (both come from the remote: escaped and quoted for a shell)."""
-    return f"GITCOORD_SESSION={shell_word(session)} git claim {verb} {shell_word(path)}"
+    return f"GITCOORD_SESSION={shell_word(session)} git claim {verb} {path_word(path)}"
 
 
 def release_from_here(session: str, path: str) -> str:

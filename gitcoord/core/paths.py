@@ -10,18 +10,31 @@ from pathlib import Path
 from typing import NamedTuple
 
 from gitcoord.core.errors import UsageError
+from gitcoord.core.pattern_overlap import pattern_meets_directory, patterns_meet
+from gitcoord.core.patterns import compile_pattern
 
 ROOT_DISPLAY = "./"
+# A pattern claim's key: git's own pathspec magic for a glob anchored at the repository root,
+# so its key (and so its ref) is never a file's, and `git log -- KEY` reads it the same way.
+GLOB_MAGIC = ":(glob)"
 
 
 class ClaimPath(NamedTuple):
-    """`key` is the path without a trailing slash ('' for the whole repository)."""
+    """`key` is the path without a trailing slash ('' for the whole repository), or a
+    pattern claim's GLOB_MAGIC + pattern (anchored at the root, a trailing slash kept)."""
 
     key: str
     is_dir: bool = False
 
     @property
+    def is_pattern(self) -> bool:
+        return self.key.startswith(GLOB_MAGIC)
+
+    @property
     def parts(self) -> tuple[str, ...]:
+        """The components of the path, or of the pattern (its trailing slash dropped)."""
+        if self.is_pattern:
+            return tuple(self.key[len(GLOB_MAGIC) :].rstrip("/").split("/"))
         return tuple(self.key.split("/")) if self.key else ()
 
     def __str__(self) -> str:
@@ -34,6 +47,8 @@ class ClaimPath(NamedTuple):
         """Inverse of str(): how a path is written inside a claim object."""
         if text == ROOT_DISPLAY:
             return cls("", True)
+        if text.startswith(GLOB_MAGIC):
+            return cls(check_pattern_key(text), False)
         if not text or text.startswith("/") or "\0" in text:
             raise ValueError(f"not a stored claim path: {text!r}")
         is_dir = text.endswith("/")
@@ -43,20 +58,44 @@ class ClaimPath(NamedTuple):
         return cls(key, is_dir)
 
     def covers(self, repo_path: str) -> bool:
-        """Whether a file path (repository-relative, no trailing slash) falls under this claim."""
+        """Whether a file path (repository-relative, no trailing slash) falls under this claim:
+        for a pattern claim, whether the pattern matches it (the guards' matcher)."""
+        if self.is_pattern:
+            return compile_pattern("/" + self.key[len(GLOB_MAGIC) :]).matches(repo_path)
         if self.is_dir:
             return not self.key or repo_path == self.key or repo_path.startswith(self.key + "/")
         return repo_path == self.key
 
 
 def overlaps(a: ClaimPath, b: ClaimPath) -> bool:
-    """Equal paths, or one is a directory claim that is an ancestor of the other."""
+    """Equal paths, or one is a directory claim that is an ancestor of the other; a pattern
+    meets what it may match (core/pattern_overlap.py: conservatively, never a false no)."""
+    if a.is_pattern or b.is_pattern:
+        return _pattern_overlaps(a, b) if a.is_pattern else _pattern_overlaps(b, a)
     pa, pb = a.parts, b.parts
     if pa == pb:
         return True
     if a.is_dir and pb[: len(pa)] == pa:
         return True
     return b.is_dir and pa[: len(pb)] == pb
+
+
+def _pattern_overlaps(pattern: ClaimPath, other: ClaimPath) -> bool:
+    if other.is_pattern:
+        return patterns_meet(pattern.parts, other.parts)
+    if other.is_dir:
+        return pattern_meets_directory(pattern.parts, other.parts)
+    return pattern.covers(other.key)
+
+
+def check_pattern_key(text: str) -> str:
+    """`text` if it is a stored pattern claim's key, else ValueError: GLOB_MAGIC and a
+    pattern relative to the root, without empty, `.` or `..` components."""
+    body = text[len(GLOB_MAGIC) :]
+    body = body[:-1] if body.endswith("/") else body
+    if not body or "\0" in body or any(p in ("", ".", "..") for p in body.split("/")):
+        raise ValueError(f"not a normalised pattern claim: {text!r}")
+    return text
 
 
 def _check_typed(arg: str) -> None:

@@ -117,6 +117,14 @@ def _component(comp: str) -> str:
 
 
 @lru_cache(maxsize=1024)
+def component_regex(comp: str) -> re.Pattern[str] | None:
+    """One path component's glob (not `**`) as a regex; None when it has no wildcard."""
+    if not any(ch in comp for ch in "*?[\\"):
+        return None
+    return re.compile(_component(comp))
+
+
+@lru_cache(maxsize=1024)
 def compile_pattern(text: str) -> Pattern:
     raw = text.strip()
     dir_only = raw.endswith("/")

@@ -135,6 +135,12 @@ def message_object(
     return data
 
 
+def path_word(path: str) -> str:
+    """A claim path as one shell word in a git claim command: a path that starts with `-`
+    is written `./-x`, as `--` would start the command to hold for."""
+    return shell_word("./" + path if path.startswith("-") else path)
+
+
 def shell_word(text: str) -> str:
     """`text` (escaped by printable) as one word the user can paste into a shell."""
     word = printable(text)

@@ -31,6 +31,7 @@ from gitcoord.core.change import Change
 from gitcoord.core.claim import Claim
 from gitcoord.core.identity import Identity
 from gitcoord.core.paths import tracked_hooks_dir
+from gitcoord.core.textsafe import path_word
 from gitcoord.git.repo import Repo
 from gitcoord.guard.targets import (
     Targets,
@@ -127,7 +128,7 @@ def _git_dir_refusal(path: str) -> str:
 def _release_command(session: str, paths: Sequence[str], session_env: bool) -> str:
     # Under session env the agent's shell already carries the session.
     prefix = "" if session_env else f"GITCOORD_SESSION={session} "
-    return f"{prefix}git claim -d {' '.join(paths)}"
+    return f"{prefix}git claim -d {' '.join(path_word(p) for p in paths)}"
 
 
 def _render(findings: Sequence[policy.Finding]) -> str:

@@ -11,7 +11,7 @@ from gitcoord.core.identity import release_from_here
 from gitcoord.core.modes import Mode
 from gitcoord.core.overlap import PathIndex
 from gitcoord.core.patterns import first_match
-from gitcoord.core.textsafe import printable
+from gitcoord.core.textsafe import path_word, printable
 from gitcoord.core.wording import other_session
 from gitcoord.policy.agents import Author
 from gitcoord.policy.findings import Finding, PolicyInput, leave_out, mode_of, why
@@ -20,15 +20,16 @@ from gitcoord.policy.findings import Finding, PolicyInput, leave_out, mode_of, w
 def _held(inp: PolicyInput, me: Author, p: str, c: Claim, mode: str) -> Finding:
     left = format_duration(max(0.0, c.lease_end - inp.now))
     agent, where = printable(c.agent), printable(str(c.path))  # remote data
+    word = path_word(str(c.path))
     reason = f'{agent}\'s reason: "{printable(c.reason)}"; ' if c.reason else ""
     what = f"({c.mode.value} claim on {where}, expires in {left})"
     if me.other_session(c):
         holder, key = other_session(c), "session"
         # The other session may be working: waiting comes first, as in git claim's refusal.
-        fix = f"{release_from_here(c.session, where)}; or wait for it: git claim --wait {where}"
+        fix = f"{release_from_here(c.session, where)}; or wait for it: git claim --wait {word}"
     else:
         holder, key = agent, "claims"
-        fix = f"git claim --wait {where}   (or {leave_out(inp, p, 'leave it out: ')})"
+        fix = f"git claim --wait {word}   (or {leave_out(inp, p, 'leave it out: ')})"
     return Finding(
         check="claims",
         mode=mode,
@@ -77,7 +78,7 @@ def claim_findings(inp: PolicyInput, paths: Sequence[str]) -> list[Finding]:
                     subject=pattern,
                     message=f"{p} needs a write claim of mine ([claims] require {pattern!r})",
                     reason=why(inp, "require"),
-                    fix=f"git claim {p}",
+                    fix=f"git claim {path_word(p)}",
                 )
             )
     return out

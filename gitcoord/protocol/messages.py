@@ -11,7 +11,7 @@ from gitcoord.core.durations import format_duration
 from gitcoord.core.errors import CannotVerify, Refused
 from gitcoord.core.identity import command_from_here, release_from_here
 from gitcoord.core.paths import ClaimPath, overlaps
-from gitcoord.core.textsafe import printable, shell_word
+from gitcoord.core.textsafe import path_word, printable
 from gitcoord.core.waiter import Waiter
 from gitcoord.core.wording import describe, held_by, is_other_session, other_session
 from gitcoord.git.transport import PushResult
@@ -21,7 +21,7 @@ from gitcoord.store.listing import InvalidRef, Listing
 
 def quote(path: ClaimPath | str) -> str:
     """A path as the user would type it in a shell."""
-    return shell_word(str(path))
+    return path_word(str(path))
 
 
 def holder(
@@ -47,10 +47,21 @@ def _where(c: Claim, requests: Sequence[Request]) -> str:
     inside docs/: ` (or, for a directory I asked for, `docs/ contains docs/guide.md: `)."""
     for r in requests:
         if r.path != c.path and overlaps(r.path, c.path):
-            inside = c.path.is_dir and len(c.path.parts) < len(r.path.parts)
-            relation = "is inside" if inside or not r.path.is_dir else "contains"
+            relation = _relation(r.path, c.path)
             return f"{printable(str(r.path))} {relation} {printable(str(c.path))}: "
     return ""
+
+
+def _relation(mine: ClaimPath, theirs: ClaimPath) -> str:
+    """How `mine` meets `theirs` (they overlap), as words between the two."""
+    if theirs.is_pattern and not mine.is_pattern:
+        return "is matched by" if not mine.is_dir else "may hold paths matched by"
+    if mine.is_pattern:
+        if theirs.is_pattern:
+            return "may match a path of"  # decided conservatively (core/pattern_overlap.py)
+        return "matches" if not theirs.is_dir else "may match paths in"
+    inside = theirs.is_dir and len(theirs.parts) < len(mine.parts)
+    return "is inside" if inside or not mine.is_dir else "contains"
 
 
 def newer_format(existing: InvalidRef, path: str) -> CannotVerify:

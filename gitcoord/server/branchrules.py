@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from gitcoord.core.claim import Claim, Holder
 from gitcoord.core.identity import release_from_here
 from gitcoord.core.overlap import PathIndex
-from gitcoord.core.textsafe import printable
+from gitcoord.core.textsafe import path_word, printable
 from gitcoord.git.bare import CommitChanges
 from gitcoord.policy.agents import Author, commit_author
 from gitcoord.policy.sync import protected_by
@@ -101,11 +101,11 @@ def _claimed_refusal(ref: str, found: Sequence[Found], now: float) -> Refusal:
     foreign = [claim for _, _, claim, own in found if not own]
     head = "another agent holds" if foreign else "your other session holds"
     holder = foreign[0] if foreign else found[0][2]
-    path = printable(str(holder.path))
+    path, word = printable(str(holder.path)), path_word(str(holder.path))
     if foreign:
         fix = (
-            f"ask {printable(holder.agent)} to release {path} (`git claim -d {path}`) or wait "
-            f"for it (`git claim --wait {path}`), then push again"
+            f"ask {printable(holder.agent)} to release {path} (`git claim -d {word}`) or wait "
+            f"for it (`git claim --wait {word}`), then push again"
         )
     else:
         fix = release_from_here(holder.session, path) + ", then push again"

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from gitcoord.core.claim import Claim
 from gitcoord.core.overlap import PathIndex
 from gitcoord.core.refnames import CLAIMS
+from gitcoord.core.textsafe import path_word
 from gitcoord.server.policy import MAX_SHOWN, Pusher, Refusal, describe
 from gitcoord.server.refchange import RefChange
 
@@ -44,8 +45,9 @@ def _change_refusal(
                 ch.ref,
                 f"breaking {held.agent}'s live claim on {held.path} needs a server "
                 f"admin; you are {pusher.acting_as()}",
-                f"ask {held.agent} to release it (`git claim -d {held.path}`), or ask "
-                "an admin listed in the server's `gitcoord.admin` to break it",
+                f"ask {held.agent} to release it "
+                f"(`git claim -d {path_word(str(held.path))}`), or ask an admin"
+                " listed in the server's `gitcoord.admin` to break it",
             )
         return None
     if isinstance(claim, str):
@@ -68,8 +70,8 @@ def _change_refusal(
         return Refusal(
             ch.ref,
             f"would replace a live claim: {describe(held, now)}",
-            f"wait for it: `git claim --wait {claim.path}`, or break it first: "
-            f"`git claim --break {claim.path} -r REASON`",
+            f"wait for it: `git claim --wait {path_word(str(claim.path))}`, or break it first: "
+            f"`git claim --break {path_word(str(claim.path))} -r REASON`",
         )
     return None
 
@@ -111,8 +113,9 @@ def check_claims(
                     claim.ref,
                     f"{claim.mode.value} claim on {claim.path} by {claim.agent} conflicts: "
                     + "; ".join(describe(o, now) for o in rivals[:MAX_SHOWN]),
-                    f"wait for it: `git claim --wait {claim.path}`; or ask {rivals[0].agent} "
-                    f"to release it (`git claim -d {rivals[0].path}`)",
+                    f"wait for it: `git claim --wait {path_word(str(claim.path))}`; or ask "
+                    f"{rivals[0].agent} to release it "
+                    f"(`git claim -d {path_word(str(rivals[0].path))}`)",
                 )
             )
     return refusals
