@@ -4,8 +4,12 @@ git, no sleeps. Each boundary is checked a little before and a little after."""
 
 from __future__ import annotations
 
+import pytest
+
 from gitcoord.core import refnames
 from gitcoord.core.claim import InvalidClaim
+from gitcoord.core.config import parse_config
+from gitcoord.core.errors import ConfigError
 from gitcoord.core.identity import Identity
 from gitcoord.core.modes import Mode
 from gitcoord.core.paths import ClaimPath
@@ -116,3 +120,11 @@ def test_a_waiter_parses_back_and_hostile_ones_are_invalid() -> None:
         assert "sits at the wrong ref" in str(exc)
     else:
         raise AssertionError("accepted a waiter at another holder's ref")
+
+
+def test_promote_after_is_a_duration_with_a_default() -> None:
+    assert parse_config("").claims.promote_after == 120
+    assert parse_config('[claims]\npromote_after = "90s"\n').claims.promote_after == 90
+    with pytest.raises(ConfigError) as bad:
+        parse_config('[claims]\npromote_after = "soon"\n')
+    assert bad.value.message.startswith("gitcoord.toml:2: claims.promote_after: invalid")
