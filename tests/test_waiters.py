@@ -309,6 +309,9 @@ def test_new_readers_go_behind_a_promoted_writer_and_check_says_so(
         assert queued_reader.rc == 1
         assert "gitcoord: gave up waiting: alice waits to write src/" in queued_reader.err
         assert "ahead in the queue" in queued_reader.err
+        progress = [ln for ln in queued_reader.err.splitlines() if ln.startswith("waiting: ")]
+        assert progress[0].startswith("waiting: alice waits to write src/ (normal priority) (")
+        assert len(progress) == 1  # said once: the line changes only with the queue
         assert held_on_server(served_repo) == [("bob", "src/", "read")]
         assert carol.claim("-m", "read", "docs/").rc == 0  # elsewhere, readers go on
         assert bob.claim("-d", "src/").rc == 0

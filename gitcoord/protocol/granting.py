@@ -82,7 +82,7 @@ def wait_or_refuse(
         queue.keep_published(s, waiting.requests, waiting.priority, waiting.started, listing)
         line = "waiting: " + "; ".join(
             [s.describe(h, at, listing) for h in holders[:3]]
-            + [messages.waiter_line(w, at) for w in ahead[: 3 - min(3, len(holders))]]
+            + [messages.waiter_line(w, None) for w in ahead[: 3 - min(3, len(holders))]]
         )
         if line != shown:
             s.progress(f"{line} ({format_duration(at - waiting.started)} so far)")

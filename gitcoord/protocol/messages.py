@@ -253,15 +253,15 @@ def breaking_not_allowed(path: ClaimPath) -> Refused:
     )
 
 
-def waiter_line(w: Waiter, at: float) -> str:
+def waiter_line(w: Waiter, at: float | None) -> str:
     """One line on a waiter in the queue: `bob waits to write src/ (high priority, waiting
-    2m10s)`."""
+    2m10s)`; without `at`, without how long (a progress line that changes only with the
+    queue)."""
     paths = ", ".join(printable(str(p)) for p in w.paths[:3])
     more = f" and {len(w.paths) - 3} more" if len(w.paths) > 3 else ""
-    return (
-        f"{printable(w.agent)} waits to {w.mode.value} {paths}{more} "
-        f"({w.priority} priority, waiting {format_duration(max(0.0, at - w.since))})"
-    )
+    waited = f", waiting {format_duration(max(0.0, at - w.since))}" if at is not None else ""
+    who = f"{printable(w.agent)} waits to {w.mode.value} {paths}{more}"
+    return f"{who} ({w.priority} priority{waited})"
 
 
 def behind_waiters(
