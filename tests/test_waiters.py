@@ -287,6 +287,7 @@ def test_server_hooks_accept_a_waiter_and_refuse_forged_ones(
         forged.err
     )
     assert "a waiter in the name of bob, but you are carol" in forged.err
+    assert forged.err.count("note: could not publish") == 1  # told once, then waits unseen
     assert remote_waiters(served_repo) == []
 
 

@@ -83,6 +83,8 @@ def keep_published(
     """Publish my waiter, or renew it once half its lease has passed (or when the listing
     no longer shows it: swept, or never landed), leased on what `listing` shows at its ref.
     Best effort: a waiter orders the queue, it never decides a claim."""
+    if s.unseen:
+        return
     at = s.clock()
     ref = refnames.waiter_ref(s.me.agent, s.me.session)
     there = next((w for w in listing.waiters if w.ref == ref), None)
@@ -106,20 +108,24 @@ def keep_published(
     )
     message = waiter.message()
     if len(message.encode()) > MAX_OBJECT_BYTES - 1024:
-        return  # too many paths to publish: this claim waits unseen, as before
+        s.unseen = True  # too many paths to publish: this claim waits unseen
+        return
     oid = s.store.write_log_entry(message, None)  # a parentless empty-tree commit
     try:
         landed = s.push([RefUpdate(ref, oid, old)]).landed
-    except GitcoordError as exc:  # refused by the server, unreachable: wait unseen
+    except GitcoordError as exc:  # refused by the server, or unreachable: wait unseen
         s.progress(f"note: could not publish this claim's place in the queue ({exc.message})")
-        landed = False
-    s.waiter = waiter._replace(oid=oid) if landed else None
+        s.unseen = True  # (withdraw still removes what was published before)
+        return
+    # Not landed (a stale lease: a sweeper, or my other process; or no answer): the next
+    # poll's fresh listing tries again, and withdraw removes what is mine.
+    s.waiter = waiter._replace(oid=oid) if landed else current
 
 
 def withdraw(s: Session) -> None:
     """Remove my published waiter, leased on its OID (a sweeper may have removed it
     already). Best effort: a waiter left behind lapses with its short lease."""
-    waiter, s.waiter = s.waiter, None
+    waiter, s.waiter, s.unseen = s.waiter, None, False
     if waiter is None:
         return
     try:

@@ -58,6 +58,7 @@ class Session:
         self.unverified: dict[str, Claim] = {}
         self._last_log_entry: str | None = None  # the log tip if my last push landed
         self.waiter: Waiter | None = None  # my place in the queue, while published (queue.py)
+        self.unseen = False  # the remote refused my waiter: this process waits unseen
 
     @property
     def holder(self) -> Holder:
