@@ -91,12 +91,20 @@ def wait_or_refuse(
         backoff = min(backoff * 1.6, 2.0)
         listing = s.store.fetch_listing()
         at = s.clock()
+        before = _blocking(holders, ahead)
         holders = leases.blockers(waiting.requests, listing, s.me, at, s.skew)
         ahead = waiting.deferred_to(s, listing, at)
         if not holders and not ahead:
             return listing
         if at >= deadline:
             raise _refusal(s, waiting, holders, ahead, at, listing)
+        if _blocking(holders, ahead) != before:
+            backoff = _jitter(0.05, 0.3)  # the queue moved: look again soon
+
+
+def _blocking(holders: Sequence[Claim], ahead: Sequence[Waiter]) -> set[str]:
+    """What blocks a waiting claim, by object: a change means the queue moved."""
+    return {c.oid for c in holders} | {w.ref for w in ahead}
 
 
 def _refusal(
