@@ -6,6 +6,7 @@ The pieces, each small enough to read at once:
 - leases.py: the lease and wait-die decisions, pure functions of claims and a time;
 - updates.py: the one leased-update loop that renew, release and break push through;
 - renewing.py: a renewal, verified like a write;
+- queue.py: fair waiting: a --wait claim's published place in the queue, and who defers;
 - session.py: what they share (identity, storage, clock, unverified pushes);
 - messages.py: every refusal's wording; storage.py: the storage interface they need.
 
