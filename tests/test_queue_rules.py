@@ -128,3 +128,27 @@ def test_promote_after_is_a_duration_with_a_default() -> None:
     with pytest.raises(ConfigError) as bad:
         parse_config('[claims]\npromote_after = "soon"\n')
     assert bad.value.message.startswith("gitcoord.toml:2: claims.promote_after: invalid")
+
+
+def test_two_waiters_starting_within_a_millisecond_agree_who_is_first() -> None:
+    """Each ranks itself by its exact start and the other by the stored one (milliseconds):
+    before, both found the other ahead and waited for each other until they gave up."""
+    me_bob = Identity("bob", "h", "/w", "s")
+    alice_since, bob_since = T0 + 0.0004, T0 + 0.0001  # bob first, in the same millisecond
+    alice = _waiter("alice", "src/", since=alice_since)._replace(session="s1")
+    alice = alice._replace(ref=refnames.waiter_ref("alice", "s1"))
+    bob = _waiter("bob", "src/", since=bob_since)
+    for w in (alice, bob):  # as each reads the other: stored with millisecond precision
+        assert parse_waiter_commit(_raw(w.message()), ref=w.ref, oid="x").since == T0
+    request = [Request(ClaimPath.parse_stored("src/"), Mode.WRITE)]
+
+    def defers(me: Identity, since: float, other: Waiter) -> bool:
+        stored = parse_waiter_commit(_raw(other.message()), ref=other.ref, oid="x")
+        listing = Listing([], [], T0, waiters=[stored])
+        queued = rank("normal", since, me)
+        found = deferred_to(
+            request, listing, me, at=T0 + 1, skew=SKEW, promote_after=PROMOTE, queued=queued
+        )
+        return bool(found)
+
+    assert defers(ME, alice_since, bob) + defers(me_bob, bob_since, alice) == 1

@@ -24,6 +24,7 @@ from gitcoord.core import refnames
 from gitcoord.core.claim import MAX_OBJECT_BYTES, Claim, new_nonce
 from gitcoord.core.errors import GitcoordError
 from gitcoord.core.identity import Identity
+from gitcoord.core.timeutil import from_iso, to_iso
 from gitcoord.core.waiter import LEASE_SECONDS, PRIORITIES, Waiter
 from gitcoord.git.transport import RefUpdate
 from gitcoord.protocol.session import Session
@@ -32,8 +33,12 @@ from gitcoord.store.listing import Listing
 
 
 def rank(priority: str, since: float, me: Identity) -> tuple[int, float, str, str]:
-    """My place in the queue (core/waiter.Waiter.rank), as a waiter of `priority` since `since`."""
-    return (-PRIORITIES.index(priority), since, me.agent, me.session)
+    """My place in the queue (core/waiter.Waiter.rank), as a waiter of `priority` since
+    `since`: the time as my waiter stores it (milliseconds), so that I rank myself exactly
+    as the others rank me. (Two waiters starting within a millisecond, each comparing its
+    own exact time with the other's stored one, could each find the other ahead: a
+    deadlock until both gave up.)"""
+    return (-PRIORITIES.index(priority), from_iso(to_iso(since)), me.agent, me.session)
 
 
 def deferred_to(
