@@ -37,7 +37,7 @@ WANTS = (
 # Long enough for the last of 8 serialized holders on a loaded 2-core machine (30 s was not,
 # under a load average of 12, with the whole suite running).
 WAIT = 90.0
-ROUNDS = {"file": 2, "git": 2}  # other transports (seconds a push): 1 round
+ROUNDS = {"file": 4, "git": 4}  # other transports (seconds a push): 1 round
 pytestmark = [pytest.mark.every_transport, pytest.mark.timeout(900)]
 
 
