@@ -31,6 +31,8 @@ class Want:
     paths: tuple[str, ...]  # stored form: 'src/' for a directory
     mode: str = "write"
     wait: float | None = None  # a claim that queues this long (seconds) before refusing
+    priority: str = "normal"  # its place in the queue while it waits (--priority)
+    hold: float = 0.0  # once won, hold this long (seconds), then release, in one operation
 
 
 @dataclass(frozen=True)
@@ -77,8 +79,13 @@ def _worker(clone: str, env: dict[str, str], conn: Connection, barrier: object) 
             if kind == "claim":
                 assert paths is not None
                 requests = [Request(p, Mode(want.mode)) for p in paths]
-                held = coord.claim(requests, ttl=600, reason="race", wait=want.wait).held
+                held = coord.claim(
+                    requests, ttl=600, reason="race", wait=want.wait, priority=want.priority
+                ).held
                 report = Report("won", "", time.monotonic() - started, _refs(held))
+                if want.hold:
+                    time.sleep(want.hold)
+                    coord.release(paths)
             elif kind == "renew":
                 renewed = coord.renew(paths, 600)
                 report = Report("renewed", "", time.monotonic() - started, _refs(renewed))

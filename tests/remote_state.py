@@ -15,6 +15,7 @@ from pathlib import Path
 from gitcoord.core import refnames
 from gitcoord.core.auditlog import LogEntry
 from gitcoord.core.claim import Claim, parse_claim_message
+from gitcoord.core.waiter import Waiter, parse_waiter_commit
 from gitcoord.git.objects import commit_message, list_refs, read_objects
 from gitcoord.store.audit import read_log
 
@@ -48,6 +49,14 @@ def remote_claims(repo: Path) -> list[Claim]:
         entries = list_refs(str(repo), refnames.CLAIMS)
         raw = read_objects(str(repo), (e.oid for e in entries))
     return [parse_claim_message(commit_message(raw[e.oid]), ref=e.ref, oid=e.oid) for e in entries]
+
+
+def remote_waiters(repo: Path) -> list[Waiter]:
+    """Every waiter ref on the server (the queue), parsed (one that does not parse fails)."""
+    with _any_owner():
+        entries = list_refs(str(repo), refnames.WAITERS)
+        raw = read_objects(str(repo), (e.oid for e in entries))
+    return [parse_waiter_commit(raw[e.oid], ref=e.ref, oid=e.oid) for e in entries]
 
 
 def held_on_server(repo: Path) -> list[tuple[str, str, str]]:

@@ -84,7 +84,16 @@ def test_dry_run_changes_nothing_and_json_has_its_shape(
     )
     data = bob.gitcoord("gc", "--dry-run", "--json").json()
     assert server_refs(served_repo) == before
-    assert set(data) == {"dry_run", "expired", "invalid", "kept", "cleared_slots", "pushes", "live"}
+    assert set(data) == {
+        "dry_run",
+        "expired",
+        "invalid",
+        "kept",
+        "waiters",
+        "cleared_slots",
+        "pushes",
+        "live",
+    }
     assert (data["dry_run"], data["invalid"], data["kept"]) == (True, [], [])
     assert (data["cleared_slots"], data["pushes"], data["live"]) == ([], 0, 1)
     assert [(c["path"], c["mode"], c["agent"]) for c in data["expired"]] == [

@@ -26,6 +26,10 @@ DESCRIPTION = (
     "passed on to it. A claim lost meanwhile (broken, or taken after a late renewal) "
     "stops CMD (SIGTERM, SIGKILL after 10s): exit 1 naming who has it. CMD ends with git "
     "claim, even one killed with SIGKILL.",
+    "A waiting claim is published in the queue (`git claim` lists it): waiters go in "
+    "--priority order (low, normal, high, critical), then first come first served; a "
+    "writer waiting longer than [claims] promote_after holds off new read and intent "
+    "claims (refused naming it) until it is granted.",
     "--check PATH... says who would block a claim of the paths (exit 1) or that they are "
     "free (exit 0), with one fetch and no push. -d --commit SHA needs a commit on the "
     "remote (exit 1 with the push that fixes it otherwise).",
@@ -42,6 +46,7 @@ EXAMPLES = (
     ("git claim -m read docs/", "share a directory for reading"),
     ("git claim 'src/**/*.py'", "claim every Python file under src/, new ones too"),
     ("git claim --wait 10m src/db.py", "queue until the path is free, at most 10m"),
+    ("git claim --wait 1h --priority high src/", "queue ahead of normal-priority waiters"),
     ("git claim src/db.py --ttl 10m -- make migrate", "hold the claim while a command runs"),
     ("git claim --check src/api.py", "who would block a claim (exit 1), without claiming"),
     ("git claim --agent bob --under src/", "list bob's claims in src/"),

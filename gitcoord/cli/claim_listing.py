@@ -20,6 +20,7 @@ from gitcoord.core.durations import format_duration
 from gitcoord.core.identity import release_from_here
 from gitcoord.core.paths import ClaimPath, overlaps
 from gitcoord.core.textsafe import printable
+from gitcoord.core.waiter import Waiter
 from gitcoord.core.wording import is_mine, is_other_session, other_session
 from gitcoord.store.listing import Listing
 
@@ -85,10 +86,43 @@ def shown_claims(ctx: Context, claims: list[Claim], shown: Shown) -> list[Claim]
     if agent is not None:
         claims = [c for c in claims if c.agent == agent]
     if shown.under is not None:
-        asked = ctx.claim_paths([shown.under])[0]
-        top = asked if asked.is_pattern else ClaimPath(asked.key, is_dir=True)
+        top = _under(ctx, shown.under)
         claims = [c for c in claims if overlaps(top, c.path)]
     return claims
+
+
+def _under(ctx: Context, under: str) -> ClaimPath:
+    """--under DIR as the claim path a listing's entries must overlap (a pattern as is)."""
+    asked = ctx.claim_paths([under])[0]
+    return asked if asked.is_pattern else ClaimPath(asked.key, is_dir=True)
+
+
+def shown_waiters(ctx: Context, listing: Listing, at: float, shown: Shown) -> list[Waiter]:
+    """The live waiters (the queue, first in line first) that `shown` selects."""
+    waiters = listing.live_waiters(at, ctx.config.claims.clock_skew)
+    agent = ctx.me.agent if shown.mine else shown.agent
+    if agent is not None:
+        waiters = [w for w in waiters if w.agent == agent]
+    if shown.under is not None:
+        top = _under(ctx, shown.under)
+        waiters = [w for w in waiters if any(overlaps(top, p) for p in w.paths)]
+    return waiters
+
+
+def queue_lines(waiters: Sequence[Waiter], me: Holder | None, at: float) -> list[str]:
+    """The queue as a table: `* alice  write  src/api.py  high  waiting 40s`."""
+    rows = [
+        Row(
+            "*" if me is not None and (w.agent, w.session) == me else " ",
+            one_line(", ".join(str(p) for p in w.paths)),
+            w.mode.value,
+            printable(w.agent),
+            f"waiting {format_duration(max(0.0, at - w.since))}",
+            w.priority,
+        )
+        for w in waiters
+    ]
+    return table(rows, "  ")
 
 
 def list_claims(ctx: Context, as_json: bool, shown: Shown = EVERY) -> None:
@@ -113,14 +147,17 @@ def _render(ctx: Context, listing: Listing, as_json: bool, shown: Shown) -> str:
     claims = listing.by_path()
     if shown != EVERY:
         claims = shown_claims(ctx, claims, shown)
+    waiters = shown_waiters(ctx, listing, at, shown)
     if as_json:
         flags = {
             c.ref: (is_mine(c, me), is_other_session(c, me), _expired(listing, c, me, at, skew))
             for c in claims
         }
-        return _listing_json(me.agent if me else None, listing, claims, flags)
+        return _listing_json(me.agent if me else None, listing, claims, flags, waiters)
+    queue = [f"waiting ({len(waiters)}):", *queue_lines(waiters, me, at)] if waiters else []
     if not claims:
-        return "no live claims\n" if shown == EVERY else "no live claims match\n"
+        none = "no live claims\n" if shown == EVERY else "no live claims match\n"
+        return none + "".join(line + "\n" for line in queue)
     # Remote data is shown escaped: a forged path or reason cannot fake a line.
     rows = [row(c, me, when(listing, c, me, at, skew)) for c in claims]
     lines = table(rows)
@@ -128,6 +165,7 @@ def _render(ctx: Context, listing: Listing, as_json: bool, shown: Shown) -> str:
     if others:
         session = others[0] if len(others) == 1 else "SESSION"
         lines.append(f"+: your other session's claim; {release_from_here(session, 'PATH')}")
+    lines += queue
     return "".join(line + "\n" for line in lines)
 
 
@@ -142,17 +180,22 @@ def _listing_json(
     listing: Listing,
     claims: list[Claim],
     flags: dict[str, tuple[bool, bool, bool]],
+    waiters: Sequence[Waiter],
 ) -> str:
     """emit_json's text of {agent, claims: [public JSON + mine, mine_other_session,
-    expired], invalid}, byte for byte, laid out as json.dumps(indent=2) lays it out, each
-    claim's object taken as the parse cache encoded it (json's indenting encoder is pure
-    Python: once per claim, not per run). The public JSON has host, worktree and session."""
+    expired], invalid, waiting: [the queue's waiters]}, byte for byte, laid out as
+    json.dumps(indent=2) lays it out, each claim's object taken as the parse cache
+    encoded it (json's indenting encoder is pure Python: once per claim, not per run).
+    The public JSON has host, worktree and session."""
     items = [_with_flags(listing.encoded(c).listed, *flags[c.ref]) for c in claims]
     members = {
         "agent": json.dumps(agent, ensure_ascii=False),
         "claims": "[\n    " + _nested(",\n".join(items), 2) + "\n  ]" if items else "[]",
         "invalid": _nested(
             json.dumps([i._asdict() for i in listing.invalid], indent=2, ensure_ascii=False), 1
+        ),
+        "waiting": _nested(
+            json.dumps([w.public_json() for w in waiters], indent=2, ensure_ascii=False), 1
         ),
     }
     return "{\n" + ",\n".join(f'  "{k}": {v}' for k, v in members.items()) + "\n}\n"

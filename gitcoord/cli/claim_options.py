@@ -53,6 +53,12 @@ OPTIONS = (
         "path or nothing waits forever.",
         "[DURATION]",
     ),
+    ClaimOption(
+        "priority",
+        ("--priority",),
+        "With --wait: the place in the queue, low, normal (default), high or critical.",
+        "LEVEL",
+    ),
     ClaimOption("delete", ("--delete", "-d"), "Release my claims."),
     ClaimOption("all_", ("--all",), "With -d or --renew: all of mine."),
     ClaimOption("commit", ("--commit",), "With -d: the commit that landed the work.", "SHA"),

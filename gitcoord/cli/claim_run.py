@@ -11,6 +11,7 @@ from typing import Any, TextIO
 from gitcoord.cli.claim_fresh import Freshness
 from gitcoord.cli.claim_listing import Shown, list_claims
 from gitcoord.cli.claim_options import WAIT_FOREVER
+from gitcoord.cli.claim_usage import check_hold_and_filters, check_options, check_priority
 from gitcoord.cli.context import Context, emit_json, require
 from gitcoord.core import timeutil
 from gitcoord.core.claim import Claim
@@ -18,9 +19,8 @@ from gitcoord.core.durations import format_duration, parse_duration
 from gitcoord.core.errors import UsageError, message_for
 from gitcoord.core.modes import parse_mode
 from gitcoord.core.textsafe import printable
+from gitcoord.core.waiter import DEFAULT_PRIORITY
 from gitcoord.protocol.coordinator import ClaimOutcome, Request
-
-MAX_REASON = 2000  # characters: a reason is shown to everyone in listings and the log
 
 
 def run_claim(
@@ -29,6 +29,7 @@ def run_claim(
     ttl: str | None = None,
     reason: str = "",
     wait: str | None = None,
+    priority: str | None = None,
     delete: bool = False,
     all_: bool = False,
     commit: str | None = None,
@@ -48,8 +49,9 @@ def run_claim(
     actions = [n for n, on in flags if on]
     require(len(actions) <= 1, f"{' and '.join(actions)} cannot be combined")
     action = actions[0] if actions else ("claim" if args else "list")
-    _check_options(action, args, mode, ttl, reason, wait, all_, commit)
-    _check_hold_and_filters(action, as_json, mine, agent, under, command)
+    check_options(action, args, mode, ttl, reason, wait, all_, commit)
+    check_priority(wait, priority)
+    check_hold_and_filters(action, as_json, mine, agent, under, command)
     ctx = Context.here()
     if action == "list":
         list_claims(ctx, as_json, Shown(mine, agent, under))
@@ -57,10 +59,12 @@ def run_claim(
         from gitcoord.cli import claim_hold  # only a hold starts a program
 
         claim_hold.can_start(command)  # before claiming: a typo holds nothing
-        outcome = _claim(ctx, args, mode or "write", ttl, reason, wait, as_json, sys.stderr)
+        outcome = _claim(
+            ctx, args, mode or "write", ttl, reason, wait, as_json, sys.stderr, priority
+        )
         return claim_hold.hold(ctx, outcome, command)
     elif action == "claim":
-        _claim(ctx, args, mode or "write", ttl, reason, wait, as_json)
+        _claim(ctx, args, mode or "write", ttl, reason, wait, as_json, priority=priority)
     elif action == "--check":
         return _check(ctx, args, mode or "write", as_json)
     elif action == "-d":
@@ -70,64 +74,6 @@ def run_claim(
     else:
         _break(ctx, args, reason, as_json)
     return 0
-
-
-def _check_options(
-    action: str,
-    args: list[str],
-    mode: str | None,
-    ttl: str | None,
-    reason: str,
-    wait: str | None,
-    all_: bool,
-    commit: str | None,
-) -> None:
-    """Every option either acts in `action` or is a usage error: none is silently ignored."""
-    claiming = action == "claim"
-    require(not all_ or action in ("-d", "--renew"), "--all goes with -d or --renew")
-    require(not (all_ and args), "give paths or --all, not both")
-    require(commit is None or action == "-d", "--commit goes with -d")
-    require(wait is None or claiming, "--wait goes with claiming paths")
-    require(mode is None or action in ("claim", "--check"), "--mode goes with claiming paths")
-    require(
-        ttl is None or action in ("claim", "--renew"),
-        "--ttl goes with claiming paths or --renew (a lease: -d and --break have none)",
-        "git claim PATH --ttl 2h  or  git claim --renew --ttl 2h",
-    )
-    require(
-        not reason or action not in ("list", "--check"),
-        "-r goes with claiming paths, --renew (a new reason), -d (a note for the audit "
-        "log) or --break (why); listing and --check take none",
-        'git claim PATH -r "why"',
-    )
-    require(len(reason) <= MAX_REASON, f"--reason is longer than {MAX_REASON} characters")
-
-
-def _check_hold_and_filters(
-    action: str,
-    as_json: bool,
-    mine: bool,
-    agent: str | None,
-    under: str | None,
-    command: list[str] | None,
-) -> None:
-    """The listing's filters, --check and `-- CMD`: each where it acts, or a usage error."""
-    listing = action == "list"
-    require(
-        listing or not (mine or agent is not None or under is not None),
-        "--mine, --agent and --under go with listing (git claim, no paths)",
-    )
-    require(not (mine and agent is not None), "give --mine or --agent, not both")
-    require(action != "--check" or command is None, "--check runs no command")
-    if command is None:
-        return
-    require(
-        action == "claim",
-        "-- CMD goes after the paths to hold while CMD runs",
-        "git claim PATH... -- CMD ARGS  (a path that starts with '-': ./-x)",
-    )
-    require(bool(command), "nothing to run after --", "git claim PATH... -- CMD ARGS")
-    require(not as_json, "--json does not go with -- CMD (standard output is CMD's)")
 
 
 def _check(ctx: Context, args: list[str], mode_text: str, as_json: bool) -> int:
@@ -143,7 +89,7 @@ def _check(ctx: Context, args: list[str], mode_text: str, as_json: bool) -> int:
     refusal = fresh.refused or refusal  # enforce: a stale path refuses, as a claim would
     if as_json:
         found = [c.public_json() for c in blockers]
-        emit_json({"free": not blockers, "blockers": found, "stale": stale})
+        emit_json({"free": refusal is None, "blockers": found, "stale": stale})
     if refusal is None:
         if not as_json:
             print(printable("free: " + " ".join(str(r.path) for r in requests)))
@@ -245,6 +191,7 @@ def _claim(
     wait_text: str | None,
     as_json: bool,
     out: TextIO | None = None,
+    priority: str | None = None,
 ) -> ClaimOutcome:
     """Claim `args`, saying so on `out` (standard output by default; a hold's CMD owns it)."""
     mode = parse_mode(mode_text)
@@ -264,8 +211,14 @@ def _claim(
     requests = [Request(p, mode) for p in ctx.claim_paths(args)]
     fresh = Freshness(ctx, [r.path for r in requests])
     fresh.before_push()  # enforce: a stale path refuses here, before anything is pushed
-    also = fresh.riding()
-    outcome = ctx.coordinator().claim(requests, ttl=ttl, reason=reason, wait=wait, also=also)
+    outcome = ctx.coordinator().claim(
+        requests,
+        ttl=ttl,
+        reason=reason,
+        wait=wait,
+        also=fresh.riding(),
+        priority=priority or DEFAULT_PRIORITY,
+    )
     if as_json:
         emit_json(
             {

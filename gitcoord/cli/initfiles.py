@@ -33,7 +33,9 @@ _SECTIONS: list[tuple[str, str, dict[str, Any]]] = [
         '["migrations/"]. offline: "fail-closed" (exit 3 when the remote is unreachable) or\n'
         '"fail-open". allow_break: whether `git claim --break` may break others\' claims.\n'
         "publish_location: record host and working-tree path in claims (others read them).\n"
-        "auto: an agent's first edit of a free path claims it (the edit-time guard).",
+        "auto: an agent's first edit of a free path claims it (the edit-time guard).\n"
+        "promote_after: a writer waiting (git claim --wait) this long holds off new read and\n"
+        "intent claims on its paths until it is granted.",
         {
             "ttl": "1h",
             "max_ttl": "3d",
@@ -44,6 +46,7 @@ _SECTIONS: list[tuple[str, str, dict[str, Any]]] = [
             "allow_break": True,
             "publish_location": True,
             "auto": False,
+            "promote_after": "2m",
         },
     ),
     (

@@ -7,7 +7,15 @@ from typing import Annotated, Any
 
 import typer
 
-from gitcoord.cli.claim_listing import Shown, row, shown_claims, table, when
+from gitcoord.cli.claim_listing import (
+    Shown,
+    queue_lines,
+    row,
+    shown_claims,
+    shown_waiters,
+    table,
+    when,
+)
 from gitcoord.cli.context import Context, emit_json
 from gitcoord.core import timeutil
 from gitcoord.core.claim import Claim
@@ -16,6 +24,7 @@ from gitcoord.core.durations import format_duration
 from gitcoord.core.errors import UsageError
 from gitcoord.core.identity import release_from_here
 from gitcoord.core.textsafe import printable
+from gitcoord.core.waiter import Waiter
 from gitcoord.core.wording import is_mine, is_other_session
 from gitcoord.store.listing import Listing
 
@@ -35,7 +44,8 @@ def status_command(
         typer.Option("--under", metavar="DIR", help="Only claims in DIR (or covering it)."),
     ] = None,
 ) -> None:
-    """Show who I am, my claims, others' live claims, and mine that expire soon.
+    """Show who I am, my claims, others' live claims, mine that expire soon, and the
+    queue of claims waiting (`git claim --wait`).
 
     \b
     Examples:
@@ -58,8 +68,9 @@ def status_command(
     )
     sessions = [c for c in others if is_other_session(c, me)]
     soon = [c for c in mine if c.lease_end - at < max(SOON_SECONDS, c.ttl / 10)]
+    waiters = shown_waiters(ctx, listing, at, Shown(mine_only, agent, under))
     if as_json:
-        emit_json(_json(ctx, mine, others, sessions, soon, listing))
+        emit_json(_json(ctx, mine, others, sessions, soon, listing) | _queue_json(waiters))
         return
     who = f"agent {printable(me.agent)} (session {me.session})" if me else "no agent identity"
     lines = [f"{who} on {printable(ctx.store.remote)}", f"policy: {_policy_line(ctx)}"]
@@ -78,7 +89,14 @@ def status_command(
         shown = [(printable(str(c.path)), format_duration(c.lease_end - at)) for c in soon]
         width = min(max(len(p) for p, _ in shown), 60)
         lines += [f"  {p:<{width}}  expires in {left}" for p, left in shown]
+    if waiters:
+        lines += ["", f"waiting ({len(waiters)}), first in line first:"]
+        lines += queue_lines(waiters, me, at)
     print("\n".join(lines))
+
+
+def _queue_json(waiters: list[Waiter]) -> dict[str, Any]:
+    return {"waiting": [w.public_json() for w in waiters]}
 
 
 def _policy_line(ctx: Context) -> str:

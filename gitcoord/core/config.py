@@ -58,6 +58,7 @@ class ClaimsConfig(NamedTuple):
     max_ttl: int = 3 * 86400  # the longest lease a claim may ask for
     publish_location: bool = True  # record host and working tree in claims (others read them)
     release_on_land: bool = False  # release a holder's claims when its commits reach the base
+    promote_after: int = 120  # a writer waiting this long holds off new read/intent claims
 
 
 class Guard(NamedTuple):
@@ -167,7 +168,8 @@ def _known_tables(reader: Reader, doc: dict[str, Any]) -> None:
 
 def _claims(reader: Reader, doc: dict[str, Any]) -> ClaimsConfig:
     known = ("ttl", "max_ttl", "clock_skew", "max_age", "require", "offline", "allow_break")
-    c = reader.table(doc, "claims", (*known, "publish_location", "auto", "release_on_land"))
+    more = ("publish_location", "auto", "release_on_land", "promote_after")
+    c = reader.table(doc, "claims", (*known, *more))
     max_ttl = reader.get(c, "claims", "max_ttl", 3 * 86400, duration)
     if max_ttl > LONGEST_LEASE:
         raise reader.fail("claims", "max_ttl", "must be at most 366d")
@@ -187,6 +189,7 @@ def _claims(reader: Reader, doc: dict[str, Any]) -> ClaimsConfig:
         auto=reader.get(c, "claims", "auto", False, boolean),
         publish_location=reader.get(c, "claims", "publish_location", True, boolean),
         release_on_land=reader.get(c, "claims", "release_on_land", False, boolean),
+        promote_after=reader.get(c, "claims", "promote_after", 120, duration),
     )
 
 

@@ -7,6 +7,7 @@ and case-insensitive servers cannot merge two refs.
     refs/claims/w/<pathkey>               the exclusive writer of a path (one fixed ref)
     refs/claims/s/<pathkey>-<holderkey>   one shared (read/intent) holder of a path
     refs/claims-log/<agentkey>            one append-only audit log per agent
+    refs/claim-waiters/<holderkey>        a holder waiting (`--wait`) for its claim: the queue
     refs/tasks/<state>/<id>               a task of the queue, in its state (core/task.py)
     refs/task-slots/<pool>/<n>            a running task's place in a bounded pool
 """
@@ -22,6 +23,9 @@ CLAIMS = "refs/claims/"
 WRITE = CLAIMS + "w/"
 SHARED = CLAIMS + "s/"
 LOG = "refs/claims-log/"
+# Outside refs/claims/: the listing parses everything there as a claim, and gc removes
+# what is unreadable under w/ and s/.
+WAITERS = "refs/claim-waiters/"
 TASKS = "refs/tasks/"
 SLOTS = "refs/task-slots/"
 LOCAL = "refs/gitcoord/"
@@ -50,6 +54,11 @@ def claim_ref(path_key_text: str, mode: Mode, agent: str, session: str) -> str:
     if mode.exclusive:
         return WRITE + path_key(path_key_text)
     return SHARED + path_key(path_key_text) + "-" + holder_key(agent, session)
+
+
+def waiter_ref(agent: str, session: str) -> str:
+    """A holder's one waiter ref: a session waits for one claim at a time."""
+    return WAITERS + holder_key(agent, session)
 
 
 def log_ref(agent: str) -> str:

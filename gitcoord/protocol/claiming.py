@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from gitcoord.core.auditlog import entry_messages
 from gitcoord.core.claim import Claim
 from gitcoord.core.errors import CannotVerify, Refused
+from gitcoord.core.waiter import DEFAULT_PRIORITY
 from gitcoord.git.transport import PushOutcome, PushResult, git_said
 from gitcoord.protocol import leases
 from gitcoord.protocol.granting import Waiting, grant, verify, wait_or_refuse
@@ -38,6 +39,7 @@ class ClaimAttempt:
         wait: float | None,
         riders: Riders | None = None,
         also: Sequence[str] = (),
+        priority: str = DEFAULT_PRIORITY,
     ) -> None:
         self.s = s
         self.riders = riders
@@ -47,7 +49,8 @@ class ClaimAttempt:
         self.reason = reason
         started = s.clock()
         # The first attempt's time is my wait-die priority for every retry.
-        self.waiting = Waiting(self.requests, started + wait if wait is not None else None, started)
+        deadline = started + wait if wait is not None else None
+        self.waiting = Waiting(self.requests, deadline, started, priority, claim=True)
         self.attempts = 0
         self.stale = 0  # pushes whose leases had gone stale
         self.transport_failures = 0  # unanswered pushes that did not land

@@ -6,6 +6,7 @@ The pieces, each small enough to read at once:
 - leases.py: the lease and wait-die decisions, pure functions of claims and a time;
 - updates.py: the one leased-update loop that renew, release and break push through;
 - renewing.py: a renewal, verified like a write;
+- queue.py: fair waiting: a --wait claim's published place in the queue, and who defers;
 - session.py: what they share (identity, storage, clock, unverified pushes);
 - messages.py: every refusal's wording; storage.py: the storage interface they need.
 
@@ -24,9 +25,10 @@ from gitcoord.core.auditlog import entry_messages
 from gitcoord.core.claim import Claim
 from gitcoord.core.errors import CannotVerify, Refused
 from gitcoord.core.paths import ClaimPath, overlaps
+from gitcoord.core.waiter import DEFAULT_PRIORITY
 from gitcoord.core.wording import describe
 from gitcoord.git.transport import RefUpdate
-from gitcoord.protocol import leases, messages, renewing
+from gitcoord.protocol import leases, messages, queue, renewing
 from gitcoord.protocol.claiming import ClaimAttempt
 from gitcoord.protocol.session import Session
 from gitcoord.protocol.types import BreakOutcome, ClaimOutcome, Request, Riders
@@ -55,19 +57,32 @@ class Coordinator(Session):
         wait: float | None = None,
         riders: Riders | None = None,
         also: Sequence[str] = (),
+        priority: str = DEFAULT_PRIORITY,
     ) -> ClaimOutcome:
-        """Claim every request, all or nothing. `wait` (seconds, may be inf) queues until free.
-        If anything stops it half-way (an interrupt, SIGTERM, an error), what it pushed and
-        did not verify is retracted first. `riders` go in the first push (types.Riders);
-        `also`, refspecs, in the read after it (the base branch, for the freshness check)."""
+        """Claim every request, all or nothing. `wait` (seconds, may be inf) queues until
+        free, published as a waiter of `priority` (queue.py) once blocked. If anything
+        stops it half-way (an interrupt, SIGTERM, an error), what it pushed and did not
+        verify is retracted first. `riders` go in the first push (types.Riders); `also`,
+        refspecs, in the read after it (the base branch, for the freshness check). The
+        waiter is removed when the claim is granted or given up."""
         try:
             attempt = ClaimAttempt(
-                self, requests, ttl=ttl, reason=reason, wait=wait, riders=riders, also=also
+                self,
+                requests,
+                ttl=ttl,
+                reason=reason,
+                wait=wait,
+                riders=riders,
+                also=also,
+                priority=priority,
             )
-            return attempt.run()
+            outcome = attempt.run()
         except BaseException:
             self.retract_unverified()
+            queue.withdraw(self)
             raise
+        queue.withdraw(self)
+        return outcome
 
     def renew(
         self,
@@ -82,13 +97,28 @@ class Coordinator(Session):
         self, requests: Sequence[Request], also: Sequence[str] = ()
     ) -> tuple[list[Claim], Refused | None]:
         """The live claims that would block a claim of `requests` now, and the refusal a
-        claim would meet (None when they are free): one fetch (bringing `also` refspecs
-        too), nothing pushed."""
+        claim would meet (None when they are free; a promoted waiting writer refuses a
+        read or intent claim, queue.py): one fetch (bringing `also` refspecs too), nothing
+        pushed."""
         listing = self.store.fetch_listing(also=also)
         at = self.clock()
         found = leases.blockers(requests, listing, self.me, at, self.skew)
         if not found:
-            return [], None
+            promote_after = float(self.config.claims.promote_after)
+            ahead = queue.deferred_to(
+                requests,
+                listing,
+                self.me,
+                at=at,
+                skew=self.skew,
+                promote_after=promote_after,
+                queued=None,
+            )
+            if not ahead:
+                return [], None
+            return [], messages.behind_waiters(
+                ahead, requests, at, promote_after, waited=False, checked=True
+            )
         refusal = messages.blocked(
             found, requests, at, listing, self.skew, waited=False, me=self.holder, checked=True
         )

@@ -14,7 +14,8 @@ from gitcoord.core.auditlog import entry_messages
 from gitcoord.core.claim import Claim, new_nonce
 from gitcoord.core.durations import format_duration
 from gitcoord.core.errors import CannotVerify, Refused
-from gitcoord.protocol import leases, messages
+from gitcoord.core.waiter import DEFAULT_PRIORITY, Waiter
+from gitcoord.protocol import leases, messages, queue
 from gitcoord.protocol.leases import Contention
 from gitcoord.protocol.session import MAX_TRANSPORT_RETRIES, Session, holds
 from gitcoord.protocol.types import Request
@@ -23,11 +24,32 @@ from gitcoord.store.listing import Listing
 
 class Waiting(NamedTuple):
     """What a refusal names and how long --wait may wait: the requests, the deadline (None:
-    refuse at once) and when the first attempt started."""
+    refuse at once), when the first attempt started, the --priority of its place in the
+    queue, and whether it is a claim (which defers to waiters; a renewal does not)."""
 
     requests: Sequence[Request]
     deadline: float | None
     started: float
+    priority: str = DEFAULT_PRIORITY
+    claim: bool = False
+
+    def deferred_to(
+        self, s: Session, listing: Listing, at: float, attempt: Sequence[Claim] = ()
+    ) -> list[Waiter]:
+        """The waiters this claim defers to now (protocol/queue.py)."""
+        if not self.claim:
+            return []
+        queued = self.deadline is not None and at < self.deadline
+        return queue.deferred_to(
+            self.requests,
+            listing,
+            s.me,
+            at=at,
+            skew=s.skew,
+            promote_after=float(s.config.claims.promote_after),
+            queued=queue.rank(self.priority, self.started, s.me) if queued else None,
+            attempt=attempt,
+        )
 
 
 NO_WAITING = Waiting([], None, 0.0)  # a renewal: never waits, refuses at once
@@ -42,17 +64,26 @@ def _jitter(low: float, high: float) -> float:
 
 
 def wait_or_refuse(
-    s: Session, waiting: Waiting, holders: list[Claim], listing: Listing | None = None
+    s: Session,
+    waiting: Waiting,
+    holders: list[Claim],
+    listing: Listing,
+    ahead: Sequence[Waiter] = (),
 ) -> Listing:
-    """Refuse now, or (with --wait) wait until the requested paths look free."""
+    """Refuse now, or (with --wait) wait, published in the queue, until the requested paths
+    look free of `holders` and of the waiters this claim defers to (`ahead`)."""
     at = s.clock()
     deadline = waiting.deadline
     if deadline is None or at >= deadline:
-        raise _refusal(s, waiting, holders, at, listing)
+        raise _refusal(s, waiting, holders, ahead, at, listing)
     shown = ""
     backoff = _jitter(0.05, 0.3)
     while True:
-        line = "waiting: " + "; ".join(s.describe(h, at, listing) for h in holders[:3])
+        queue.keep_published(s, waiting.requests, waiting.priority, waiting.started, listing)
+        line = "waiting: " + "; ".join(
+            [s.describe(h, at, listing) for h in holders[:3]]
+            + [messages.waiter_line(w, None) for w in ahead[: 3 - min(3, len(holders))]]
+        )
         if line != shown:
             s.progress(f"{line} ({format_duration(at - waiting.started)} so far)")
             shown = line
@@ -60,17 +91,34 @@ def wait_or_refuse(
         backoff = min(backoff * 1.6, 2.0)
         listing = s.store.fetch_listing()
         at = s.clock()
+        before = _blocking(holders, ahead)
         holders = leases.blockers(waiting.requests, listing, s.me, at, s.skew)
-        if not holders:
+        ahead = waiting.deferred_to(s, listing, at)
+        if not holders and not ahead:
             return listing
         if at >= deadline:
-            raise _refusal(s, waiting, holders, at, listing)
+            raise _refusal(s, waiting, holders, ahead, at, listing)
+        if _blocking(holders, ahead) != before:
+            backoff = _jitter(0.05, 0.3)  # the queue moved: look again soon
+
+
+def _blocking(holders: Sequence[Claim], ahead: Sequence[Waiter]) -> set[str]:
+    """What blocks a waiting claim, by object: a change means the queue moved."""
+    return {c.oid for c in holders} | {w.ref for w in ahead}
 
 
 def _refusal(
-    s: Session, waiting: Waiting, holders: list[Claim], at: float, listing: Listing | None
+    s: Session,
+    waiting: Waiting,
+    holders: list[Claim],
+    ahead: Sequence[Waiter],
+    at: float,
+    listing: Listing,
 ) -> Refused:
     waited = waiting.deadline is not None
+    if not holders:
+        promote_after = float(s.config.claims.promote_after)
+        return messages.behind_waiters(ahead, waiting.requests, at, promote_after, waited=waited)
     return messages.blocked(
         holders, waiting.requests, at, listing, s.skew, waited=waited, me=s.holder
     )
@@ -103,13 +151,25 @@ def verify(
             holding=holding,
         )
         if verdict is Contention.HOLD:
-            return None
+            return _behind(s, claims, listing, waiting, at)
         if verdict is Contention.YIELD:
             break
         s.sleep(_jitter(0.05, 0.2))
         listing = s.store.fetch_listing()
     s.retract(claims, listing, overlapped=found)
     return wait_or_refuse(s, waiting, found, s.store.fetch_listing())
+
+
+def _behind(
+    s: Session, claims: list[Claim], listing: Listing, waiting: Waiting, at: float
+) -> Listing | None:
+    """None when my conflict-free claims need not defer to a waiter (queue.py); else
+    retract them and wait behind it (or refuse)."""
+    ahead = waiting.deferred_to(s, listing, at, claims)
+    if not ahead:
+        return None
+    s.retract(claims, listing, why="deferred to " + messages.waiter_line(ahead[0], at))
+    return wait_or_refuse(s, waiting, [], s.store.fetch_listing(), ahead)
 
 
 def grant(

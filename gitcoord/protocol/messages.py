@@ -12,6 +12,7 @@ from gitcoord.core.errors import CannotVerify, Refused
 from gitcoord.core.identity import command_from_here, release_from_here
 from gitcoord.core.paths import ClaimPath, overlaps
 from gitcoord.core.textsafe import path_word, printable
+from gitcoord.core.waiter import Waiter
 from gitcoord.core.wording import describe, held_by, is_other_session, other_session
 from gitcoord.git.transport import PushResult
 from gitcoord.protocol.types import Request
@@ -249,4 +250,47 @@ def breaking_not_allowed(path: ClaimPath) -> Refused:
     return Refused(
         f"breaking claims is not allowed here ([claims] allow_break = false); {path} stays claimed",
         fix="ask the holder to release it, or wait for it to expire",
+    )
+
+
+def waiter_line(w: Waiter, at: float | None) -> str:
+    """One line on a waiter in the queue: `bob waits to write src/ (high priority, waiting
+    2m10s)`; without `at`, without how long (a progress line that changes only with the
+    queue)."""
+    paths = ", ".join(printable(str(p)) for p in w.paths[:3])
+    more = f" and {len(w.paths) - 3} more" if len(w.paths) > 3 else ""
+    waited = f", waiting {format_duration(max(0.0, at - w.since))}" if at is not None else ""
+    who = f"{printable(w.agent)} waits to {w.mode.value} {paths}{more}"
+    return f"{who} ({w.priority} priority{waited})"
+
+
+def behind_waiters(
+    ahead: Sequence[Waiter],
+    requests: Sequence[Request],
+    at: float,
+    promote_after: float,
+    *,
+    waited: bool,
+    checked: bool = False,
+) -> Refused:
+    """A claim that defers to waiters (protocol/queue.py): refused at once (a new read or
+    intent claim meeting a writer waiting past [claims] promote_after), or given up after
+    --wait behind those ahead of it in the queue."""
+    first = ahead[0]
+    head = "would be refused: " if checked else "gave up waiting: " if waited else "refused: "
+    limit = format_duration(promote_after)
+    why = (
+        "ahead in the queue"
+        if waited
+        else f"a writer waiting longer than [claims] promote_after ({limit}) goes before "
+        "new read and intent claims"
+    )
+    message = f"{head}{waiter_line(first, at)}: {why}"
+    message += "".join(f"\n  also: {waiter_line(w, at)}" for w in ahead[1:3])
+    paths = " ".join(quote(r.path) for r in requests)
+    modes = {r.mode.value for r in requests}
+    flag = mode_flag(modes.pop()) if len(modes) == 1 else ""
+    return Refused(
+        message,
+        fix=f"wait behind it: `git claim{flag} --wait {paths}`; `git claim` shows the queue",
     )

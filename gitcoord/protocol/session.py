@@ -13,6 +13,7 @@ from gitcoord.core.claim import PROVISIONAL_SECONDS, Claim, Holder
 from gitcoord.core.config import Config
 from gitcoord.core.errors import CannotVerify
 from gitcoord.core.identity import Identity
+from gitcoord.core.waiter import Waiter
 from gitcoord.git.transport import PushOutcome, PushResult, RefUpdate
 from gitcoord.protocol import leases
 from gitcoord.protocol.messages import holder, push_refused
@@ -56,6 +57,8 @@ class Session:
         # interrupt must take back (retract_unverified).
         self.unverified: dict[str, Claim] = {}
         self._last_log_entry: str | None = None  # the log tip if my last push landed
+        self.waiter: Waiter | None = None  # my place in the queue, while published (queue.py)
+        self.unseen = False  # the remote refused my waiter: this process waits unseen
 
     @property
     def holder(self) -> Holder:

@@ -8,7 +8,10 @@ Dead means no live holder and no newer client can need it (docs/design.md, "Swee
   readable claim (forged, damaged, a copy at the wrong ref), as `git claim --break`
   removes unreadable objects at a write ref; never a claim of a newer format;
 - a ref that shadows the layout (`refs/claims/w` or `refs/claims/s` itself), which
-  blocks every claim of its kind.
+  blocks every claim of its kind;
+- a waiter (refs/claim-waiters/) whose lease + clock_skew has passed (a killed `--wait`),
+  or that is unreadable. A waiter holds nothing, so its lease alone decides: removing one
+  early would only cost it its place in the queue, which it takes again on its renewal.
 Anything else under refs/claims/ is left alone: a newer gitcoord may use it.
 
 Every delete is leased on the OID judged dead, so a claim renewed (or taken over)
@@ -26,6 +29,7 @@ from gitcoord.core import refnames
 from gitcoord.core.auditlog import entry_chunks, entry_message
 from gitcoord.core.claim import Claim
 from gitcoord.core.errors import CannotVerify
+from gitcoord.core.waiter import Waiter
 from gitcoord.git.transport import PushOutcome, RefUpdate
 from gitcoord.protocol.session import MAX_TRANSPORT_RETRIES, Session
 from gitcoord.store.listing import InvalidRef, Listing
@@ -41,7 +45,7 @@ BATCH = 1000
 MIN_BATCH = 50
 NAMED_INVALID = 20  # unreadable refs an entry's reason names
 # The two namespaces of claim refs, and the refs that would shadow them.
-LAYOUT = (refnames.WRITE, refnames.SHARED)
+LAYOUT = (refnames.WRITE, refnames.SHARED, refnames.WAITERS)
 SHADOWS = (refnames.WRITE.rstrip("/"), refnames.SHARED.rstrip("/"))
 
 
@@ -51,6 +55,19 @@ class Dead(NamedTuple):
     expired: list[Claim]
     invalid: list[InvalidRef]
     kept: list[InvalidRef]
+    waiters: list[Waiter]
+
+    def refs(self) -> list[InvalidRef | Waiter]:
+        """What goes besides the claims: unreadable refs and dead waiters."""
+        return [*self.invalid, *self.waiters]
+
+    def without(self, done: set[str]) -> Dead:
+        return Dead(
+            [c for c in self.expired if c.ref not in done],
+            [i for i in self.invalid if i.ref not in done],
+            self.kept,
+            [w for w in self.waiters if w.ref not in done],
+        )
 
 
 class Swept(NamedTuple):
@@ -59,6 +76,7 @@ class Swept(NamedTuple):
     kept: list[InvalidRef]
     pushes: int
     live: int  # claims left on the remote, as last read
+    waiters: list[Waiter]  # dead waiters removed (or to remove)
 
 
 def dead(listing: Listing, at: float, skew: float) -> Dead:
@@ -68,7 +86,8 @@ def dead(listing: Listing, at: float, skew: float) -> Dead:
     for i in listing.invalid:
         removable = not i.newer_format and (i.ref.startswith(LAYOUT) or i.ref in SHADOWS)
         (invalid if removable else kept).append(i)
-    return Dead(expired, invalid, kept)
+    waiters = [w for w in listing.waiters if not w.is_live(at, skew)]
+    return Dead(expired, invalid, kept, waiters)
 
 
 def sweep(s: Session, *, dry_run: bool = False, fetched: Listing | None = None) -> Swept:
@@ -77,14 +96,15 @@ def sweep(s: Session, *, dry_run: bool = False, fetched: Listing | None = None) 
     listing = fetched if fetched is not None else s.store.fetch_listing()
     found = dead(listing, s.clock(), s.skew)
     if dry_run:
-        return Swept(found.expired, found.invalid, found.kept, 0, _live(listing, found.expired))
+        live = _live(listing, found.expired)
+        return Swept(found.expired, found.invalid, found.kept, 0, live, found.waiters)
     removed: list[Claim] = []
-    junk: list[InvalidRef] = []
+    junk: list[InvalidRef | Waiter] = []
     pushes = failures = 0
     size = BATCH
     tip = listing.log_tip
-    while found.expired or found.invalid:
-        claims, refs = found.expired[:size], found.invalid[: size - len(found.expired[:size])]
+    while found.expired or found.refs():
+        claims, refs = found.expired[:size], found.refs()[: size - len(found.expired[:size])]
         updates = [RefUpdate(c.ref, None, c.oid) for c in claims]
         updates += [RefUpdate(i.ref, None, i.oid) for i in refs]
         log = s.chained(_messages(s, claims, refs), tip)
@@ -96,12 +116,7 @@ def sweep(s: Session, *, dry_run: bool = False, fetched: Listing | None = None) 
             removed += claims
             junk += refs
             tip = entry
-            done = {u.ref for u in updates}
-            found = Dead(
-                [c for c in found.expired if c.ref not in done],
-                [i for i in found.invalid if i.ref not in done],
-                found.kept,
-            )
+            found = found.without({u.ref for u in updates})
             continue
         # A stale lease (renewed, taken over or removed meanwhile) or no answer: read
         # again; what is still dead goes in the next push.
@@ -117,7 +132,9 @@ def sweep(s: Session, *, dry_run: bool = False, fetched: Listing | None = None) 
                 raise _gave_up(result.result.err)
         tip = listing.log_tip
         found = dead(listing, s.clock(), s.skew)
-    return Swept(removed, junk, found.kept, pushes, _live(listing, removed))
+    bad = [i for i in junk if isinstance(i, InvalidRef)]
+    gone = [w for w in junk if isinstance(w, Waiter)]
+    return Swept(removed, bad, found.kept, pushes, _live(listing, removed), gone)
 
 
 def _live(listing: Listing, gone: Sequence[Claim]) -> int:
@@ -126,16 +143,23 @@ def _live(listing: Listing, gone: Sequence[Claim]) -> int:
     return sum(1 for c in listing.claims if c.ref not in refs)
 
 
-def _messages(s: Session, claims: Sequence[Claim], refs: Sequence[InvalidRef]) -> list[str]:
+def _messages(
+    s: Session, claims: Sequence[Claim], refs: Sequence[InvalidRef | Waiter]
+) -> list[str]:
     """The `expire` entries of one push: the claims removed as `previous` (others' claims
     this agent removed, as a break's are), in entries small enough for the server hooks'
-    bound on a log commit; the unreadable refs named in the first one's reason."""
+    bound on a log commit; the unreadable refs and dead waiters named in the first one's
+    reason."""
     at = s.clock()
     reason = ""
-    if refs:
-        named = ", ".join(i.ref for i in refs[:NAMED_INVALID])
-        more = f" (+{len(refs) - NAMED_INVALID} more)" if len(refs) > NAMED_INVALID else ""
-        reason = f"removed {len(refs)} unreadable claim ref(s): {named}{more}; "
+    for kind, some in (
+        ("unreadable claim", [i for i in refs if isinstance(i, InvalidRef)]),
+        ("dead waiter", [w for w in refs if isinstance(w, Waiter)]),
+    ):
+        if some:
+            named = ", ".join(i.ref for i in some[:NAMED_INVALID])
+            more = f" (+{len(some) - NAMED_INVALID} more)" if len(some) > NAMED_INVALID else ""
+            reason += f"removed {len(some)} {kind} ref(s): {named}{more}; "
     out = []
     for chunk in entry_chunks(claims) or [[]]:
         why = reason + ("lease + clock_skew passed" if chunk else "")

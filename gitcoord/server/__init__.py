@@ -54,4 +54,7 @@ refusal names the ref, the cause and the fix):
    of that pool (the commit its running ref holds after the push); a created slot of a
    pool the policy on the default branch does not declare, numbered >= its `slots`, or
    that would leave the pool more slot refs than `slots`. Deletions are never refused.
+11. The queue (waiterrules.py): a written refs/claim-waiters/<holderkey> that is not a
+   waiter of a known format at its holder's ref, or (GL_USER) in the name of an agent
+   the user may not act as. A well-formed waiter is accepted; deletions never refused.
 """

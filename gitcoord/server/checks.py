@@ -35,6 +35,7 @@ from gitcoord.server.policyrules import REMOTE, asks_commits, check_commit_polic
 from gitcoord.server.refchange import RefChange
 from gitcoord.server.settings import read_settings
 from gitcoord.server.taskrules import check_slots, check_task_refs, read_slots, running_refs
+from gitcoord.server.waiterrules import check_waiters, waiter_writes
 
 AUDIT_FILE = "audit.jsonl"
 
@@ -66,6 +67,8 @@ def pre_receive(git_dir: Path, changes: Sequence[RefChange]) -> Verdicts:
     claim_changes = [c for c in changes if c.ref.startswith(CLAIMS)]
     if any(c.ref.startswith(LOG) for c in changes):
         out.refusals.extend(_log_checks(git_dir, changes, pusher))
+    if waiter_writes(changes):
+        out.refusals.extend(_waiter_checks(git_dir, changes, pusher))
     creates_slots = any(c.ref.startswith(SLOTS) and c.creates and not c.deletes for c in changes)
     if not (claim_changes or branch_changes or creates_slots):
         # No slot created: no pool's bound to read from the policy.
@@ -115,6 +118,12 @@ def _task_checks(
     creates = any(c.ref.startswith(SLOTS) and c.creates for c in writes)
     current = bare.current_refs(git_dir, SLOTS) if creates else {}
     return refusals + check_slots(changes, slots, after, current, pools)
+
+
+def _waiter_checks(git_dir: Path, changes: Sequence[RefChange], pusher: Pusher) -> list[Refusal]:
+    infos = bare.object_info(git_dir, (c.new for c in waiter_writes(changes)))
+    small = [i.oid for i in infos.values() if i.type == "commit" and i.size <= MAX_OBJECT_BYTES]
+    return check_waiters(changes, infos, read_objects(git_dir, small, keep_repo_env=True), pusher)
 
 
 def _ancestor(git_dir: Path) -> Callable[[str, str], bool]:

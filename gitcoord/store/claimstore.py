@@ -23,7 +23,7 @@ from gitcoord.git.fetching import MIRROR_LOCK, fetch
 from gitcoord.git.objects import CommitBatch, RefEntry, delete_refs, list_refs, read_objects
 from gitcoord.git.repo import Repo
 from gitcoord.git.transport import PushResult, RefUpdate, RemoteTimedOut, push
-from gitcoord.store import heldrecord, observed, parsecache
+from gitcoord.store import heldrecord, observed, parsecache, waiters
 from gitcoord.store.heldrecord import HeldClaim
 from gitcoord.store.listing import InvalidRef, Listing
 from gitcoord.store.parsecache import Parsed
@@ -53,7 +53,8 @@ class ClaimStore:
     def _refspecs(self, all_logs: bool = False) -> list[str]:
         claims = f"+{refnames.CLAIMS}*:{refnames.to_mirror(refnames.CLAIMS, self.remote_key)}*"
         log = self.my_log_ref if not all_logs else refnames.LOG
-        return [claims, f"+{log}*:{refnames.to_mirror(log, self.remote_key)}*"]
+        log_spec = f"+{log}*:{refnames.to_mirror(log, self.remote_key)}*"
+        return [claims, log_spec, waiters.refspec(self.remote_key)]  # (one fetch: the queue)
 
     def fetch_listing(
         self, wrote: Sequence[Claim] = (), *, all_logs: bool = False, also: Sequence[str] = ()
@@ -151,18 +152,21 @@ class ClaimStore:
             if known is None and only is None:  # (a few refs of mine parse faster)
                 loaded.update(parsecache.load(self.parse_cache_path))
 
-        found = list_refs(self.cwd, claims_prefix, log_mirror, meanwhile=meanwhile)
+        queue = waiters.mirror_prefix(self.remote_key)
+        found = list_refs(self.cwd, claims_prefix, log_mirror, queue, meanwhile=meanwhile)
         log_tip = next((e.oid for e in found if e.ref == log_mirror), None)
         entries = [e for e in found if e.ref.startswith(claims_prefix)]
         if only is not None:
             wanted = {refnames.to_mirror(ref, self.remote_key) for ref in only}
             entries = [e for e in entries if e.ref in wanted]
         claims, invalid, used = self._parse(entries, {**(also or {}), **loaded})
+        queued = [e for e in found if e.ref.startswith(queue)] if only is None else []
+        waiting, unreadable = waiters.read_waiters(self.cwd, queued, self.remote_key)
         # Keep exactly what this full listing used: new claims in, vanished ones out.
         if only is None and used.keys() != loaded.keys():
             parsecache.save(self.parse_cache_path, used)
         at = fetched_at if fetched_at is not None else timeutil.now()
-        listing = Listing(claims, invalid, fetched_at=at, log_tip=log_tip, parsed=used)
+        listing = Listing(claims, invalid + unreadable, at, log_tip, used, waiting)
         self._observe(listing, seen, full=only is None)
         return listing
 
@@ -271,7 +275,7 @@ class ClaimStore:
         self._unwritten.write(self.repo.common_dir, fmt, config.get("core.sharedrepository"))
         # Only my log ref: it is in every push, and mirroring many claim refs from a push
         # costs a ref transaction each (2 s for 1,000 here); the fetch does those in one.
-        track = self._refspecs()[1:] if not self.config.remote.url else []
+        track = self._refspecs()[1:2] if not self.config.remote.url else []
         result = push(self.cwd, self.remote, updates, track, self.config.remote.timeout)
         if result.landed:
             self._forget_deleted(updates)

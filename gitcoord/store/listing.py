@@ -7,12 +7,14 @@ from typing import NamedTuple
 
 from gitcoord.core.claim import Claim
 from gitcoord.core.timeutil import to_iso
+from gitcoord.core.waiter import Waiter
 from gitcoord.store import parsecache
 from gitcoord.store.parsecache import Parsed
 
 
 class InvalidRef(NamedTuple):
-    """A ref under refs/claims/ that is not a readable claim: reported, never trusted."""
+    """A ref under refs/claims/ (or refs/claim-waiters/) that is not a readable claim (or
+    waiter): reported, never trusted."""
 
     ref: str
     oid: str
@@ -30,6 +32,7 @@ class Listing:
         "log_tip",
         "parsed",
         "seen",
+        "waiters",
     )
 
     def __init__(
@@ -39,8 +42,11 @@ class Listing:
         fetched_at: float,
         log_tip: str | None = None,
         parsed: dict[str, Parsed] | None = None,
+        waiters: list[Waiter] | None = None,
     ) -> None:
         self.claims = claims
+        # The queue: holders waiting for claims (core/waiter.py), live or not.
+        self.waiters = waiters or []
         self.invalid = invalid
         self.fetched_at = fetched_at
         self.log_tip = log_tip
@@ -61,6 +67,10 @@ class Listing:
                 self.claims, key=lambda c: (c.path.key, c.path.is_dir, c.mode.value, c.agent)
             )
         return self._by_path
+
+    def live_waiters(self, at: float, skew: float) -> list[Waiter]:
+        """The waiters whose lease (plus skew) has not passed, first in line first."""
+        return sorted((w for w in self.waiters if w.is_live(at, skew)), key=Waiter.rank)
 
     def live(self, at: float, skew: float) -> list[Claim]:
         return [c for c in self.claims if not self.expired(c, at, skew)]
