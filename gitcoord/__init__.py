@@ -1,3 +1,3 @@
 """gitcoord: a shared git remote as the coordination service."""
 
-__version__ = "0.7.0"
+__version__ = "0.8.0"

@@ -96,3 +96,61 @@ def test_an_existing_file_with_glob_characters_is_a_file_claim(team: Team) -> No
     assert bob.claim("src/d.py").rc == 0
     forced = alice.claim(":(glob)src/[draft].py")  # the magic says "pattern"
     assert forced.rc == 1 and "src/d.py is claimed by bob" in forced.err
+
+
+def test_the_listed_form_pastes_back_from_any_directory(team: Team) -> None:
+    alice, bob = team.join("alice"), team.join("bob")
+    assert alice.claim("./*.md").rc == 0  # anchored at the root: listed as :(glob)*.md
+    assert [p for _, p, _ in held_on_server(served(team))] == [":(glob)*.md"]
+    sub = bob.path / "src"
+    # What the listing shows, typed from a subdirectory, is the same claim.
+    checked = bob.claim("--check", ":(glob)*.md", cwd=sub)
+    assert checked.rc == 1 and "claimed by alice" in checked.err, checked.err
+    released = alice.claim("-d", ":(glob)*.md", cwd=alice.path / "src")
+    assert released.rc == 0, released.err
+    assert held_on_server(served(team)) == []
+
+
+def test_bad_patterns_are_usage_errors_without_a_traceback(team: Team) -> None:
+    alice = team.join("alice")
+    cases = {
+        ":(glob)": "is empty",
+        "!src/*.py": "negation",
+        "src/*.py ": "space",
+        "src/*\n.py": "control character",
+        ":(top)README.md": "pathspec magic",
+        ":!src": "pathspec magic",
+        ":(glob)src/../*.py": "`..` component",
+    }
+    for arg, said in cases.items():
+        res = alice.claim(arg.replace("\\n", "\n"))
+        assert res.rc == 2, (arg, res.err)
+        assert said in res.err, (arg, res.err)
+    raw = alice.run("sh", "-c", "git claim \"$(printf 'src/\\377*.py')\"")
+    assert raw.rc == 2 and "not valid UTF-8" in raw.err, raw.err
+    for res in (raw,):
+        assert "Traceback" not in res.err
+    assert held_on_server(served(team)) == []
+
+
+def test_a_tracked_file_missing_from_the_tree_is_still_a_file_claim(team: Team) -> None:
+    alice = team.join("alice")
+    (alice.path / "src" / "[draft].py").write_text("d\n")
+    alice.git("add", "--", "src/[draft].py")
+    alice.git("commit", "-q", "--no-verify", "-m", "draft")
+    (alice.path / "src" / "[draft].py").unlink()  # deleted in the tree, still tracked
+    assert alice.claim("src/[draft].py").rc == 0
+    assert held_on_server(served(team)) == [("alice", "src/[draft].py", "write")]
+
+
+def test_a_fresh_snapshot_still_holds_a_pattern_claim_at_commit_time(
+    tmp_path: Path, env: dict[str, str]
+) -> None:
+    """The pre-commit hook reads a recent snapshot (max_age) for the paths it commits,
+    without fetching: a pattern claim in it matches them whatever its key."""
+    team = make_team(tmp_path, env, '[claims]\nmax_age = "10m"\n')
+    alice, bob = team.join("alice"), team.join("bob")
+    assert alice.claim("src/*.py").rc == 0
+    assert bob.claim().rc == 0  # a fresh snapshot that has the pattern claim
+    refused = commit(bob, "edit", ("src/api.py", "changed\n"))
+    assert refused.rc == 1 and "src/api.py is claimed by alice" in refused.err, refused.err

@@ -113,6 +113,7 @@ class Context:
                     ignorecase=ignorecase,
                     precompose=precompose,
                     cache=cache,
+                    tracked=self.repo.tracks,
                 )
             )
         return out

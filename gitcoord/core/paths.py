@@ -98,7 +98,7 @@ def check_pattern_key(text: str) -> str:
     return text
 
 
-def _check_typed(arg: str) -> None:
+def check_typed(arg: str) -> None:
     if not arg:
         raise UsageError("empty path", fix="name a file or directory, e.g. git claim src/api.py")
     try:
@@ -143,7 +143,7 @@ def normalize_user_path(
     them). A path outside the repository, inside .git, or not valid UTF-8 is a UsageError
     (exit 2).
     """
-    _check_typed(arg)
+    check_typed(arg)
     trailing = arg.endswith("/") or arg.endswith(os.sep) or arg in (".", "..")
     spelled = _nfc(arg) if precompose else arg
     lexical = os.path.normpath(os.path.join(cwd, spelled))  # join keeps an absolute `spelled`

@@ -76,6 +76,12 @@ class Repo:
             return True
         return value.lstrip("-").isdigit() and int(value) != 0
 
+    def tracks(self, typed: str) -> bool:
+        """Whether git's index has a file named `typed` (relative to the current directory,
+        taken literally: its wildcards are characters of the name)."""
+        args = ["ls-files", "--error-unmatch", "--", f":(literal){typed}"]
+        return run_git(args, cwd=str(self.cwd), check=False).returncode == 0
+
     def coordination(self, config: Config) -> tuple[str, str]:
         """(remote, remote key) of the coordination remote, for a store that pushes there:
         refused unless the repository is SHA-1, git is recent enough, and the remote is

@@ -20,7 +20,7 @@ from gitcoord.policy.findings import Finding, PolicyInput, leave_out, mode_of, w
 def _held(inp: PolicyInput, me: Author, p: str, c: Claim, mode: str) -> Finding:
     left = format_duration(max(0.0, c.lease_end - inp.now))
     agent, where = printable(c.agent), printable(str(c.path))  # remote data
-    word = path_word(str(c.path))
+    word = path_word(p)  # wait for the path being changed, not the whole of a wider claim
     reason = f'{agent}\'s reason: "{printable(c.reason)}"; ' if c.reason else ""
     what = f"({c.mode.value} claim on {where}, expires in {left})"
     if me.other_session(c):

@@ -14,6 +14,7 @@ from gitcoord.core.approvals import Approval
 from gitcoord.core.change import Change
 from gitcoord.core.claim import Claim
 from gitcoord.core.config import CHECK_DEFAULTS, Config
+from gitcoord.core.textsafe import shell_word
 
 DEFAULT_WHY = {
     "claims": "another agent holds this path; two writers on one path silently lose work",
@@ -110,5 +111,6 @@ def leave_out(inp: PolicyInput, path: str, lead: str = "") -> str:
     if inp.stage == "edit":  # nothing is changed yet
         return f"{lead}do not change {path}"
     if inp.stage == "commit":
-        return f"{lead}git restore --staged -- {path}"
+        literal = f":(literal){path}" if any(ch in path for ch in "*?[") else path
+        return f"{lead}git restore --staged -- {shell_word(literal)}"
     return f"drop the change to {path}: git rebase -i {inp.fix_base or '@{upstream}'}"

@@ -15,6 +15,7 @@ from typing import Any, NamedTuple
 
 from gitcoord.core.atomicfile import write_atomic
 from gitcoord.core.claim import Claim, claim_from_fields
+from gitcoord.core.paths import GLOB_MAGIC
 from gitcoord.core.timeutil import from_iso
 
 
@@ -60,11 +61,17 @@ def _fetched_at(blob: bytes) -> str | None:
 
 
 def _mentions(blob: bytes, keys: set[str]) -> bool:
+    if b'"path":' + json.dumps(GLOB_MAGIC).encode()[:-1] in blob:
+        return True  # a pattern claim may match any path: always relevant
     for key in keys:
         for stored in (key, key + "/") if key else ("./",):
             if b'"path":' + json.dumps(stored).encode() in blob:
                 return True
     return False
+
+
+def _pattern(stored: str) -> bool:
+    return stored.startswith(GLOB_MAGIC)
 
 
 def _key(stored: str) -> str:
@@ -75,9 +82,9 @@ def read_snapshot(path: Path, relevant: set[str] | None = None) -> Snapshot | No
     """The snapshot, or None when it is missing, damaged or of another format (then: fetch);
     any exception while reading it means damaged.
 
-    With `relevant` (core/overlap.covering_keys), only claims whose path key is in it are built: the
-    others cannot cover a changed path, and building 2,000 claims costs more than the rest
-    of the hook.
+    With `relevant` (core/overlap.covering_keys), only pattern claims and claims whose path
+    key is in it are built: the others cannot cover a changed path, and building 2,000
+    claims costs more than the rest of the hook.
     """
     try:
         blob = path.read_bytes()
@@ -90,7 +97,7 @@ def read_snapshot(path: Path, relevant: set[str] | None = None) -> Snapshot | No
             return None
         raw = data["claims"]
         if relevant is not None:
-            raw = [c for c in raw if _key(c["path"]) in relevant]
+            raw = [c for c in raw if _key(c["path"]) in relevant or _pattern(c["path"])]
         return Snapshot(
             fetched_at=from_iso(data["fetched_at"]),
             claims=[claim_from_public(c) for c in raw],
