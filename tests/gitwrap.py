@@ -43,6 +43,7 @@ for a in "$@"; do
   esac
   case "$a" in
     *refs/claims*) claims=1 ;;
+    *refs/tasks/*) [ -z "${GITWRAP_TASKS:-}" ] || claims=1 ;;
   esac
 done
 await() {
@@ -166,8 +167,10 @@ class GitWrap:
         hold_fetch: str = "",
         cut: str = "",
         cut_server: Path | None = None,
+        tasks: bool = False,
     ) -> None:
-        """Faults for the agent's next commands (push numbers count from 1 again)."""
+        """Faults for the agent's next commands (push numbers count from 1 again); `tasks`:
+        pushes of task refs count too."""
         self.armed += 1
         self.state = self.root / f"state-{self.armed}"
         self.state.mkdir()
@@ -177,6 +180,7 @@ class GitWrap:
             GITWRAP_HOLD=hold,
             GITWRAP_HOLD_FETCH=hold_fetch,
             GITWRAP_CUT=cut,
+            GITWRAP_TASKS="1" if tasks else "",
         )
         if cut:
             assert cut_server is not None, "cut needs the served repository"
@@ -188,7 +192,7 @@ class GitWrap:
 
     def disarm(self) -> None:
         names = ("GITWRAP_STATE", "GITWRAP_GATE", "GITWRAP_HOLD", "GITWRAP_HOLD_FETCH")
-        for name in (*names, "GITWRAP_CUT"):
+        for name in (*names, "GITWRAP_CUT", "GITWRAP_TASKS"):
             self.agent.extra.pop(name, None)
 
     def wait_for(self, marker: str, proc: subprocess.Popen[str], timeout: float = 30) -> None:

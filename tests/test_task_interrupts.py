@@ -6,7 +6,9 @@ refs are the ground truth."""
 
 from __future__ import annotations
 
+import os
 import signal
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -44,6 +46,36 @@ def test_an_interrupt_during_the_takes_push_leaves_neither_task_nor_claim(
     assert proc.returncode == 130, err
     assert remote_claims(served_repo) == []
     assert _only_task(served_repo)[:2] == ("pending", 0)
+
+
+def test_a_worker_stopped_with_its_process_group_during_a_take_exits(
+    alice: Agent, served_repo: Path, tmp_path: Path
+) -> None:
+    """SIGTERM to the worker's process group kills the take's git push as well; the push's
+    failure must not swallow the held SIGTERM (the worker retried for ever, in the bench)."""
+    assert alice.gitcoord("task", "add", "plain", "--id", "plain").rc == 0
+    wrap = GitWrap(alice, tmp_path / "wrap")
+    wrap.arm(gate="1", tasks=True)
+    proc = subprocess.Popen(
+        ["gitcoord", "worker", "run", "--", "true"],
+        cwd=alice.path,
+        env=alice.environ(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        wrap.wait_for("at-push-1", proc)
+        os.killpg(proc.pid, signal.SIGTERM)  # the worker and the push it waits for
+        err = proc.communicate(timeout=60)[1]
+    finally:
+        wrap.close()
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 143, err
+    assert "retrying" not in err, err
+    assert _only_task(served_repo)[0] == "pending"
 
 
 def test_a_heartbeat_whose_claim_was_broken_extends_nothing(

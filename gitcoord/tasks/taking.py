@@ -72,8 +72,16 @@ class Taking(RunningTasks):
     ) -> Task | None:
         """The take's one atomic push: `new` once it landed, None when a lease was stale
         (mover.culprits names the refs); interrupts held until it settles (see above)."""
-        with interrupts_held() as caught:
-            got = self._push_once(task, new, hold, ttl)
+        caught: builtins.list[int] = []
+        try:
+            with interrupts_held() as caught:
+                got = self._push_once(task, new, hold, ttl)
+        except GitcoordError:
+            # The interrupt outranks the failure, which it may have caused (a SIGTERM to the
+            # process group kills the push too): a worker must not retry past its stop.
+            if caught:
+                signal.raise_signal(caught[0])
+            raise
         if caught:
             if got is not None:
                 self._give_back(got, hold, "the take was interrupted")
