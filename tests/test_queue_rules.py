@@ -84,13 +84,16 @@ def test_a_waiting_claim_defers_to_waiters_ranked_ahead_by_priority_then_time() 
     assert _defers(listing, "src/", Mode.READ, at=T0 + 10, queued=True) == ["dave", "bob"]
 
 
-def test_nobody_defers_to_a_waiter_that_waits_for_its_own_claim() -> None:
+def test_no_waiting_claim_defers_to_a_waiter_that_waits_for_its_own_claim() -> None:
     mine = _claim("alice", "src/db.py", session="s1")
     bob = _waiter("bob", "src/", since=T0 - 500)
     listing = Listing([mine], [], T0, waiters=[bob])
     listing.seen = {mine.oid: T0}
-    assert _defers(listing, "src/api.py", Mode.READ, at=T0 + 10) == []
+    # Waiting, alice would never release what bob waits for: she does not defer.
     assert _defers(listing, "src/api.py", Mode.WRITE, at=T0 + 10, queued=True) == []
+    # Not waiting, her new read claim defers to the promoted writer all the same (refused,
+    # never stuck): a holder cannot keep adding claims past the writer it holds off.
+    assert _defers(listing, "src/api.py", Mode.READ, at=T0 + 10) == ["bob"]
 
 
 def _raw(message: str) -> bytes:

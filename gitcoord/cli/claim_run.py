@@ -84,12 +84,12 @@ def _check(ctx: Context, args: list[str], mode_text: str, as_json: bool) -> int:
     mode = parse_mode(mode_text)
     requests = [Request(p, mode) for p in ctx.claim_paths(args)]
     fresh = Freshness(ctx, [r.path for r in requests])
-    blockers, refusal = ctx.coordinator().check(requests, also=fresh.riding())
+    blockers, held_off = ctx.coordinator().check(requests, also=fresh.riding())
     stale = fresh.report(claiming=False)
-    refusal = fresh.refused or refusal  # enforce: a stale path refuses, as a claim would
-    if as_json:
+    refusal = fresh.refused or held_off  # enforce: a stale path refuses, as a claim would
+    if as_json:  # "free": no holder, no promoted waiter (staleness is reported beside it)
         found = [c.public_json() for c in blockers]
-        emit_json({"free": refusal is None, "blockers": found, "stale": stale})
+        emit_json({"free": held_off is None, "blockers": found, "stale": stale})
     if refusal is None:
         if not as_json:
             print(printable("free: " + " ".join(str(r.path) for r in requests)))

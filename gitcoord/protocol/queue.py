@@ -7,7 +7,9 @@ at refs/claim-waiters/<holderkey> while it waits, and claimers defer to waiters.
 - A new read or intent claim that does not wait defers to a waiting writer that has waited
   past `[claims] promote_after` on an overlapping path: it is refused naming the writer, so
   readers that keep arriving cannot starve it.
-- Nobody defers to a waiter that waits for a claim of its own: that would be a deadlock.
+- No waiting claimer defers to a waiter that waits for a claim of its own: that would be a
+  deadlock. A claim that does not wait defers all the same (it is refused, never stuck), so
+  a reader holding the path cannot keep adding claims past a promoted writer.
 
 Both are judged in the read after the claim's write (a fresh view), like conflicting
 claims. Waiters never make a claim hold: that still needs the conflict-free read after
@@ -68,8 +70,8 @@ def deferred_to(
     for w in listing.live_waiters(at, skew):
         if (w.agent, w.session) == (me.agent, me.session):
             continue
-        if any(w.conflicts(c.path, c.mode) for c in mine):
-            continue  # it waits for me: deferring to it would be a deadlock
+        if queued is not None and any(w.conflicts(c.path, c.mode) for c in mine):
+            continue  # it waits for me while I wait: deferring to it would be a deadlock
         if queued is not None:
             ahead = w.rank() < queued and any(w.conflicts(r.path, r.mode) for r in requests)
         else:

@@ -162,7 +162,7 @@ def _messages(
             reason += f"removed {len(some)} {kind} ref(s): {named}{more}; "
     out = []
     for chunk in entry_chunks(claims) or [[]]:
-        why = reason + ("lease + clock_skew passed" if chunk else "")
+        why = reason + "lease + clock_skew passed" if chunk else reason.removesuffix("; ")
         out.append(entry_message("expire", s.me, [], at=at, reason=why, previous=chunk))
         reason = ""
     return out
