@@ -58,6 +58,7 @@ DEFAULTS: dict[str, Any] = {
     "ttl": None,
     "reason": "",
     "wait": None,
+    "priority": None,
     "delete": False,
     "all_": False,
     "commit": None,
@@ -74,6 +75,10 @@ DEFAULTS: dict[str, Any] = {
 PARSED: list[tuple[list[str], dict[str, Any]]] = [
     ([], {}),
     (["src/api.py", "docs/"], {"paths": ["src/api.py", "docs/"]}),
+    (
+        ["--wait", "--priority", "high", "a"],
+        {"wait": "forever", "priority": "high", "paths": ["a"]},
+    ),
     (["-r", "fix auth", "src/api.py"], {"reason": "fix auth", "paths": ["src/api.py"]}),
     (["src/api.py", "--reason=fix"], {"reason": "fix", "paths": ["src/api.py"]}),
     (["-rwhy", "a"], {"reason": "why", "paths": ["a"]}),

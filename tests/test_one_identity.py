@@ -171,7 +171,7 @@ def test_ci_judges_a_commit_by_its_session_and_without_one_by_its_agent(team: Te
     ), found["message"]
     assert found["fix"] == (
         f"release it there, or from here: GITCOORD_SESSION={FIRST} git claim -d src/; "
-        "or wait for it: git claim --wait src/"
+        "or wait for it: git claim --wait src/db.py"
     )
     # Its own session's commit is its own; one without a session trailer is alice's alone.
     second.git("commit", "-q", "--amend", "--no-verify", "-m", "e\n\n" + with_ack("alice", FIRST))
