@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from gitcoord.core.auditlog import entry_messages
 from gitcoord.core.claim import Claim
 from gitcoord.core.errors import CannotVerify, Refused
+from gitcoord.core.timeutil import from_iso, to_iso
 from gitcoord.core.waiter import DEFAULT_PRIORITY
 from gitcoord.git.transport import PushOutcome, PushResult, git_said
 from gitcoord.protocol import leases
@@ -47,8 +48,10 @@ class ClaimAttempt:
         self.requests = list(dict.fromkeys(requests))
         self.ttl = ttl
         self.reason = reason
-        started = s.clock()
-        # The first attempt's time is my wait-die priority for every retry.
+        # The first attempt's time is my wait-die priority for every retry, to the
+        # millisecond as the claim stores it: others compare my stored time with theirs, so
+        # I must too (else two contenders within a millisecond may both yield).
+        started = from_iso(to_iso(s.clock()))
         deadline = started + wait if wait is not None else None
         self.waiting = Waiting(self.requests, deadline, started, priority, claim=True)
         self.attempts = 0
